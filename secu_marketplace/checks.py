@@ -1,0 +1,1 @@
+"""Django system checks for the ``SECU_MARKETPLACE`` setting (filled in with the app)."""

@@ -1,0 +1,144 @@
+"""The sandbox in the admin: its clients, merchants and contracts are editable; transactions,
+pushes, faults and the call log are there to look at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from . import pushes
+from .models import (
+    AccessToken,
+    ApiCall,
+    ApiClient,
+    Contract,
+    Fault,
+    Merchant,
+    PaymentTransaction,
+    PushDelivery,
+    SmartTransaction,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract
+    extra = 0
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("companyname", "merchant_id")
+    search_fields = ("companyname", "merchant_id")
+    inlines = [ContractInline]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ("contract_id", "name", "kind", "merchant")
+    list_filter = ("kind",)
+    list_select_related = ("merchant",)
+    search_fields = ("contract_id", "name")
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ("client_id", "merchant", "token_lifetime")
+    list_select_related = ("merchant",)
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "client", "created", "expires_at")
+    list_select_related = ("client__merchant",)
+    exclude = ("token",)
+
+
+class PaymentTransactionInline(admin.TabularInline):
+    model = PaymentTransaction
+    extra = 0
+    can_delete = False
+    fields = (
+        "pci_id",
+        "kind",
+        "reference_id",
+        "payment_method",
+        "amount",
+        "status_simple",
+        "executed",
+        "unlinked",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SmartTransaction)
+class SmartTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("stx_id", "status", "intent", "payment_method", "merchant_ref", "created")
+    list_filter = ("status", "payment_method", "intent")
+    list_select_related = ("merchant",)
+    search_fields = ("stx_id", "merchant_ref", "transaction_ref", "payment_transactions__pci_id")
+    inlines = [PaymentTransactionInline]
+
+
+@admin.register(PaymentTransaction)
+class PaymentTransactionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pci_id",
+        "trans_id",
+        "kind",
+        "reference_id",
+        "payment_method",
+        "amount",
+        "status_simple",
+    )
+    list_filter = ("kind", "payment_method", "status_simple")
+    list_select_related = ("smart_transaction",)
+    search_fields = ("pci_id", "trans_id", "transaction_hash", "smart_transaction__stx_id")
+
+
+@admin.register(PushDelivery)
+class PushDeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "push_id",
+        "url",
+        "state",
+        "attempts",
+        "last_status_code",
+        "created",
+        "delivered_at",
+    )
+    list_filter = ("state",)
+    search_fields = ("push_id", "url", "payment_transaction__pci_id")
+    actions = ["send_now"]
+
+    @admin.action(description=_("Send selected pending pushes now"))
+    def send_now(self, request: HttpRequest, queryset: Any) -> None:
+        queryset.filter(state=PushDelivery.State.PENDING).update(
+            next_attempt_at=pushes.timezone.now()
+        )
+        sent = pushes.deliver_due()
+        self.message_user(request, _("%(n)d push(es) sent.") % {"n": len(sent)})
+
+
+@admin.register(Fault)
+class FaultAdmin(admin.ModelAdmin):
+    list_display = ("operation", "kind", "remaining", "latency_ms", "created")
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(ReadOnlyAdmin):
+    list_display = ("created", "method", "path", "status", "duration_ms", "fault")
+    list_filter = ("operation", "status", "fault")

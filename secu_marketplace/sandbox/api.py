@@ -1,0 +1,103 @@
+"""The plumbing every emulated API endpoint shares: faults, bearer-token check, JSON bodies,
+product errors and the call log, in one decorator so the endpoint views stay a few lines each."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from . import faults
+from .errors import BadRequest, ProductError, token_required
+from .models import AccessToken, ApiClient, Fault
+
+View = Callable[..., HttpResponse]
+
+
+def json_body(request: HttpRequest) -> Any:
+    if not request.body:
+        return {}
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("body: not valid JSON") from None
+
+
+def authenticate(request: HttpRequest) -> ApiClient:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise token_required()
+    found = (
+        AccessToken.objects.select_related("client__merchant")
+        .filter(token=token.strip(), expires_at__gt=timezone.now())
+        .first()
+    )
+    if found is None:
+        raise token_required()
+    return found.client
+
+
+def base_url(request: HttpRequest) -> str:
+    """Scheme and host the caller used; the checkout links point back at the same server."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def mount_url(request: HttpRequest) -> str:
+    """The sandbox's own base (scheme, host and mount point), e.g. for ``girocode_url``."""
+    from django.urls import reverse
+
+    return base_url(request) + reverse("secu_sandbox:oauth-token").removesuffix("/oauth/token")
+
+
+def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            started = time.perf_counter()
+            fault = faults.take(operation)
+            kind = fault.kind if fault else ""
+            client_id = ""
+            if fault and fault.kind == Fault.Kind.LATENCY:
+                time.sleep(fault.latency_ms / 1000)
+            response: HttpResponse
+            if kind in faults.HTML_ERRORS:
+                response = faults.html_error(kind)
+            elif kind == Fault.Kind.TOKEN_EXPIRED:
+                response = token_required().response()
+            else:
+                try:
+                    client = authenticate(request) if auth else None
+                    client_id = client.client_id if client else ""
+                    response = view(request, client, *args, **kwargs)
+                except ProductError as exc:
+                    response = exc.response()
+                if kind == Fault.Kind.MALFORMED_JSON:
+                    response = faults.malformed(response)
+                elif kind == Fault.Kind.DROP_RESPONSE:
+                    response = faults.dropped()
+            faults.record(
+                operation=operation,
+                method=request.method or "",
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client_id=client_id,
+                fault=kind,
+            )
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def ok(data: Any) -> JsonResponse:
+    return JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,104 @@
+"""Driving the sandbox from Python: faults, the call log, tokens and pushes.
+
+Tests and benchmarks import this module; the control API (``<mount>/control/...``) is a thin
+HTTP face over the same functions, for other processes and other languages.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import pushes
+from .models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
+
+FAULT_KINDS = tuple(Fault.Kind.values)
+
+
+def inject(operation: str, kind: str, *, times: int = 1, latency_ms: int = 0) -> Fault:
+    """Arm ``kind`` for the next ``times`` calls of ``operation`` (``"*"`` for every one)."""
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+    if times < 1:
+        raise ValueError("times must be at least 1")
+    if kind == Fault.Kind.LATENCY and latency_ms <= 0:
+        raise ValueError("a latency fault needs latency_ms > 0")
+    return Fault.objects.create(
+        operation=operation, kind=kind, remaining=times, latency_ms=latency_ms
+    )
+
+
+def clear_faults() -> None:
+    Fault.objects.all().delete()
+
+
+def calls(operation: str | None = None) -> QuerySet[ApiCall]:
+    found = ApiCall.objects.all()
+    return found.filter(operation=operation) if operation else found
+
+
+def count(operation: str, *, status: int | None = None) -> int:
+    found = calls(operation)
+    return found.filter(status=status).count() if status is not None else found.count()
+
+
+def reset_calls() -> None:
+    ApiCall.objects.all().delete()
+
+
+def expire_tokens(client_id: str | None = None) -> int:
+    """Make every issued token (of one client) invalid now, as if 1200 s had passed."""
+    tokens = AccessToken.objects.filter(expires_at__gt=timezone.now())
+    if client_id:
+        tokens = tokens.filter(client__client_id=client_id)
+    return tokens.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+
+def set_token_lifetime(client_id: str, seconds: int | None) -> None:
+    ApiClient.objects.filter(client_id=client_id).update(token_lifetime=seconds)
+
+
+def deliver_pushes(*, force: bool = True) -> list[PushDelivery]:
+    """Send the pending pushes now (``force``: even those waiting for their backoff)."""
+    return pushes.deliver_due(force=force)
+
+
+def fault_rows() -> list[dict[str, Any]]:
+    return list(Fault.objects.values("id", "operation", "kind", "remaining", "latency_ms"))
+
+
+def call_rows(operation: str | None = None, since_id: int = 0) -> list[dict[str, Any]]:
+    rows = calls(operation).filter(pk__gt=since_id)
+    return [
+        {**row, "created": row["created"].isoformat()}
+        for row in rows.values(
+            "id",
+            "operation",
+            "method",
+            "path",
+            "status",
+            "duration_ms",
+            "client_id",
+            "fault",
+            "created",
+        )
+    ]
+
+
+def push_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "push_id": d.push_id,
+            "url": d.url,
+            "state": d.state,
+            "attempts": d.attempts,
+            "last_status_code": d.last_status_code,
+            "last_error": d.last_error,
+            "body": d.body,
+            "history": d.history,
+        }
+        for d in PushDelivery.objects.order_by("created", "pk")
+    ]

@@ -1,0 +1,247 @@
+"""Operations on Payment Transactions: cancel/refund, capture (invoice), shipping information and
+the testing helper ``TestChangedPaymentStatus`` (``secuconnect-api.md`` §4).
+
+Choices where the documentation is silent:
+
+- A refund of an executed payment is a new transaction with a negative amount, linked as a child
+  (``ref_type_id`` 19). With ``SECU_SANDBOX["REFUNDS"] == "settle"`` it is accepted at once; with
+  "pending" it stays ``pending`` until the testing helper moves it (1: done, 3: failed).
+- A partial cancel of a mixed basket's leading transaction is refused: a supplier's part is
+  reduced through its sub-transaction. A full cancel of the leading one cancels every part.
+- ``new_status_id`` of the testing helper is a ``status_simple`` value (0-16).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import conf, transitions
+from .errors import BadRequest, Conflict, NotFound
+from .models import ApiClient, PaymentTransaction
+from .statuses import LEGACY_RESOURCES, SIMPLE_TEXT, Simple
+
+Kind = PaymentTransaction.Kind
+REASON_RE = re.compile(r"^[A-Za-z0-9 .,+\-:?()/']{0,100}$")
+SHIPPING_FIELDS = ("carrier", "tracking_id", "invoice_number", "shipped_at", "order_id")
+
+
+def get(client: ApiClient, pci_id: str) -> PaymentTransaction:
+    from django.db.models import Q
+
+    pt = (
+        PaymentTransaction.objects.select_related(
+            "merchant", "contract", "parent", "smart_transaction__customer"
+        )
+        .prefetch_related("children")
+        .filter(Q(pci_id=pci_id) | Q(transaction_hash=pci_id))
+        .filter(smart_transaction__client__merchant_id=client.merchant_id)
+        .first()
+    )
+    if pt is None:
+        raise NotFound(f"Payment Transaction {pci_id} not found")
+    return pt
+
+
+def _reduce(
+    pt: PaymentTransaction, amount: int, reason: str, reduce_stakeholder: bool
+) -> list[PaymentTransaction]:
+    """Cancel ``amount`` of one transaction; returns the refund transaction it created, if any."""
+    left = transitions.remaining(pt)
+    if not pt.executed:
+        # Before execution the amount itself shrinks; nothing new is created.
+        if pt.payment_method == "creditcard" and amount < left and pt.partial_cancels >= 1:
+            raise Conflict("a credit card payment can be partially cancelled once only")
+        old = pt.amount
+        pt.amount -= amount
+        if reduce_stakeholder and old:
+            pt.stakeholder_amount = pt.stakeholder_amount * pt.amount // old
+        pt.partial_cancels += 1 if pt.amount else 0
+        pt.description = reason or pt.description
+        pt.save(update_fields=["amount", "stakeholder_amount", "partial_cancels", "description"])
+        if pt.amount == 0:
+            transitions.set_simple(pt, Simple.VOID)
+        return []
+    settle = conf.get("REFUNDS") == "settle"
+    refund = transitions.create_pci(
+        kind=Kind.REFUND,
+        stx=pt.smart_transaction,
+        parent=pt,
+        contract=pt.contract,
+        method=pt.payment_method,
+        amount=-amount,
+        currency=pt.currency,
+        simple=Simple.ACCEPTED if settle else Simple.PENDING,
+        executed=settle,
+        url_push=pt.url_push,
+        is_demo=pt.is_demo,
+        reference_id=pt.reference_id,
+        description=reason,
+    )
+    if reduce_stakeholder and pt.amount:
+        refund.stakeholder_amount = -(pt.stakeholder_amount * amount // pt.amount)
+        refund.save(update_fields=["stakeholder_amount"])
+    if transitions.remaining(pt) == 0:
+        transitions.set_simple(pt, Simple.VOID if settle else Simple.REFUND)
+    return [refund]
+
+
+def cancel(client: ApiClient, pci_id: str, body: Any) -> list[PaymentTransaction]:
+    data = body if isinstance(body, dict) else {}
+    reason = data.get("reason") or ""
+    if not isinstance(reason, str) or not REASON_RE.match(reason):
+        raise BadRequest("reason: at most 100 characters of A-Z a-z 0-9 space . , + - : ? ( ) / '")
+    reduce_stakeholder = bool(data.get("reduce_stakeholder_payment", False))
+    with transaction.atomic():
+        pt = transitions.lock_pci(client, pci_id)
+        if pt.kind == Kind.REFUND:
+            raise Conflict(f"{pt.pci_id} is a refund; refunds cannot be cancelled")
+        if pt.status_simple in transitions.DEAD:
+            raise Conflict(
+                f"{pt.pci_id} is {SIMPLE_TEXT[pt.status_simple]}; nothing left to cancel"
+            )
+        left = transitions.remaining(pt)
+        amount = data.get("reduce_amount_by")
+        if amount is None:
+            amount = left
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise BadRequest(f"reduce_amount_by: must be a positive integer, got {amount!r}")
+        if amount > left:
+            raise BadRequest(
+                f"reduce_amount_by: {amount} exceeds the remaining amount {left} of {pt.pci_id}"
+            )
+        subs = transitions.subs_of(pt) if pt.kind == Kind.ORIGINAL else []
+        created: list[PaymentTransaction] = []
+        if subs:
+            if amount != left:
+                raise BadRequest(
+                    "reduce_amount_by: a mixed basket is reduced per supplier, through the "
+                    "sub-transaction of the sub-basket; the leading transaction can only be "
+                    "cancelled as a whole"
+                )
+            for sub in subs:
+                sub_left = transitions.remaining(sub)
+                if sub_left and sub.status_simple not in transitions.DEAD:
+                    created += _reduce(sub, sub_left, reason, reduce_stakeholder)
+            transitions.recompute_leading(pt)
+        else:
+            created += _reduce(pt, amount, reason, reduce_stakeholder)
+        transitions.propagate(pt)
+        pt.refresh_from_db()
+    return [pt, *created]
+
+
+def _shipping(data: Any) -> dict[str, Any]:
+    info = data if isinstance(data, dict) else {}
+    unknown = sorted(set(info) - set(SHIPPING_FIELDS))
+    if unknown:
+        raise BadRequest(f"shipping_information: unknown field(s) {', '.join(unknown)}")
+    if info.get("shipped_at"):
+        try:
+            moment = datetime.fromisoformat(str(info["shipped_at"]))
+        except ValueError:
+            raise BadRequest(
+                "shipping_information.shipped_at: must be ISO 8601 with a time zone"
+            ) from None
+        if moment.tzinfo is None:
+            raise BadRequest("shipping_information.shipped_at: must carry a time zone offset")
+    return {key: info.get(key) for key in SHIPPING_FIELDS if info.get(key) is not None}
+
+
+def capture(client: ApiClient, pci_id: str, body: Any) -> PaymentTransaction:
+    """Invoice capture with the final delivery: 85 (authorised invoice) → 86 / simple accepted."""
+    data = body if isinstance(body, dict) else {}
+    info = _shipping(data.get("shipping_information"))
+    with transaction.atomic():
+        pt = transitions.lock_pci(client, pci_id)
+        if pt.payment_method != "invoice" or pt.kind == Kind.REFUND:
+            raise Conflict(
+                f"{pt.pci_id} is not an invoice payment; only invoices are captured here"
+            )
+        if pt.status_simple not in (Simple.AUTHORIZED, Simple.WAITING_FOR_SHIPMENT):
+            raise Conflict(
+                f"{pt.pci_id} is {SIMPLE_TEXT.get(pt.status_simple)}; capture needs an authorised "
+                "invoice transaction (status 85)"
+            )
+        targets = [pt, *transitions.subs_of(pt)] if pt.kind == Kind.ORIGINAL else [pt]
+        for target in targets:
+            if target.status_simple not in (Simple.AUTHORIZED, Simple.WAITING_FOR_SHIPMENT):
+                continue
+            target.shipping_information = info or None
+            target.invoice_number = str(info.get("invoice_number") or "")
+            target.order_id = str(info.get("order_id") or "")
+            target.save(update_fields=["shipping_information", "invoice_number", "order_id"])
+            transitions.set_simple(target, Simple.ACCEPTED, executed=True)
+        transitions.propagate(pt)
+        pt.refresh_from_db()
+    return pt
+
+
+def update_shipping(client: ApiClient, pci_id: str, body: Any) -> None:
+    info = _shipping(body)
+    with transaction.atomic():
+        pt = transitions.lock_pci(client, pci_id)
+        pt.shipping_information = {**(pt.shipping_information or {}), **info}
+        if info.get("invoice_number"):
+            pt.invoice_number = str(info["invoice_number"])
+        pt.updated = timezone.now()
+        pt.save(update_fields=["shipping_information", "invoice_number", "updated"])
+
+
+def test_change_status(
+    client: ApiClient, resource: str, pci_id: str, body: Any
+) -> PaymentTransaction:
+    """The testing helper: force a simple status, as if the bank or a risk check had moved it."""
+    method = LEGACY_RESOURCES.get(resource)
+    if method is None:
+        raise NotFound(f"unknown resource Payment/{resource}")
+    data = body if isinstance(body, dict) else {}
+    new = data.get("new_status_id")
+    if isinstance(new, bool) or not isinstance(new, int) or new not in SIMPLE_TEXT:
+        raise BadRequest(f"new_status_id: must be a status_simple id (0-16), got {new!r}")
+    with transaction.atomic():
+        pt = transitions.lock_pci(client, pci_id)
+        if pt.payment_method != method:
+            raise NotFound(f"{pt.pci_id} is not a {resource} transaction")
+        money_moved = new in (Simple.ACCEPTED, Simple.PAID)
+        targets = [pt]
+        if pt.kind == Kind.ORIGINAL:
+            # The leading transaction carries the whole payment: its parts move with it.
+            targets += [
+                s for s in transitions.subs_of(pt) if s.status_simple not in transitions.DEAD
+            ]
+        for target in targets:
+            transitions.set_simple(target, new, executed=True if money_moved else None)
+        transitions.propagate(pt)
+        pt.refresh_from_db()
+    return pt
+
+
+def search(client: ApiClient, query: str) -> list[PaymentTransaction]:
+    """``GET /Payment/Transactions?q=`` for ``parents.trans_id:<n>``, ``trans_id:<n>`` and
+    ``transaction_hash:<h>``, the queries the SDK demos use to find sub-transactions."""
+    found = PaymentTransaction.objects.filter(
+        smart_transaction__client__merchant_id=client.merchant_id
+    )
+    for term in (t.strip() for t in query.split(" AND ") if t.strip()):
+        name, _, value = term.partition(":")
+        value = value.strip('"')
+        if name in ("parents.trans_id", "trans_id") and not value.isdigit():
+            raise BadRequest(f"q: {name} must be a number")
+        if name == "parents.trans_id":
+            found = found.filter(parent__trans_id=int(value))
+        elif name == "trans_id":
+            found = found.filter(trans_id=int(value))
+        elif name == "transaction_hash":
+            found = found.filter(transaction_hash=value)
+        else:
+            raise BadRequest(f"q: unsupported term {term!r}")
+    return list(
+        found.select_related("merchant", "contract", "parent", "smart_transaction__customer")
+        .prefetch_related("children")
+        .order_by("trans_id")
+    )

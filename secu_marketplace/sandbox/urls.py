@@ -1,0 +1,85 @@
+"""Mount with ``path("sandbox/", include("secu_marketplace.sandbox.urls"))``.
+
+Below the mount point the paths are secuconnect's own: ``oauth/token`` at the root, the API under
+``api/v2/``. The hosted checkout page, the GiroCode image and the control API sit beside them.
+"""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from .views import checkout, control, oauth, payment, qr, smart
+
+app_name = "secu_sandbox"
+
+ID = r"(?P<{}>[A-Za-z0-9_]+)"
+
+urlpatterns = [
+    path("oauth/token", oauth.token, name="oauth-token"),
+    path("api/v2/Smart/Transactions", smart.collection, name="smart-collection"),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}$", smart.detail, name="smart-detail"
+    ),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/prepare/(?P<method>[a-z]+)$",
+        smart.prepare,
+        name="smart-prepare",
+    ),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/start$", smart.start, name="smart-start"
+    ),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/start/(?P<method>[a-z_]+)$",
+        smart.start,
+        name="smart-start-method",
+    ),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/cancel$",
+        smart.cancel,
+        name="smart-cancel",
+    ),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/abort$", smart.abort, name="smart-abort"
+    ),
+    re_path(
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/setDelivery$",
+        smart.set_delivery,
+        name="smart-set-delivery",
+    ),
+    path("api/v2/Payment/Transactions", payment.listing, name="payment-collection"),
+    re_path(
+        rf"^api/v2/Payment/Transactions/{ID.format('pci_id')}$", payment.read, name="payment-detail"
+    ),
+    re_path(
+        rf"^api/v2/Payment/Transactions/{ID.format('pci_id')}/checkStatus$",
+        payment.check_status,
+        name="payment-check-status",
+    ),
+    re_path(
+        rf"^api/v2/Payment/Transactions/{ID.format('pci_id')}/cancel$",
+        payment.cancel,
+        name="payment-cancel",
+    ),
+    re_path(
+        rf"^api/v2/Payment/Transactions/{ID.format('pci_id')}/capture$",
+        payment.capture,
+        name="payment-capture",
+    ),
+    re_path(
+        rf"^api/v2/Payment/Transactions/{ID.format('pci_id')}/ShippingInformation$",
+        payment.shipping_information,
+        name="payment-shipping-information",
+    ),
+    re_path(
+        rf"^api/v2/Payment/(?P<resource>Secupay[a-z]+)/{ID.format('pci_id')}/TestChangedPaymentStatus$",
+        payment.test_changed_status,
+        name="payment-test-status",
+    ),
+    path("checkout/<str:stx_id>/", checkout.checkout, name="checkout"),
+    path("qr/epc", qr.epc, name="qr-epc"),
+    path("control/faults", control.faults, name="control-faults"),
+    path("control/calls", control.calls, name="control-calls"),
+    path("control/tokens/expire", control.expire_tokens, name="control-expire-tokens"),
+    path("control/clients/<str:client_id>", control.client_settings, name="control-client"),
+    path("control/pushes", control.pushes, name="control-pushes"),
+]

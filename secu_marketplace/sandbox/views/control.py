@@ -1,0 +1,88 @@
+"""The control API under ``<mount>/control/``: arm faults, read the call log, expire tokens,
+send pending pushes. Not part of secuconnect; switched off with ``SECU_SANDBOX["CONTROL_API"]``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from secu_marketplace.sandbox import conf, control
+
+Handler = Callable[..., HttpResponse]
+
+
+def control_view(handler: Handler) -> Handler:
+    @csrf_exempt
+    @wraps(handler)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not conf.get("CONTROL_API"):
+            raise Http404("control API disabled")
+        try:
+            return handler(request, *args, **kwargs)
+        except (ValueError, TypeError, KeyError) as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+
+    return wrapper
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    data = json.loads(request.body or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("a JSON object is required")
+    return data
+
+
+@control_view
+def faults(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        data = _body(request)
+        fault = control.inject(
+            str(data["operation"]),
+            str(data["kind"]),
+            times=int(data.get("times", 1)),
+            latency_ms=int(data.get("latency_ms", 0)),
+        )
+        return JsonResponse({"id": fault.pk}, status=201)
+    if request.method == "DELETE":
+        control.clear_faults()
+        return JsonResponse({"deleted": True})
+    return JsonResponse({"faults": control.fault_rows(), "kinds": list(control.FAULT_KINDS)})
+
+
+@control_view
+def calls(request: HttpRequest) -> HttpResponse:
+    if request.method == "DELETE":
+        control.reset_calls()
+        return JsonResponse({"deleted": True})
+    rows = control.call_rows(request.GET.get("operation"), int(request.GET.get("since_id", 0)))
+    return JsonResponse({"count": len(rows), "calls": rows})
+
+
+@control_view
+def expire_tokens(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    data = _body(request)
+    return JsonResponse({"expired": control.expire_tokens(data.get("client_id"))})
+
+
+@control_view
+def client_settings(request: HttpRequest, client_id: str) -> HttpResponse:
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    lifetime = _body(request).get("token_lifetime")
+    control.set_token_lifetime(client_id, int(lifetime) if lifetime is not None else None)
+    return JsonResponse({"client_id": client_id, "token_lifetime": lifetime})
+
+
+@control_view
+def pushes(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        sent = control.deliver_pushes(force=True)
+        return JsonResponse({"sent": len(sent), "pushes": control.push_rows()})
+    return JsonResponse({"pushes": control.push_rows()})

@@ -1,0 +1,57 @@
+"""``POST /oauth/token``: client credentials as JSON or form-encoded (the SDKs send both)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from secu_marketplace.sandbox import conf, world
+from secu_marketplace.sandbox.api import api_view
+from secu_marketplace.sandbox.errors import oauth_error
+from secu_marketplace.sandbox.models import AccessToken, ApiClient
+
+SCOPE = "https://scope.secucard.com/e/api"
+
+
+def _credentials(request: HttpRequest) -> dict[str, str]:
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return {}
+        return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return {k: str(v) for k, v in request.POST.items()}
+
+
+@require_POST
+@api_view("oauth.token", auth=False)
+def token(request: HttpRequest, _client: None) -> HttpResponse:
+    data = _credentials(request)
+    if data.get("grant_type") != "client_credentials":
+        return oauth_error("unsupported_grant_type", "Only client_credentials is supported here")
+    client_id = data.get("client_id", "")
+    if client_id == world.GUIDE_CLIENT_ID:
+        world.ensure_defaults()
+    client = ApiClient.objects.filter(client_id=client_id).first() if client_id else None
+    secret = data.get("client_secret", "")
+    if client is None or not hmac.compare_digest(client.client_secret.encode(), secret.encode()):
+        return oauth_error("invalid_client", "The client credentials are invalid")
+    lifetime = client.token_lifetime or int(conf.get("TOKEN_LIFETIME"))
+    now = timezone.now()
+    # Old tokens stay valid until they expire (whether secuconnect revokes them on reissue is
+    # undocumented); expired ones are swept here so the table stays small.
+    AccessToken.objects.filter(client=client, expires_at__lte=now).delete()
+    issued = AccessToken.objects.create(client=client, expires_at=now + timedelta(seconds=lifetime))
+    return JsonResponse(
+        {
+            "access_token": issued.token,
+            "expires_in": lifetime,
+            "token_type": "bearer",
+            "scope": SCOPE,
+        }
+    )
