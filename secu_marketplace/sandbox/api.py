@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import faults
-from .errors import BadRequest, ProductError, token_required
+from .errors import BadRequest, NotFound, ProductError, token_required
 from .models import AccessToken, ApiClient, Fault
 
 View = Callable[..., HttpResponse]
@@ -82,7 +82,7 @@ def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
                 if kind == Fault.Kind.MALFORMED_JSON:
                     response = faults.malformed(response)
                 elif kind == Fault.Kind.DROP_RESPONSE:
-                    response = faults.dropped()
+                    response = faults.dropped(request)
             faults.record(
                 operation=operation,
                 method=request.method or "",
@@ -97,6 +97,36 @@ def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def allow(*methods: str) -> Callable[[View], View]:
+    """Like Django's ``require_http_methods``, but a wrong method gets the product error body
+    (HTTP 405, code 1001, with an ``Allow`` header): every error of the API has that shape."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                error = BadRequest(
+                    f"method {request.method} is not allowed here (allowed: {', '.join(methods)})",
+                    http_status=405,
+                )
+                response = error.response()
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@allow("GET", "POST", "PUT", "DELETE", "PATCH")
+@api_view("unknown")
+def unknown_endpoint(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    """Any other path under ``api/v2/``: a product error, not the site's HTML 404 page."""
+    raise NotFound(f"unknown endpoint {request.method} {request.path}")
 
 
 def ok(data: Any) -> JsonResponse:

@@ -58,7 +58,12 @@ def expire_tokens(client_id: str | None = None) -> int:
 
 
 def set_token_lifetime(client_id: str, seconds: int | None) -> None:
-    ApiClient.objects.filter(client_id=client_id).update(token_lifetime=seconds)
+    """Tokens issued to the client from now on live ``seconds`` (0: born expired; None: the
+    ``TOKEN_LIFETIME`` setting)."""
+    if seconds is not None and seconds < 0:
+        raise ValueError("token_lifetime must be 0 or more seconds")
+    if not ApiClient.objects.filter(client_id=client_id).update(token_lifetime=seconds):
+        raise LookupError(f"unknown client {client_id}")
 
 
 def deliver_pushes(*, force: bool = True) -> list[PushDelivery]:

@@ -8,11 +8,13 @@ process fires in another.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from .models import ApiCall, Fault
 
@@ -25,6 +27,11 @@ HTML_ERRORS = {
 
 def take(operation: str) -> Fault | None:
     """Consume one shot of the first fault armed for ``operation`` (or for every operation)."""
+    armed = Fault.objects.filter(operation__in=(operation, "*"), remaining__gt=0)
+    if not armed.exists():
+        # The common case, without a write transaction (on SQLite every atomic block takes the
+        # database's write lock, which would serialise all API calls on this check).
+        return None
     with transaction.atomic():
         fault = (
             Fault.objects.select_for_update()
@@ -60,14 +67,64 @@ class ConnectionDropped(Exception):
     """Raised while streaming a response body: the server closes the socket mid-response."""
 
 
-def dropped() -> StreamingHttpResponse:
-    """A response whose connection dies before the body arrives.
+# Attribute paths from a server's ``wsgi.input`` to the client's socket: Django's development and
+# live test servers (``LimitedStream._read`` -> ``BufferedReader.raw`` -> ``SocketIO._sock``),
+# gunicorn (``Body.reader.unreader.sock``) and a few plausible others. Bounded, best effort.
+_SOCKET_HOPS = ("_sock", "sock", "socket", "raw", "_read", "__self__", "stream", "_stream")
+_SOCKET_HOPS += ("rfile", "reader", "unreader", "_rfile", "buf")
 
-    The headers promise a body that never comes; the WSGI server aborts the connection when the
-    iterator raises, and the client sees "connection broken" after the work was committed.
+
+def client_socket(environ: dict[str, Any]) -> socket.socket | None:
+    """The socket this request arrived on, if the WSGI server lets us reach it."""
+    direct = environ.get("gunicorn.socket")
+    if isinstance(direct, socket.socket):
+        return direct
+    seen: set[int] = set()
+    layer: list[Any] = [environ.get("wsgi.input")]
+    for _ in range(6):
+        found: list[Any] = []
+        for obj in layer:
+            if obj is None or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, socket.socket):
+                return obj
+            for hop in _SOCKET_HOPS:
+                try:
+                    found.append(getattr(obj, hop, None))
+                except Exception:  # noqa: S112  (a property that raises is simply not the way)
+                    continue
+        layer = found
+    return None
+
+
+def dropped(request: HttpRequest) -> StreamingHttpResponse:
+    """The work is committed, then the connection dies before the response reaches the client.
+
+    Where the socket can be reached (Django's runserver and live test server, gunicorn), the body
+    iterator shuts it down before a single byte of the response is written: the client sees the
+    connection closed without a response (``requests.ConnectionError``) at once. Merely raising
+    from the iterator is not enough there: the headers (with a Content-Length) are already out,
+    the server keeps the HTTP/1.1 connection alive, and the client waits for the rest of the body
+    until its read timeout.
+
+    Elsewhere (Django's test client, other servers) it falls back to headers that promise 4096
+    bytes, a fragment of JSON and an exception from the iterator, which makes most servers abort
+    the connection (``ChunkedEncodingError`` on the client) and makes the test client raise
+    ``ConnectionDropped`` while the body is read.
     """
+    sock = client_socket(request.META)
 
     def body() -> Iterator[bytes]:
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            else:
+                # Nothing more can reach the client; the server's write fails with a broken
+                # pipe, which it treats as a client that went away.
+                return
         yield b'{"object": "smart.tr'
         raise ConnectionDropped("sandbox fault: connection dropped after commit")
 

@@ -39,7 +39,7 @@ def get(client: ApiClient, pci_id: str) -> PaymentTransaction:
         )
         .prefetch_related("children")
         .filter(Q(pci_id=pci_id) | Q(transaction_hash=pci_id))
-        .filter(smart_transaction__client__merchant_id=client.merchant_id)
+        .filter(smart_transaction__client=client)
         .first()
     )
     if pt is None:
@@ -201,12 +201,12 @@ def test_change_status(
         raise NotFound(f"unknown resource Payment/{resource}")
     data = body if isinstance(body, dict) else {}
     new = data.get("new_status_id")
-    if isinstance(new, bool) or not isinstance(new, int) or new not in SIMPLE_TEXT:
-        raise BadRequest(f"new_status_id: must be a status_simple id (0-16), got {new!r}")
     with transaction.atomic():
         pt = transitions.lock_pci(client, pci_id)
         if pt.payment_method != method:
             raise NotFound(f"{pt.pci_id} is not a {resource} transaction")
+        if isinstance(new, bool) or not isinstance(new, int) or new not in SIMPLE_TEXT:
+            raise BadRequest(f"new_status_id: must be a status_simple id (0-16), got {new!r}")
         money_moved = new in (Simple.ACCEPTED, Simple.PAID)
         targets = [pt]
         if pt.kind == Kind.ORIGINAL:
@@ -224,9 +224,7 @@ def test_change_status(
 def search(client: ApiClient, query: str) -> list[PaymentTransaction]:
     """``GET /Payment/Transactions?q=`` for ``parents.trans_id:<n>``, ``trans_id:<n>`` and
     ``transaction_hash:<h>``, the queries the SDK demos use to find sub-transactions."""
-    found = PaymentTransaction.objects.filter(
-        smart_transaction__client__merchant_id=client.merchant_id
-    )
+    found = PaymentTransaction.objects.filter(smart_transaction__client=client)
     for term in (t.strip() for t in query.split(" AND ") if t.strip()):
         name, _, value = term.partition(":")
         value = value.strip('"')
@@ -243,5 +241,5 @@ def search(client: ApiClient, query: str) -> list[PaymentTransaction]:
     return list(
         found.select_related("merchant", "contract", "parent", "smart_transaction__customer")
         .prefetch_related("children")
-        .order_by("trans_id")
+        .order_by("pk")  # creation order: leading first, then the basket's order
     )

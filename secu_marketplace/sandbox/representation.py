@@ -62,7 +62,8 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
                 for p in stx.payment_transactions.all()
                 if p.kind != PaymentTransaction.Kind.REFUND and not p.unlinked
             ),
-            key=lambda p: (p.kind != PaymentTransaction.Kind.ORIGINAL, p.trans_id),
+            # The leading transaction first, then the sub-transactions in basket order.
+            key=lambda p: (p.kind != PaymentTransaction.Kind.ORIGINAL, p.pk),
         )
     ]
     allowed = stx.payment_context.get("payment_methods") or list(PAYMENT_METHODS)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from . import ids, transitions
 from .errors import BadRequest, Conflict, NotFound
 from .models import ApiClient, Contract, Customer, PaymentTransaction, SmartTransaction
-from .statuses import PAYMENT_METHODS, Simple, captured_status
+from .statuses import PAYMENT_METHODS, STX_PAYABLE, Simple, captured_status
 from .validation import Normalised, normalise, normalise_contact
 
 Kind = PaymentTransaction.Kind
@@ -88,6 +88,7 @@ def create(client: ApiClient, body: Any) -> SmartTransaction:
 def update(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
     """PUT: a full update while ``created``. Like the real service, a basket that is not sent
     again is dropped; ``application_context`` cannot change after creation and is kept."""
+    get(client, stx_id)  # an unknown id is "not found", whatever the body holds
     norm = normalise(client, body)
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
@@ -114,7 +115,7 @@ def expired(stx: SmartTransaction) -> bool:
     from . import conf
 
     age = (timezone.now() - stx.created).total_seconds()
-    return stx.status == "created" and age > float(conf.get("CHECKOUT_TTL"))
+    return stx.status in STX_PAYABLE and age > float(conf.get("CHECKOUT_TTL"))
 
 
 def _instructions(
@@ -299,10 +300,10 @@ COLLECTION_KEYS = ("type", "scheduled_slot", "store_id", "delivered_at", "code")
 def set_delivery(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
     """``/setDelivery``: intent order moves to shipped/collected; invoices become due."""
     data = body.get("delivery_options") if isinstance(body, dict) else None
-    if not isinstance(data, dict):
-        raise BadRequest("delivery_options: an object is required")
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
+        if not isinstance(data, dict):
+            raise BadRequest("delivery_options: an object is required")
         if stx.status not in ("ok", "received", "collection", "shipped", "collected"):
             raise Conflict(f"Smart Transaction {stx_id} is {stx.status}; nothing to deliver yet")
         kind = data.get("type") or stx.delivery_options.get("type") or "shipping"
@@ -335,7 +336,7 @@ def get(client: ApiClient, stx_id: str) -> SmartTransaction:
             "merchant", "contract", "provider_contract", "customer"
         )
         .prefetch_related("payment_transactions")
-        .filter(stx_id=stx_id, client__merchant_id=client.merchant_id)
+        .filter(stx_id=stx_id, client=client)
         .first()
     )
     if stx is None:
@@ -354,7 +355,7 @@ QUERY_FIELDS = {
 
 def search(client: ApiClient, query: str) -> QuerySet[SmartTransaction]:
     """``GET /Smart/Transactions?q=...`` for the plain ``field:value AND field:value`` form."""
-    found = SmartTransaction.objects.filter(client__merchant_id=client.merchant_id)
+    found = SmartTransaction.objects.filter(client=client)
     for term in (t.strip() for t in query.split(" AND ") if t.strip()):
         name, sep, value = term.partition(":")
         if not sep or name not in QUERY_FIELDS:

@@ -26,12 +26,11 @@ AWAITING = {"created", "approved", "pending"}
 
 
 def lock_stx(client: ApiClient, stx_id: str) -> SmartTransaction:
-    """The caller's own Smart Transaction, row-locked; anyone else's is "not found"."""
-    stx = (
-        SmartTransaction.objects.select_for_update()
-        .filter(stx_id=stx_id, client__merchant_id=client.merchant_id)
-        .first()
-    )
+    """The caller's own Smart Transaction, row-locked; anyone else's is "not found".
+
+    Visibility is per API client (issue 2: "a client sees only its own transactions"), also
+    between two clients of the same merchant."""
+    stx = SmartTransaction.objects.select_for_update().filter(stx_id=stx_id, client=client).first()
     if stx is None:
         raise NotFound(f"Smart Transaction {stx_id} not found")
     return stx
@@ -42,7 +41,7 @@ def lock_pci(client: ApiClient, pci_id: str) -> PaymentTransaction:
     after its Smart Transaction (always the same lock order: Smart Transaction, then payments)."""
     found = (
         PaymentTransaction.objects.filter(Q(pci_id=pci_id) | Q(transaction_hash=pci_id))
-        .filter(smart_transaction__client__merchant_id=client.merchant_id)
+        .filter(smart_transaction__client=client)
         .values_list("pk", "smart_transaction_id")
         .first()
     )
@@ -104,7 +103,9 @@ def create_pci(
         is_demo=is_demo,
         updated=timezone.now(),
     )
-    pushes.enqueue(pt, "added")
+    # A refund is a new transaction ("added", §5); an authorisation gives the payment its first
+    # simple status, which is a change of status like every later one ("changed").
+    pushes.enqueue(pt, "added" if kind == Kind.REFUND else "changed")
     return pt
 
 
@@ -132,13 +133,22 @@ def refunded(pt: PaymentTransaction) -> int:
 
 
 def remaining(pt: PaymentTransaction) -> int:
+    """What is left of ``pt`` after cancellations and refunds (``checkStatus``'s ``amount``).
+
+    A mixed basket's leading transaction carries the whole payment, but its refunds hang off the
+    sub-transactions (a supplier's part is refunded through its sub-transaction): what is left
+    of it is what is left of its parts."""
     if pt.status_simple in DEAD:
         return 0
+    if pt.kind == Kind.ORIGINAL:
+        subs = subs_of(pt)
+        if subs:
+            return sum(remaining(sub) for sub in subs)
     return max(pt.amount - refunded(pt), 0)
 
 
 def subs_of(leading: PaymentTransaction) -> list[PaymentTransaction]:
-    return list(leading.children.filter(kind=Kind.SUB).order_by("trans_id"))
+    return list(leading.children.filter(kind=Kind.SUB).order_by("pk"))  # basket order
 
 
 def recompute_leading(leading: PaymentTransaction) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
+from .api import unknown_endpoint
 from .views import checkout, control, oauth, payment, qr, smart
 
 app_name = "secu_sandbox"
@@ -75,6 +76,8 @@ urlpatterns = [
         payment.test_changed_status,
         name="payment-test-status",
     ),
+    # Anything else under api/v2/ answers a product error (404), like every other API error.
+    re_path(r"^api/v2/", unknown_endpoint, name="api-unknown"),
     path("checkout/<str:stx_id>/", checkout.checkout, name="checkout"),
     path("qr/epc", qr.epc, name="qr-epc"),
     path("control/faults", control.faults, name="control-faults"),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from .errors import BadRequest, NotAllowed
 from .models import ApiClient, Contract
@@ -29,6 +30,7 @@ SUB_BASKET_TYPES = ARTICLE_TYPES | {"stakeholder_payment"}
 RETURN_URL_KEYS = ("url_success", "url_error", "url_abort", "url_push")
 LANGUAGES = ("de", "en")
 INTENTS = ("sale", "order")
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @dataclass
@@ -132,7 +134,8 @@ def normalise_contact(contact: dict[str, Any], path: str) -> dict[str, Any]:
             born = date.fromisoformat(raw[:10])
         except ValueError:
             raise BadRequest(f"{path}.dob: must be a date (YYYY-MM-DD), got {raw!r}") from None
-        out["dob"] = f"{born.isoformat()}T00:00:00+00:00"
+        # Midnight in German local time, as the guide's answer shows ("...T00:00:00+01:00").
+        out["dob"] = datetime.combine(born, time(), tzinfo=BERLIN).isoformat()
     if contact.get("email"):
         email = _str(contact["email"], f"{path}.email")
         if not EMAIL_RE.match(email):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from secu_marketplace.sandbox import smart_ops
 from secu_marketplace.sandbox.api import mount_url
-from secu_marketplace.sandbox.errors import ProductError
+from secu_marketplace.sandbox.errors import Conflict, ProductError
 from secu_marketplace.sandbox.forms import METHOD_LABELS, CheckoutForm
 from secu_marketplace.sandbox.models import Contract, SmartTransaction
 
@@ -52,6 +52,7 @@ def _baskets(stx: SmartTransaction) -> list[dict[str, Any]]:
         {
             "name": names.get(product["contract_id"]) or product.get("desc"),
             "desc": product.get("desc"),
+            "reference_id": product["reference_id"],
             "items": _lines(product["sub_basket"]),
             "sum": product["sum"],
             "currency": currency,
@@ -98,6 +99,8 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
             return render(request, "secu_sandbox/not_found.html", {"stx_id": stx_id}, status=404)
         if smart_ops.expired(stx):
             return _finished(request, stx, "expired", 410)
+        if stx.status == "cancelled":
+            return _finished(request, stx, "cancelled", 409)
         if stx.status not in ("created", "failed"):
             return _finished(request, stx, "done", 409)
 
@@ -124,6 +127,11 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
                     contact=form.contact(),
                     base=mount_url(request),
                 )
+            except Conflict:
+                # Paid (or expired) meanwhile, e.g. in another tab: say so, as a GET would.
+                stx.refresh_from_db()
+                reason = "expired" if smart_ops.expired(stx) else "done"
+                return _finished(request, stx, reason, 410 if reason == "expired" else 409)
             except ProductError as exc:
                 error = exc.details
             else:
@@ -144,5 +152,8 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
                 "method_labels": METHOD_LABELS,
                 "language": translation.get_language(),
                 "retry": stx.status == "failed",
+                # Without url_abort the shop's url_error takes the abort; without either, Smart
+                # Checkout does not offer to abort (secuconnect-api.md §2.2, Return URLs).
+                "can_abort": bool(stx.return_url("url_abort") or stx.return_url("url_error")),
             },
         )

@@ -24,7 +24,11 @@ def control_view(handler: Handler) -> Handler:
             raise Http404("control API disabled")
         try:
             return handler(request, *args, **kwargs)
-        except (ValueError, TypeError, KeyError) as exc:
+        except KeyError as exc:
+            return JsonResponse({"error": f"missing field {exc}"}, status=400)
+        except LookupError as exc:
+            return JsonResponse({"error": str(exc)}, status=404)
+        except (ValueError, TypeError) as exc:
             return JsonResponse({"error": str(exc)}, status=400)
 
     return wrapper

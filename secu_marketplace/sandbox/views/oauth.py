@@ -41,7 +41,12 @@ def token(request: HttpRequest, _client: None) -> HttpResponse:
     secret = data.get("client_secret", "")
     if client is None or not hmac.compare_digest(client.client_secret.encode(), secret.encode()):
         return oauth_error("invalid_client", "The client credentials are invalid")
-    lifetime = client.token_lifetime or int(conf.get("TOKEN_LIFETIME"))
+    # 0 is a valid lifetime (the token is born expired): tests use it to provoke a 403/2003.
+    lifetime = (
+        client.token_lifetime
+        if client.token_lifetime is not None
+        else int(conf.get("TOKEN_LIFETIME"))
+    )
     now = timezone.now()
     # Old tokens stay valid until they expire (whether secuconnect revokes them on reissue is
     # undocumented); expired ones are swept here so the table stays small.

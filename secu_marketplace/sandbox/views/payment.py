@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secu_marketplace.sandbox import payment_ops, representation, transitions
-from secu_marketplace.sandbox.api import api_view, json_body, ok
+from secu_marketplace.sandbox.api import allow, api_view, json_body, ok
 from secu_marketplace.sandbox.models import ApiClient
 
 
@@ -14,27 +13,27 @@ def _one(client: ApiClient, pci_id: str) -> dict:
     return representation.payment_transaction(payment_ops.get(client, pci_id))
 
 
-@require_GET
+@allow("GET")
 @api_view("payment.list")
 def listing(request: HttpRequest, client: ApiClient) -> HttpResponse:
     found = payment_ops.search(client, request.GET.get("q", ""))
     return ok({"count": len(found), "data": [representation.payment_transaction(p) for p in found]})
 
 
-@require_GET
+@allow("GET")
 @api_view("payment.get")
 def read(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse:
     return ok(_one(client, pci_id))
 
 
-@require_GET
+@allow("GET")
 @api_view("payment.check_status")
 def check_status(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse:
     pt = payment_ops.get(client, pci_id)
     return ok(representation.check_status(pt, transitions.remaining(pt)))
 
 
-@require_POST
+@allow("POST")
 @api_view("payment.cancel")
 def cancel(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse:
     # Answers an array: the transaction itself and any refund transaction it created (§4.2).
@@ -42,21 +41,21 @@ def cancel(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse
     return ok([_one(client, pt.pci_id) for pt in changed])
 
 
-@require_POST
+@allow("POST")
 @api_view("payment.capture")
 def capture(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse:
     pt = payment_ops.capture(client, pci_id, json_body(request))
     return ok(_one(client, pt.pci_id))
 
 
-@require_http_methods(["PUT"])
+@allow("PUT")
 @api_view("payment.shipping_information")
 def shipping_information(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse:
     payment_ops.update_shipping(client, pci_id, json_body(request))
     return ok({"result": True})
 
 
-@require_POST
+@allow("POST")
 @api_view("payment.test_status")
 def test_changed_status(
     request: HttpRequest, client: ApiClient, resource: str, pci_id: str

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
 
 from secu_marketplace.sandbox import representation, smart_ops
-from secu_marketplace.sandbox.api import api_view, base_url, json_body, mount_url, ok
+from secu_marketplace.sandbox.api import allow, api_view, base_url, json_body, mount_url, ok
 from secu_marketplace.sandbox.errors import BadRequest
 from secu_marketplace.sandbox.models import ApiClient
 
@@ -17,8 +15,7 @@ def _render(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpRespons
     return ok(representation.smart_transaction(smart_ops.get(client, stx_id), base_url(request)))
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@allow("GET", "POST")
 def collection(request: HttpRequest) -> HttpResponse:
     return create(request) if request.method == "POST" else listing(request)
 
@@ -44,8 +41,7 @@ def listing(request: HttpRequest, client: ApiClient) -> HttpResponse:
     )
 
 
-@csrf_exempt
-@require_http_methods(["GET", "PUT"])
+@allow("GET", "PUT")
 def detail(request: HttpRequest, stx_id: str) -> HttpResponse:
     return update(request, stx_id) if request.method == "PUT" else read(request, stx_id)
 
@@ -61,7 +57,7 @@ def update(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse
     return _render(request, client, stx_id)
 
 
-@require_POST
+@allow("POST")
 @api_view("smart.prepare")
 def prepare(request: HttpRequest, client: ApiClient, stx_id: str, method: str) -> HttpResponse:
     body = json_body(request)
@@ -74,7 +70,7 @@ def prepare(request: HttpRequest, client: ApiClient, stx_id: str, method: str) -
     return _render(request, client, stx_id)
 
 
-@require_POST
+@allow("POST")
 @api_view("smart.start")
 def start(
     request: HttpRequest, client: ApiClient, stx_id: str, method: str | None = None
@@ -83,21 +79,21 @@ def start(
     return _render(request, client, stx_id)
 
 
-@require_POST
+@allow("POST")
 @api_view("smart.cancel")
 def cancel(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse:
     smart_ops.cancel(client, stx_id)
     return _render(request, client, stx_id)
 
 
-@require_POST
+@allow("POST")
 @api_view("smart.abort")
 def abort(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse:
     smart_ops.abort(client, stx_id)
     return _render(request, client, stx_id)
 
 
-@require_POST
+@allow("POST")
 @api_view("smart.set_delivery")
 def set_delivery(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse:
     smart_ops.set_delivery(client, stx_id, json_body(request))
