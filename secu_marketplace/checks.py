@@ -1,1 +1,124 @@
-"""Django system checks for the ``SECU_MARKETPLACE`` setting (filled in with the app)."""
+"""System checks for what would otherwise fail at the first payment."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from .conf import DEFAULTS, ENVIRONMENTS, app_settings
+
+CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
+TEMPLATE_RE = re.compile(r"^COT_[A-Z0-9]{30}$")
+ID = "secu_marketplace"
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    user = getattr(settings, "SECU_MARKETPLACE", None)
+    if user is None:
+        return [
+            Error(
+                "SECU_MARKETPLACE is not set.",
+                hint="Add SECU_MARKETPLACE = {...} with your credentials (see the README).",
+                id=f"{ID}.E001",
+            )
+        ]
+    if not isinstance(user, dict):
+        return [Error("SECU_MARKETPLACE must be a dict.", id=f"{ID}.E002")]
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        errors.append(
+            Warning(f"SECU_MARKETPLACE has unknown key(s): {', '.join(unknown)}.", id=f"{ID}.W001")
+        )
+    for key in ("CLIENT_ID", "CLIENT_SECRET"):
+        if not user.get(key):
+            errors.append(Error(f"SECU_MARKETPLACE['{key}'] is empty.", id=f"{ID}.E003"))
+    if not CONTRACT_RE.match(str(user.get("CONTRACT_ID") or "")):
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['CONTRACT_ID'] is not a contract id "
+                "(GCR_ and 30 capitals or digits).",
+                id=f"{ID}.E004",
+            )
+        )
+    provider = user.get("PROVIDER_CONTRACT_ID")
+    if provider and not CONTRACT_RE.match(str(provider)):
+        errors.append(
+            Error("SECU_MARKETPLACE['PROVIDER_CONTRACT_ID'] is not a contract id.", id=f"{ID}.E005")
+        )
+    template = user.get("CHECKOUT_TEMPLATE", DEFAULTS["CHECKOUT_TEMPLATE"])
+    if not TEMPLATE_RE.match(str(template or "")):
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['CHECKOUT_TEMPLATE'] is not a template id (COT_...).",
+                id=f"{ID}.E006",
+            )
+        )
+    if user.get("INTENT", DEFAULTS["INTENT"]) not in ("sale", "order"):
+        errors.append(
+            Error("SECU_MARKETPLACE['INTENT'] must be 'sale' or 'order'.", id=f"{ID}.E007")
+        )
+    if user.get("DELIVERY_TYPE", DEFAULTS["DELIVERY_TYPE"]) not in ("shipping", "collection"):
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['DELIVERY_TYPE'] must be 'shipping' or 'collection'.",
+                id=f"{ID}.E008",
+            )
+        )
+    if (
+        not user.get("API_URL")
+        and user.get("ENVIRONMENT", DEFAULTS["ENVIRONMENT"]) not in ENVIRONMENTS
+    ):
+        errors.append(
+            Error(
+                f"SECU_MARKETPLACE['ENVIRONMENT'] must be one of {', '.join(ENVIRONMENTS)}, "
+                "or set API_URL.",
+                id=f"{ID}.E009",
+            )
+        )
+    site = str(user.get("SITE_URL") or "")
+    parts = urlsplit(site)
+    if not site or parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['SITE_URL'] must be the shop's absolute URL (https://shop.example).",
+                hint="secuconnect sends the buyer and its pushes to URLs built from it.",
+                id=f"{ID}.E010",
+            )
+        )
+    elif parts.scheme != "https" and not settings.DEBUG:
+        errors.append(
+            Warning(
+                "SECU_MARKETPLACE['SITE_URL'] is not HTTPS outside DEBUG.",
+                hint="Return and push URLs should be HTTPS in production.",
+                id=f"{ID}.W002",
+            )
+        )
+    try:
+        production = app_settings.is_production_host
+    except Exception:  # ImproperlyConfigured is reported above
+        production = False
+    if production and user.get("IS_DEMO"):
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['IS_DEMO'] is True against the production host.",
+                hint="Demo transactions belong on the testing host or the sandbox.",
+                id=f"{ID}.E011",
+            )
+        )
+    if str(user.get("API_URL") or "").startswith("http://") and not settings.DEBUG:
+        errors.append(
+            Warning("SECU_MARKETPLACE['API_URL'] is plain HTTP outside DEBUG.", id=f"{ID}.W003")
+        )
+    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT"):
+        value = user.get(key, DEFAULTS[key])
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
+            )
+    return errors

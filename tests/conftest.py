@@ -7,11 +7,17 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import connection
 
 from secu_marketplace.sandbox import world
 
 from .helpers import SandboxApi
+
+# Django's development server writes headers and body in two sends; with Nagle's algorithm on,
+# every request on a kept-alive connection then stalls ~40 ms waiting for a delayed ACK
+# (reliability.md §3.1). The live server is that server: switch Nagle off for it.
+WSGIRequestHandler.disable_nagle_algorithm = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -54,3 +60,21 @@ def live_api(live_server: object, transactional_db: None) -> Iterator[SandboxApi
     client = SandboxApi(str(live_server.url))  # type: ignore[attr-defined]
     yield client
     client.session.close()  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def secu(settings: object, live_server: object, transactional_db: None) -> str:
+    """Point the app at the sandbox on the live server; returns the live server's URL."""
+    url = str(live_server.url)  # type: ignore[attr-defined]
+    settings.SECU_MARKETPLACE = {  # type: ignore[attr-defined]
+        **settings.SECU_MARKETPLACE,  # type: ignore[attr-defined]
+        "API_URL": f"{url}/sandbox",
+        "SITE_URL": url,
+        "READ_TIMEOUT": 5.0,
+        "RETRY_BACKOFF": 0.01,
+    }
+    world.ensure_defaults()
+    from django.core.cache import cache
+
+    cache.clear()
+    return url

@@ -4,11 +4,13 @@ or a SQLite file, and the sandbox's pushes sent only when a test asks for them."
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import environ
 
 from demo_project.settings import *  # noqa: F403
-from demo_project.settings import BASE_DIR, DATABASES
+from demo_project.settings import DATABASES
 
 _url = os.environ.get("TEST_DATABASE_URL")
 if _url:
@@ -16,7 +18,10 @@ if _url:
 else:
     # A file, not SQLite's shared in-memory database: the live server's threads and the test
     # each get their own connection, as in the demo. IMMEDIATE + WAL come from demo settings.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+    # One file per test process, so parallel runs (and xdist workers) never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"secu-marketplace-test-{os.getpid()}.sqlite3")
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

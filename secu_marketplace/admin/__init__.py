@@ -1,0 +1,6 @@
+"""The staff's side: orders to review and act on, suppliers to manage."""
+
+from .orders import OrderAdmin
+from .suppliers import SupplierAdmin
+
+__all__ = ["OrderAdmin", "SupplierAdmin"]

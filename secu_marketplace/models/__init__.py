@@ -1,0 +1,16 @@
+"""The app's models, one module per concern; import them from here."""
+
+from .attempts import PaymentTransaction, SmartTransaction
+from .events import StatusEvent
+from .orders import LineItem, Order, SubBasket
+from .suppliers import Supplier
+
+__all__ = [
+    "LineItem",
+    "Order",
+    "PaymentTransaction",
+    "SmartTransaction",
+    "StatusEvent",
+    "SubBasket",
+    "Supplier",
+]

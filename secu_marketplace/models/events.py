@@ -1,0 +1,37 @@
+"""The timeline: one row per real change, whatever learned of it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from secu_marketplace.statuses import Source
+
+from .attempts import SmartTransaction
+from .orders import Order
+
+
+class StatusEvent(models.Model):
+    class Subject(models.TextChoices):
+        ORDER = "order", _("order")
+        ATTEMPT = "attempt", _("Smart Transaction")
+        PAYMENT = "payment", _("Payment Transaction")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    attempt = models.ForeignKey(
+        SmartTransaction, on_delete=models.SET_NULL, related_name="events", null=True, blank=True
+    )
+    subject = models.CharField(_("subject"), max_length=10, choices=Subject.choices)
+    from_status = models.CharField(_("from"), max_length=40, blank=True)
+    to_status = models.CharField(_("to"), max_length=40)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("status event")
+        verbose_name_plural = _("status events")
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.from_status or '-'} → {self.to_status} ({self.source})"

@@ -1,0 +1,1 @@
+"""The flows: each module holds one, views and admin actions call them."""

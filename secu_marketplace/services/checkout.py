@@ -1,0 +1,304 @@
+"""Starting (or safely resuming) checkout for an order.
+
+``start_checkout(order)`` returns the Smart Checkout URL to send the buyer to. It records the
+attempt *before* calling secuconnect, so a lost answer leaves a row the reconciliation finds;
+it never opens a second Smart Transaction while one is open (double clicks, two tabs), reuses an
+unchanged one that is still ``created``, and supersedes a stale one (basket changed, too old) by
+aborting it first. A failed attempt leads to a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from secu_marketplace.baskets import (
+    check_sums,
+    fingerprint,
+    language_for,
+    smart_transaction_payload,
+)
+from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
+from secu_marketplace.links import return_urls
+from secu_marketplace.models import Order, SmartTransaction, StatusEvent, SubBasket
+from secu_marketplace.redaction import redact
+from secu_marketplace.statuses import (
+    OPEN_ATTEMPT_STATES,
+    PAYABLE,
+    AttemptState,
+    OrderStatus,
+    Source,
+    can_move,
+)
+
+from .snapshots import STX_ID_RE, parse_time
+from .sync import send_after_commit, sync_attempt
+
+logger = logging.getLogger(__name__)
+
+PAYMENT_METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort", "easycredit")
+POLL_SECONDS = 0.1
+MAX_ROUNDS = 4
+
+
+@dataclass
+class CheckoutStart:
+    url: str
+    attempt: SmartTransaction
+    reused: bool
+
+
+def checkout_url(stx: dict[str, Any], method: str = "") -> str:
+    """Where to send the buyer: the per-method link when a method is preselected, else
+    ``checkout_links.url_checkout`` (newer documentation), else ``payment_links.general``."""
+    links = stx.get("payment_links") or {}
+    url = (links.get(method) if method else None) or (stx.get("checkout_links") or {}).get(
+        "url_checkout"
+    )
+    url = url or links.get("general") or ""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def _creating_window() -> float:
+    connect, read = app_settings.timeouts
+    return connect + read + 5.0
+
+
+def _move_to_awaiting(
+    order: Order, attempt: SmartTransaction, moves: list[tuple[str, str]]
+) -> None:
+    if order.status != OrderStatus.AWAITING_PAYMENT and can_move(
+        order.status, OrderStatus.AWAITING_PAYMENT
+    ):
+        StatusEvent.objects.create(
+            order=order,
+            attempt=attempt,
+            subject=StatusEvent.Subject.ORDER,
+            from_status=order.status,
+            to_status=OrderStatus.AWAITING_PAYMENT,
+            source=Source.CHECKOUT,
+            detail={"stx": attempt.stx_id},
+        )
+        moves.append((order.status, OrderStatus.AWAITING_PAYMENT))
+        order.status = OrderStatus.AWAITING_PAYMENT
+        order.save(update_fields=["status", "updated"])
+
+
+def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[SubBasket]]:
+    """Under the order's lock: what to do next, and the attempt to do it with."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in PAYABLE:
+            raise CheckoutError(f"order {order.reference} is {order.status} and cannot be paid now")
+        subs = list(order.sub_baskets.prefetch_related("items"))
+        check_sums(order, subs)
+        current = fingerprint(order, subs)
+        attempt = order.attempts.filter(state__in=OPEN_ATTEMPT_STATES).first()
+        if attempt is None:
+            number = (order.attempts.aggregate(n=Max("number"))["n"] or 0) + 1
+            attempt = SmartTransaction.objects.create(
+                order=order,
+                number=number,
+                state=AttemptState.CREATING,
+                amount=order.total,
+                currency=order.currency,
+                contract_id=app_settings.CONTRACT_ID,
+                is_demo=bool(app_settings.IS_DEMO),
+                basket_fingerprint=current,
+                preselected_method=method,
+            )
+            return "create", attempt, subs
+        age = (timezone.now() - attempt.created).total_seconds()
+        if attempt.state == AttemptState.CREATING:
+            if age < _creating_window():
+                return "wait", attempt, subs
+            attempt.state = AttemptState.UNKNOWN
+            attempt.save(update_fields=["state", "updated"])
+            return "resolve", attempt, subs
+        if attempt.state == AttemptState.UNKNOWN:
+            return "resolve", attempt, subs
+        if attempt.basket_fingerprint == current and age < float(app_settings.REUSE_CREATED_FOR):
+            return "reuse", attempt, subs
+        return "supersede", attempt, subs
+
+
+def _wait_for(attempt: SmartTransaction) -> None:
+    """Another request is creating this order's Smart Transaction right now: let it finish."""
+    deadline = time.monotonic() + _creating_window()
+    while time.monotonic() < deadline:
+        state = (
+            SmartTransaction.objects.filter(pk=attempt.pk).values_list("state", flat=True).first()
+        )
+        if state != AttemptState.CREATING:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+def _close(attempt: SmartTransaction, reason: str) -> None:
+    with transaction.atomic():
+        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+        if locked.state in OPEN_ATTEMPT_STATES:
+            StatusEvent.objects.create(
+                order_id=locked.order_id,
+                attempt=locked,
+                subject=StatusEvent.Subject.ATTEMPT,
+                from_status=locked.provider_status,
+                to_status="closed",
+                source=Source.CHECKOUT,
+                detail={"reason": reason},
+            )
+            locked.state = AttemptState.CLOSED
+            locked.save(update_fields=["state", "updated"])
+
+
+def _supersede(attempt: SmartTransaction, client: SecuconnectClient) -> None:
+    """Abort a stale Smart Transaction before opening a new one, so the buyer cannot pay both."""
+    try:
+        client.abort_smart_transaction(str(attempt.stx_id))
+    except ProviderUnavailable:
+        raise
+    except ApiError as error:
+        # Refused: it probably moved on (paid in another tab). Learn what it is now.
+        logger.info("abort of %s refused (%s); syncing it", attempt.stx_id, error)
+        result = sync_attempt(attempt, source=Source.CHECKOUT, client=client)
+        if not result.reachable:
+            raise ProviderUnavailable("could not re-read the stale Smart Transaction") from error
+        if result.attempt.state != AttemptState.OPEN:
+            return
+    _close(attempt, "superseded by a new checkout attempt")
+
+
+def _create(
+    attempt: SmartTransaction,
+    subs: list[SubBasket],
+    method: str,
+    language: str | None,
+    client: SecuconnectClient,
+) -> CheckoutStart:
+    order = attempt.order
+    payload = smart_transaction_payload(
+        order, attempt, urls=return_urls(attempt), language=language_for(order, language), subs=subs
+    )
+    try:
+        answer = client.create_smart_transaction(payload)
+    except OutcomeUnknown as error:
+        # It may exist: never create blindly again; the next click or secu_sync resolves it.
+        SmartTransaction.objects.filter(pk=attempt.pk).update(
+            state=AttemptState.UNKNOWN, last_error=error.as_dict(), updated=timezone.now()
+        )
+        raise
+    except Exception as error:
+        details = (
+            error.as_dict() if hasattr(error, "as_dict") else {"exception": type(error).__name__}
+        )
+        SmartTransaction.objects.filter(pk=attempt.pk).update(
+            state=AttemptState.FAILED, last_error=details, updated=timezone.now()
+        )
+        raise
+    stx_id = str(answer.get("id") or "")
+    url = checkout_url(answer, method)
+    if not STX_ID_RE.match(stx_id) or not url:
+        SmartTransaction.objects.filter(pk=attempt.pk).update(
+            state=AttemptState.UNKNOWN,
+            last_error={"message": "create answer without id or checkout link"},
+        )
+        raise OutcomeUnknown(
+            "secuconnect's answer to the create call had no Smart Transaction id or link"
+        )
+    moves: list[tuple[str, str]] = []
+    with transaction.atomic():
+        locked_order = Order.objects.select_for_update().get(pk=order.pk)
+        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+        locked.stx_id = stx_id
+        locked.state = AttemptState.OPEN
+        locked.provider_status = str(answer.get("status") or "created")
+        locked.provider_updated = parse_time(answer.get("updated") or answer.get("created"))
+        locked.checkout_url = checkout_url(answer)
+        locked.snapshot = redact(answer)
+        locked.last_error = None
+        locked.save()
+        StatusEvent.objects.create(
+            order=locked_order,
+            attempt=locked,
+            subject=StatusEvent.Subject.ATTEMPT,
+            to_status=locked.provider_status,
+            source=Source.CHECKOUT,
+            detail={"stx": stx_id, "attempt": locked.number},
+        )
+        _move_to_awaiting(locked_order, locked, moves)
+        send_after_commit(locked_order.pk, moves, Source.CHECKOUT, {})
+    return CheckoutStart(url=url, attempt=locked, reused=False)
+
+
+def _reuse(
+    attempt: SmartTransaction, method: str, client: SecuconnectClient
+) -> CheckoutStart | None:
+    """The open attempt, if secuconnect confirms it is still ``created``; else None."""
+    result = sync_attempt(attempt, source=Source.CHECKOUT, client=client)
+    if not result.reachable:
+        raise ProviderUnavailable("could not confirm the open Smart Transaction", method="GET")
+    fresh = result.attempt
+    if fresh.state != AttemptState.OPEN or fresh.provider_status != "created":
+        return None
+    moves: list[tuple[str, str]] = []
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=fresh.order_id)
+        locked = SmartTransaction.objects.select_for_update().get(pk=fresh.pk)
+        locked.returned_via = ""  # a new visit to checkout; how they came back last time is moot
+        locked.save(update_fields=["returned_via", "updated"])
+        _move_to_awaiting(order, locked, moves)
+        send_after_commit(order.pk, moves, Source.CHECKOUT, {})
+    url = checkout_url(fresh.snapshot or {}, method) or fresh.checkout_url
+    return CheckoutStart(url=url, attempt=locked, reused=True)
+
+
+def start_checkout(
+    order: Order,
+    *,
+    method: str = "",
+    language: str | None = None,
+    client: SecuconnectClient | None = None,
+) -> CheckoutStart:
+    """Return where to send the buyer for ``order``; see the module docstring.
+
+    Raises ``CheckoutError`` when the order cannot be paid (already paid, under review),
+    ``BasketError`` for sums secuconnect would refuse, ``ProviderUnavailable`` (and its
+    ``OutcomeUnknown``) when secuconnect cannot be reached, ``ApiError`` when it refuses.
+    """
+    if method and method not in PAYMENT_METHODS:
+        raise CheckoutError(f"unknown payment method {method!r}")
+    client = client or SecuconnectClient()
+    language = language or get_language()
+    for _round in range(MAX_ROUNDS):
+        try:
+            action, attempt, subs = _decide(order.pk, method)
+        except IntegrityError:
+            continue  # another request opened an attempt between our check and insert
+        if action == "create":
+            return _create(attempt, subs, method, language, client)
+        if action == "wait":
+            _wait_for(attempt)
+        elif action == "resolve":
+            from .recovery import resolve_unknown
+
+            resolved = resolve_unknown(attempt, client=client)
+            if resolved.state == AttemptState.UNKNOWN:
+                raise ProviderUnavailable("the previous attempt's outcome is not known yet")
+            if resolved.stx_id:
+                sync_attempt(resolved, source=Source.CHECKOUT, client=client)
+        elif action == "reuse":
+            started = _reuse(attempt, method, client)
+            if started is not None:
+                return started
+        elif action == "supersede":
+            _supersede(attempt, client)
+    raise CheckoutError(f"order {order.reference}: checkout could not be started, please try again")

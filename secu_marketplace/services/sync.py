@@ -1,0 +1,395 @@
+"""``sync_attempt``: the one function every entry point calls to learn an attempt's state.
+
+The return pages, the push endpoint, the admin's refresh and ``secu_sync`` all come here. It
+
+1. fetches the Smart Transaction and its Payment Transactions, outside any lock;
+2. checks the answer belongs to this attempt (``snapshots.verify``): a mismatch sends the order
+   to ``needs_review`` and never pays it;
+3. applies it in one short transaction holding the order's and the attempt's row locks, moving
+   the order only along ``statuses.TRANSITIONS``, writing one ``StatusEvent`` per real change and
+   sending signals after commit.
+
+An answer older than the one already applied (two syncs crossing) changes nothing; a duplicate
+changes nothing either. So return, push and reconciliation may race freely.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from secu_marketplace import signals
+from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.exceptions import NotFound, ProviderUnavailable, SecuconnectError
+from secu_marketplace.models import (
+    Order,
+    PaymentTransaction,
+    SmartTransaction,
+    StatusEvent,
+    SubBasket,
+)
+from secu_marketplace.redaction import redact
+from secu_marketplace.statuses import (
+    MONEY,
+    ORDER_STATUS_FOR_STX,
+    AttemptState,
+    OrderStatus,
+    PaymentRole,
+    attempt_state_for_stx,
+    can_move,
+)
+
+from .snapshots import Snapshot, as_int, fetch, parse_time, verify
+
+logger = logging.getLogger(__name__)
+
+Event = StatusEvent.Subject
+
+
+@dataclass
+class SyncResult:
+    attempt: SmartTransaction
+    order: Order
+    reachable: bool = True
+    changed: bool = False
+    error: SecuconnectError | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return str(self.order.status)
+
+
+def sync_attempt(
+    attempt: SmartTransaction,
+    *,
+    source: str,
+    returned_via: str = "",
+    client: SecuconnectClient | None = None,
+) -> SyncResult:
+    """Bring ``attempt`` (and its order) up to date with secuconnect. Never raises for the
+    provider being unreachable: the result says ``reachable=False`` and nothing changed."""
+    client = client or SecuconnectClient()
+    if not attempt.stx_id:
+        from .recovery import resolve_unknown
+
+        attempt = resolve_unknown(attempt, client=client)
+        if not attempt.stx_id:
+            order = Order.objects.get(pk=attempt.order_id)
+            return SyncResult(
+                attempt=attempt, order=order, reachable=attempt.state != AttemptState.UNKNOWN
+            )
+    try:
+        snap = fetch(client, attempt.stx_id)
+    except NotFound as error:
+        # Our own id is unknown to secuconnect: nothing we can trust, so a human looks.
+        return apply(attempt, None, source=source, returned_via=returned_via, lost=error)
+    except ProviderUnavailable as error:
+        _note_error(attempt, error)
+        order = Order.objects.get(pk=attempt.order_id)
+        return SyncResult(attempt=attempt, order=order, reachable=False, error=error)
+    except SecuconnectError as error:
+        _note_error(attempt, error)
+        order = Order.objects.get(pk=attempt.order_id)
+        return SyncResult(attempt=attempt, order=order, reachable=False, error=error)
+    return apply(attempt, snap, source=source, returned_via=returned_via)
+
+
+def _note_error(attempt: SmartTransaction, error: SecuconnectError) -> None:
+    logger.warning("could not sync %s: %s", attempt, error)
+    SmartTransaction.objects.filter(pk=attempt.pk).update(
+        last_error=error.as_dict(), updated=timezone.now()
+    )
+
+
+def _target(
+    order: Order, attempt: SmartTransaction, status: str, returned_via: str, others_with_money: bool
+) -> str | None:
+    """The order status this answer asks for, or None when it should not move the order."""
+    if status == "created":
+        if order.status in MONEY:
+            return None  # "created" after money moved is stale news, whatever its timestamp
+        target = {"abort": OrderStatus.ABORTED, "error": OrderStatus.FAILED}.get(
+            returned_via, OrderStatus.AWAITING_PAYMENT
+        )
+    else:
+        target = ORDER_STATUS_FOR_STX.get(status)
+    if target is None:
+        return None  # a status we do not know: kept on the attempt, the order waits
+    if target in MONEY:
+        # Money moved on this attempt; if it moved on another one too, the buyer paid twice.
+        return OrderStatus.NEEDS_REVIEW if others_with_money else target
+    latest = not order.attempts.filter(number__gt=attempt.number).exists()
+    return target if latest else None
+
+
+def _move(
+    order: Order,
+    target: str,
+    *,
+    attempt: SmartTransaction | None,
+    source: str,
+    detail: dict[str, Any],
+    queue: list[tuple[str, str]],
+) -> bool:
+    if target == order.status or not can_move(order.status, target):
+        return False
+    StatusEvent.objects.create(
+        order=order,
+        attempt=attempt,
+        subject=Event.ORDER,
+        from_status=order.status,
+        to_status=target,
+        source=source,
+        detail=detail,
+    )
+    queue.append((order.status, target))
+    order.status = target
+    return True
+
+
+def send_after_commit(
+    order_id: int, moves: list[tuple[str, str]], source: str, extra: dict[str, Any]
+) -> None:
+    def send() -> None:
+        order = Order.objects.get(pk=order_id)
+        for old, new in moves:
+            kwargs = {"order": order, "old_status": old, "new_status": new, "source": source}
+            for signal in (signals.order_status_changed, signals.BY_STATUS.get(new)):
+                if signal is None:
+                    continue
+                more = {"reason": order.review_reason} if new == OrderStatus.NEEDS_REVIEW else {}
+                for receiver, response in signal.send_robust(
+                    sender=Order, **kwargs, **more, **extra
+                ):
+                    if isinstance(response, Exception):
+                        logger.error("signal receiver %r failed: %r", receiver, response)
+
+    if moves:
+        transaction.on_commit(send)
+
+
+def _upsert_payments(
+    attempt: SmartTransaction, order: Order, subs: dict[str, SubBasket], snap: Snapshot, source: str
+) -> list[PaymentTransaction]:
+    """Store every Payment Transaction of the answer in a fixed number of queries (however many
+    sub-baskets), with one timeline event per new transaction or changed status."""
+    existing = {p.pci_id: p for p in PaymentTransaction.objects.filter(order=order)}
+    listed = {entry["id"]: entry for entry in snap.listed()}
+    new_rows: list[PaymentTransaction] = []
+    changed_rows: list[PaymentTransaction] = []
+    events: list[StatusEvent] = []
+    # Leading and sub-transactions first, so refunds find the rows they point at.
+    ordered = [pid for pid in snap.payments if pid not in snap.refund_parents] + list(
+        snap.refund_parents
+    )
+    for pci_id in ordered:
+        data = snap.payments[pci_id]
+        entry = listed.get(pci_id, {})
+        details = data.get("details") or {}
+        reference = str(entry.get("reference_id") or data.get("reference_id") or "")
+        if pci_id in snap.refund_parents:
+            role = PaymentRole.REFUND
+        else:
+            role = PaymentRole.SUB if reference else PaymentRole.LEADING
+        fields: dict[str, Any] = {
+            "role": role,
+            "parent": existing.get(snap.refund_parents.get(pci_id, "")),
+            "sub_basket": subs.get(reference) if role != PaymentRole.LEADING else None,
+            "trans_id": as_int(entry.get("trans_id") or data.get("trans_id")),
+            "transaction_hash": str(
+                entry.get("transaction_hash") or data.get("transaction_hash") or ""
+            )[:80],
+            "reference_id": reference[:50],
+            "status_simple": as_int(details.get("status_simple")),
+            "status_simple_text": str(details.get("status_simple_text") or "")[:40],
+            "status": as_int(data.get("status")),
+            "status_text": str(data.get("status_text") or "")[:80],
+            "amount": as_int(data.get("amount")),
+            "currency": str(data.get("currency") or "")[:3],
+            "snapshot": redact(data),
+            "provider_updated": parse_time(data.get("updated")),
+        }
+        if role == PaymentRole.SUB and fields["sub_basket"] is None:
+            continue  # verify() has already flagged it; a row would break the model's rules
+        row = existing.get(pci_id)
+        before = ""
+        if row is None:
+            row = PaymentTransaction(attempt=attempt, order=order, pci_id=pci_id, **fields)
+            existing[pci_id] = row
+            new_rows.append(row)
+        else:
+            newer = fields["provider_updated"]
+            if row.provider_updated and newer and newer < row.provider_updated:
+                continue  # an older answer than the one we hold
+            before = row.status_label
+            for name, value in fields.items():
+                setattr(row, name, value)
+            changed_rows.append(row)
+            if row.status_label == before:
+                continue
+        events.append(
+            StatusEvent(
+                order=order,
+                attempt=attempt,
+                subject=Event.PAYMENT,
+                from_status=before,
+                to_status=row.status_label,
+                source=source,
+                detail={
+                    "pci": pci_id,
+                    "role": role,
+                    "reference_id": reference,
+                    "amount": row.amount,
+                },
+            )
+        )
+    # Refunds last: their parent may be created in the same answer and needs its key first.
+    PaymentTransaction.objects.bulk_create([r for r in new_rows if r.role != PaymentRole.REFUND])
+    refunds = [r for r in new_rows if r.role == PaymentRole.REFUND]
+    for row in refunds:
+        row.parent = existing.get(snap.refund_parents.get(row.pci_id, ""))
+    PaymentTransaction.objects.bulk_create(refunds)
+    if changed_rows:
+        now = timezone.now()
+        for row in changed_rows:
+            row.updated = now
+        PaymentTransaction.objects.bulk_update(changed_rows, [*UPSERT_FIELDS, "updated"])
+    StatusEvent.objects.bulk_create(events)
+    return new_rows + changed_rows
+
+
+UPSERT_FIELDS = (
+    "role",
+    "parent",
+    "sub_basket",
+    "trans_id",
+    "transaction_hash",
+    "reference_id",
+    "status_simple",
+    "status_simple_text",
+    "status",
+    "status_text",
+    "amount",
+    "currency",
+    "snapshot",
+    "provider_updated",
+)
+
+
+def apply(
+    attempt: SmartTransaction,
+    snap: Snapshot | None,
+    *,
+    source: str,
+    returned_via: str = "",
+    lost: SecuconnectError | None = None,
+) -> SyncResult:
+    """Apply a fetched answer under the order's and the attempt's row locks."""
+    moves: list[tuple[str, str]] = []
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=attempt.order_id)
+        attempt = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+        subs = {s.reference_id: s for s in order.sub_baskets.all()}
+        now = timezone.now()
+        attempt.last_synced_at = now
+        if returned_via:
+            attempt.returned_via = returned_via
+        if snap is None:
+            problems = [f"secuconnect does not know {attempt.stx_id} ({lost})"]
+        else:
+            problems = verify(attempt, order, subs, snap)
+        if problems:
+            reason = "; ".join(problems)
+            logger.error("order %s needs review: %s", order.reference, reason)
+            attempt.state = AttemptState.MISMATCH
+            attempt.last_error = {"problems": problems}
+            if _move(
+                order,
+                OrderStatus.NEEDS_REVIEW,
+                attempt=attempt,
+                source=source,
+                detail={"problems": problems},
+                queue=moves,
+            ):
+                order.review_reason = reason
+            if snap is not None:
+                attempt.snapshot = redact(snap.stx)
+                _upsert_payments(attempt, order, subs, snap, source)
+            attempt.save()
+            order.save()
+            send_after_commit(order.pk, moves, source, {})
+            return SyncResult(attempt=attempt, order=order, changed=bool(moves), problems=problems)
+
+        if snap is None:  # unreachable: a missing answer is always a problem above
+            raise RuntimeError("no snapshot to apply")
+        stale = (
+            attempt.provider_updated is not None
+            and (parse_time(snap.stx.get("updated")) or now) < attempt.provider_updated
+        )
+        status = attempt.provider_status if stale else snap.status
+        if not stale:
+            if snap.status != attempt.provider_status:
+                StatusEvent.objects.create(
+                    order=order,
+                    attempt=attempt,
+                    subject=Event.ATTEMPT,
+                    from_status=attempt.provider_status,
+                    to_status=snap.status,
+                    source=source,
+                    detail={"stx": attempt.stx_id},
+                )
+            attempt.provider_status = snap.status
+            attempt.provider_updated = (
+                parse_time(snap.stx.get("updated")) or attempt.provider_updated
+            )
+            attempt.snapshot = redact(snap.stx)
+            attempt.last_error = None
+            # A mismatch stays one; an attempt we closed stays closed while still "created".
+            keep = attempt.state == AttemptState.MISMATCH or (
+                attempt.state == AttemptState.CLOSED and snap.status == "created"
+            )
+            if not keep:
+                attempt.state = attempt_state_for_stx(snap.status)
+            attempt.payment_method = str(snap.stx.get("payment_method") or attempt.payment_method)
+            attempt.trans_id = as_int(snap.stx.get("trans_id")) or attempt.trans_id
+            _upsert_payments(attempt, order, subs, snap, source)
+        others_with_money = (
+            order.attempts.exclude(pk=attempt.pk)
+            .filter(state=AttemptState.SETTLED, provider_status__in=list(_MONEY_STX))
+            .exists()
+        )
+        target = _target(order, attempt, status, attempt.returned_via, others_with_money)
+        if target == OrderStatus.NEEDS_REVIEW:
+            order.review_reason = (
+                f"paid twice: {attempt.stx_id} and an earlier attempt both hold money"
+            )
+        governs = target is not None and target != OrderStatus.NEEDS_REVIEW
+        if target is not None:
+            _move(
+                order,
+                target,
+                attempt=attempt,
+                source=source,
+                detail={"stx": attempt.stx_id, "stx_status": status},
+                queue=moves,
+            )
+        if governs and not stale:
+            order.payment_method = attempt.payment_method or order.payment_method
+            order.trans_id = attempt.trans_id or order.trans_id
+            if snap.stx.get("payment_instructions"):
+                order.payment_instructions = snap.stx["payment_instructions"]
+        attempt.save()
+        order.save()
+        send_after_commit(order.pk, moves, source, {})
+    return SyncResult(attempt=attempt, order=order, changed=bool(moves))
+
+
+# Smart Transaction statuses that mean money is authorised, on its way, or secured.
+_MONEY_STX = frozenset(
+    {"approved", "pending", "ok", "received", "collection", "shipped", "collected"}
+)

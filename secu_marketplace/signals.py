@@ -1,0 +1,44 @@
+"""Signals a shop can listen to. Each is sent once per real transition, after the transaction
+that made it commits, whichever entry point (return, push, staff, reconciliation) learned of it.
+
+Every signal is sent with ``sender=Order`` and these keyword arguments:
+
+- ``order``: the ``Order`` (fresh from the database)
+- ``old_status`` / ``new_status``: the order status before and after
+- ``source``: who learned of it, a ``statuses.Source`` value ("return", "push", ...)
+
+Some add more (named below). Receivers run after commit; an exception in one is logged and does
+not undo the payment state (``send_robust``).
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Any change of Order.status (sent before the specific signal below).
+order_status_changed = Signal()
+
+order_paid = Signal()
+order_pending = Signal()  # waiting for the buyer's transfer (prepaid) or a risk check
+order_authorized = Signal()  # authorised, capture pending (AUTO_CAPTURE off)
+order_failed = Signal()
+order_aborted = Signal()
+order_cancelled = Signal()
+order_shipped = Signal()
+order_needs_review = Signal()  # extra: ``reason`` (str)
+# extra: ``amount`` (minor units), ``sub_basket`` (SubBasket or None for the whole order),
+# ``refund`` (the Refund row)
+order_refunded = Signal()
+# extra: ``sub_basket``
+sub_basket_shipped = Signal()
+
+BY_STATUS = {
+    "paid": order_paid,
+    "pending": order_pending,
+    "authorized": order_authorized,
+    "failed": order_failed,
+    "aborted": order_aborted,
+    "cancelled": order_cancelled,
+    "shipped": order_shipped,
+    "needs_review": order_needs_review,
+}

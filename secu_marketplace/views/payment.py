@@ -1,0 +1,85 @@
+"""The buyer-facing views: "Pay now", the return URLs and the order's payment page.
+
+Each one parses, calls one service, and renders or redirects.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from secu_marketplace.exceptions import ApiError, BasketError, CheckoutError, ProviderUnavailable
+from secu_marketplace.links import OUTCOMES, attempt_for
+from secu_marketplace.models import Order
+from secu_marketplace.presentation import payment_page
+from secu_marketplace.services.checkout import start_checkout
+from secu_marketplace.services.sync import sync_attempt
+from secu_marketplace.statuses import Source
+
+logger = logging.getLogger(__name__)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def _latest_attempt(order: Order):  # type: ignore[no-untyped-def]
+    return order.attempts.order_by("-number").first()
+
+
+@require_POST
+@never_cache
+def pay(request: HttpRequest, token: str) -> HttpResponse:
+    """The shop's "Pay now" button POSTs here; answers 303 to Smart Checkout."""
+    order = get_object_or_404(Order, public_token=token)
+    method = request.POST.get("method", "")
+    try:
+        started = start_checkout(order, method=method)
+    except CheckoutError:
+        return HttpResponseSeeOther(order_status_url(order))
+    except BasketError as error:
+        logger.error("order %s cannot be paid: %s", order.reference, error)
+        return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=400)
+    except ProviderUnavailable:
+        return render(request, "secu_marketplace/unavailable.html", {"order": order}, status=503)
+    except ApiError as error:
+        logger.error("secuconnect refused the checkout of %s: %s", order.reference, error)
+        return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=502)
+    return HttpResponseSeeOther(started.url)
+
+
+def order_status_url(order: Order) -> str:
+    from django.urls import reverse
+
+    return reverse("secu_marketplace:status", args=[order.public_token])
+
+
+@require_GET
+@never_cache
+def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
+    """``url_success``, ``url_error`` and ``url_abort``: re-read, then show where things stand."""
+    if outcome not in OUTCOMES:
+        raise Http404
+    attempt = attempt_for(token)
+    if attempt is None:
+        raise Http404
+    result = sync_attempt(attempt, source=Source.RETURN, returned_via=outcome)
+    page = payment_page(result.order, result.attempt, reachable=result.reachable)
+    return render(request, "secu_marketplace/payment.html", page.context())
+
+
+@require_GET
+@never_cache
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    """The order's payment page, for a buyer who comes back later."""
+    order = get_object_or_404(Order, public_token=token)
+    attempt = _latest_attempt(order)
+    page = payment_page(order, attempt)
+    if page.state in ("confirming", "pending_transfer", "pending_check", "authorized") and attempt:
+        result = sync_attempt(attempt, source=Source.RETURN)
+        page = payment_page(result.order, result.attempt, reachable=result.reachable)
+    return render(request, "secu_marketplace/payment.html", page.context())

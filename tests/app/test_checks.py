@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from secu_marketplace.checks import check_settings
+from secu_marketplace.conf import app_settings
+
+GOOD = {
+    "API_URL": "https://connect-testing.secuconnect.com",
+    "CLIENT_ID": "id",
+    "CLIENT_SECRET": "secret",
+    "CONTRACT_ID": "GCR_2MNKTWOFO6FPYI2DW7AM1LK21P1HJ2",
+    "SITE_URL": "https://shop.example",
+}
+
+
+def ids(settings: Any, value: Any, debug: bool = False) -> set[str]:
+    settings.DEBUG = debug
+    settings.SECU_MARKETPLACE = value
+    return {message.id for message in check_settings()}
+
+
+def test_a_complete_configuration_passes(settings: Any) -> None:
+    assert ids(settings, GOOD) == set()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"CLIENT_SECRET": ""}, "secu_marketplace.E003"),
+        ({"CONTRACT_ID": "GCR_short"}, "secu_marketplace.E004"),
+        ({"PROVIDER_CONTRACT_ID": "nope"}, "secu_marketplace.E005"),
+        ({"CHECKOUT_TEMPLATE": "template"}, "secu_marketplace.E006"),
+        ({"INTENT": "buy"}, "secu_marketplace.E007"),
+        ({"DELIVERY_TYPE": "drone"}, "secu_marketplace.E008"),
+        ({"API_URL": None, "ENVIRONMENT": "moon"}, "secu_marketplace.E009"),
+        ({"SITE_URL": "/relative"}, "secu_marketplace.E010"),
+        ({"SITE_URL": "http://shop.example"}, "secu_marketplace.W002"),
+        ({"API_URL": "https://connect.secucard.com", "IS_DEMO": True}, "secu_marketplace.E011"),
+        ({"READ_TIMEOUT": 0}, "secu_marketplace.E012"),
+        ({"TYPO": 1}, "secu_marketplace.W001"),
+    ],
+)
+def test_each_mistake_is_reported(settings: Any, change: dict[str, Any], expected: str) -> None:
+    assert expected in ids(settings, {**GOOD, **change})
+
+
+def test_missing_setting(settings: Any) -> None:
+    del settings.SECU_MARKETPLACE
+    assert {m.id for m in check_settings()} == {"secu_marketplace.E001"}
+
+
+def test_http_site_url_is_fine_in_debug(settings: Any) -> None:
+    assert ids(settings, {**GOOD, "SITE_URL": "http://127.0.0.1:8000"}, debug=True) == set()
+
+
+def test_settings_are_read_lazily(settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {**GOOD, "READ_TIMEOUT": 7}
+    assert app_settings.timeouts == (3.05, 7.0)
+    settings.SECU_MARKETPLACE = {**GOOD, "API_URL": None, "ENVIRONMENT": "production"}
+    assert app_settings.api_url == "https://connect.secucard.com"
+    with pytest.raises(AttributeError):
+        _ = app_settings.NOT_A_SETTING

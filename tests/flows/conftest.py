@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from secu_marketplace.links import token_for
+from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.sandbox import control
+from secu_marketplace.services.checkout import CheckoutStart, start_checkout
+from tests.factories import guide_order
+from tests.helpers import SandboxApi
+
+
+class Flow:
+    """One buyer's journey against the sandbox on the live server."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.sandbox = SandboxApi(base_url)
+        self.browser = Client()
+
+    def order(self, **kwargs: object) -> Order:
+        return guide_order(**kwargs)  # type: ignore[arg-type]
+
+    def checkout(self, order: Order, method: str = "") -> CheckoutStart:
+        return start_checkout(order, method=method)
+
+    def pay(
+        self, attempt: SmartTransaction, method: str = "creditcard", outcome: str = "success"
+    ) -> None:
+        answer = self.sandbox.prepare(str(attempt.stx_id), method, outcome=outcome)
+        assert answer.status == 200, answer.text
+
+    def come_back(self, attempt: SmartTransaction, outcome: str = "success"):  # type: ignore[no-untyped-def]
+        return self.browser.get(f"/payments/return/{token_for(attempt)}/{outcome}/")
+
+    def deliver_pushes(self) -> int:
+        return len(control.deliver_pushes())
+
+
+@pytest.fixture
+def flow(secu: str) -> Flow:
+    journey = Flow(secu)
+    journey.sandbox.authenticate()  # the test's own token, issued before the counting starts
+    control.reset_calls()
+    return journey
+
+
+@pytest.fixture
+def calls() -> Callable[[str], int]:
+    return control.count
