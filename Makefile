@@ -45,10 +45,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy secu_marketplace
 
+# Extract and compile German messages: the app, the sandbox, and the demo (shop + templates/).
 messages: install
-	cd secu_marketplace && ../$(BIN)/django-admin makemessages -l de --no-obsolete && ../$(BIN)/django-admin compilemessages
-	cd secu_marketplace/sandbox && ../../$(BIN)/django-admin makemessages -l de --no-obsolete && ../../$(BIN)/django-admin compilemessages
-	cd demo_project && ../$(BIN)/django-admin makemessages -l de --no-obsolete && ../$(BIN)/django-admin compilemessages
+	cd secu_marketplace && ../$(BIN)/django-admin makemessages -l de --no-obsolete --no-location -i 'sandbox/*'
+	cd secu_marketplace/sandbox && ../../$(BIN)/django-admin makemessages -l de --no-obsolete --no-location
+	mkdir -p demo_project/locale
+	$(BIN)/python manage.py makemessages -l de --no-obsolete --no-location \
+	  -i 'secu_marketplace/*' -i '.venv/*' -i 'tests/*' -i 'benchmarks/*' -i 'build/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 benchmarks: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

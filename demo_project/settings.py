@@ -121,6 +121,8 @@ SECU_MARKETPLACE = {
     "AUTO_CAPTURE": env.bool("SECUCONNECT_AUTO_CAPTURE", default=True),
     "IS_DEMO": env.bool("SECUCONNECT_IS_DEMO", default=True),
     "SITE_URL": SITE_URL,
+    # "Back to cart" on the payment page after the buyer aborted.
+    "CART_URL": "shop:cart",
 }
 
 SECU_SANDBOX = {

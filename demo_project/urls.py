@@ -3,10 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from demo_project.shop import views as shop
-
 urlpatterns = [
-    path("", shop.home, name="home"),
+    path("", include("demo_project.shop.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("payments/", include("secu_marketplace.urls")),
     path("sandbox/", include("secu_marketplace.sandbox.urls")),
 ]

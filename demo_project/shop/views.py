@@ -1,8 +1,143 @@
+"""The demo shop's pages: catalogue, cart, checkout and the buyer's order page. Thin: the cart
+lives in ``cart.py``, turning it into an order in ``checkout.py``."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import logging
+from itertools import groupby
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from secu_marketplace.exceptions import BasketError
+from secu_marketplace.models import Order, SubBasket
+from secu_marketplace.statuses import PAYABLE
+
+from .cart import Cart, shipping_rate
+from .checkout import place_order
+from .forms import (
+    GUIDE_BUYER,
+    PAYMENT_METHODS,
+    AddToCartForm,
+    CheckoutForm,
+    PayForm,
+    QuantityForm,
+)
+from .models import Product
+
+logger = logging.getLogger(__name__)
 
 
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (a local ``next``), else to ``default``."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse(default)
+    return HttpResponseRedirect(target)
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "shop/home.html")
+    products = (
+        Product.objects.filter(is_active=True, supplier__is_active=True)
+        .select_related("supplier", "supplier__shipping_rate")
+        .order_by("supplier__name", "supplier_id", "name")
+    )
+    catalogue = [
+        (supplier, shipping_rate(supplier), list(items))
+        for supplier, items in groupby(products, key=lambda p: p.supplier)
+    ]
+    return render(request, "shop/home.html", {"catalogue": catalogue})
+
+
+@require_GET
+def cart(request: HttpRequest) -> HttpResponse:
+    return render(request, "shop/cart.html", {"cart": Cart(request.session).contents()})
+
+
+@require_POST
+def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=product_id, is_active=True, supplier__is_active=True)
+    data = request.POST.copy()
+    data.setdefault("quantity", "1")
+    form = AddToCartForm(data)
+    if form.is_valid():
+        Cart(request.session).add(product.pk, form.cleaned_data["quantity"])
+        messages.success(request, _("%(product)s is in your cart.") % {"product": product.name})
+    else:
+        messages.error(request, _("Please enter a quantity between 1 and 99."))
+    return _back(request, "shop:cart")
+
+
+@require_POST
+def cart_update(request: HttpRequest, product_id: int) -> HttpResponse:
+    form = QuantityForm(request.POST)
+    if form.is_valid():
+        Cart(request.session).set_quantity(product_id, form.cleaned_data["quantity"])
+    else:
+        messages.error(request, _("Please enter a quantity between 0 and 99."))
+    return redirect("shop:cart")
+
+
+@require_POST
+def cart_remove(request: HttpRequest, product_id: int) -> HttpResponse:
+    Cart(request.session).remove(product_id)
+    return redirect("shop:cart")
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    basket = Cart(request.session)
+    contents = basket.contents()
+    if contents.is_empty:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("shop:cart")
+    form = CheckoutForm(request.POST or None, initial=GUIDE_BUYER)
+    if form.is_valid():
+        try:
+            order = place_order(contents, form.buyer(), language=get_language() or "")
+        except BasketError as error:
+            logger.warning("cart refused at checkout: %s", error)
+            form.add_error(
+                None, _("Your cart could not be ordered. Please check it and try again.")
+            )
+        else:
+            basket.clear()
+            return redirect("shop:order", token=order.public_token)
+    return render(request, "shop/checkout.html", {"form": form, "cart": contents})
+
+
+@require_GET
+@never_cache
+def order(request: HttpRequest, token: str) -> HttpResponse:
+    orders = Order.objects.prefetch_related(
+        Prefetch(
+            "sub_baskets",
+            queryset=SubBasket.objects.select_related("supplier").prefetch_related("items"),
+        )
+    )
+    placed = get_object_or_404(orders, public_token=token)
+    context = {
+        "order": placed,
+        "can_pay": placed.status in PAYABLE,
+        "has_payment": placed.attempts.exists(),
+        "payment_method": (
+            dict(PAYMENT_METHODS).get(placed.payment_method, placed.payment_method)
+            if placed.payment_method
+            else ""
+        ),
+        "pay_form": PayForm(),
+        # The marketplace's fee is between the marketplace and its suppliers: staff only.
+        "show_fees": request.user.is_staff,
+    }
+    return render(request, "shop/order.html", context)

@@ -1,16 +1,87 @@
-"""Seed the demo marketplace: the sandbox's world and an admin login. Idempotent."""
+"""Seed the demo marketplace: the sandbox's world, the suppliers with their shipping and
+products, and an admin login. Idempotent: a second run creates nothing and changes nothing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
+from demo_project.shop.models import Product, ShippingRate
+from secu_marketplace.models import Supplier
 from secu_marketplace.sandbox import world
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
+FEE_RATE = 200  # 2 % of each sub-basket, in basis points
+
+
+class P(NamedTuple):
+    article_number: str
+    name: str
+    price: int  # cents
+    description: str
+    tax_rate: int = 19
+
+
+COFFEE, FURNITURE, OFFICE = (
+    *world.GUIDE_SUPPLIER_CONTRACTS,
+    *world.EXTRA_SUPPLIER_CONTRACTS,
+)
+SUPPLIER_NAMES = {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}
+# Shipping per supplier, in cents: charged once per order and supplier.
+SHIPPING = {COFFEE: 450, FURNITURE: 350, OFFICE: 490}
+CATALOGUE: dict[str, list[P]] = {
+    COFFEE: [
+        P("KT-1001", "Kaffeepads Aromata 20 Stück", 1995, "Milde Röstung, für alle Padmaschinen."),
+        P("KT-1002", "Espressobohnen Crema 1 kg", 1790, "Ganze Bohnen, dunkel geröstet."),
+        P("KT-1003", "Grüner Tee Sencha 100 g", 650, "Loser Blatttee aus Japan.", 7),
+        P("KT-1004", "Kräutertee Abendruhe 20 Beutel", 395, "Melisse, Lavendel, Kamille.", 7),
+    ],
+    FURNITURE: [
+        P("EI-2001", "Magnettafel 70x50 cm", 2995, "Weiß, beschreibbar, mit Alurahmen."),
+        P("EI-2002", "Schreibtischlampe LED", 3990, "Dimmbar, mit Schwenkarm."),
+        P("EI-2003", "Wandregal Kiefer 80 cm", 3490, "Massivholz, Montagematerial inklusive."),
+        P("EI-2004", "Garderobenhaken Eiche 3er-Set", 2450, "Geölte Eiche, zum Schrauben."),
+    ],
+    OFFICE: [
+        P("BB-3001", "Kugelschreiber blau 10 Stück", 499, "Mit Druckmechanik."),
+        P("BB-3002", "Collegeblock A4 kariert 5 Stück", 749, "80 Blatt, gelocht."),
+        P("BB-3003", "Ordner A4 breit 3 Stück", 897, "Rückenbreite 8 cm."),
+        P("BB-3004", "Haftnotizen 76x76 mm 12 Blöcke", 990, "Gelb, je 100 Blatt."),
+    ],
+}
+
+
+def seed_catalogue() -> int:
+    """Create what is missing; returns how many rows were created."""
+    created = 0
+    with transaction.atomic():
+        for contract_id, products in CATALOGUE.items():
+            supplier, new = Supplier.objects.get_or_create(
+                contract_id=contract_id,
+                defaults={"name": SUPPLIER_NAMES[contract_id], "fee_rate": FEE_RATE},
+            )
+            created += new
+            _rate, new = ShippingRate.objects.get_or_create(
+                supplier=supplier, defaults={"price": SHIPPING[contract_id]}
+            )
+            created += new
+            for p in products:
+                _product, new = Product.objects.get_or_create(
+                    article_number=p.article_number,
+                    defaults={
+                        "supplier": supplier,
+                        "name": p.name,
+                        "price": p.price,
+                        "description": p.description,
+                        "tax_rate": p.tax_rate,
+                    },
+                )
+                created += new
+    return created
 
 
 class Command(BaseCommand):
@@ -18,9 +89,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         world.ensure_defaults()
+        created = seed_catalogue()
         users = get_user_model().objects
         if not users.filter(username=ADMIN_USER).exists():
             users.create_superuser(ADMIN_USER, "admin@mustermarktplatz.example", ADMIN_PASSWORD)
+        self.stdout.write(f"Suppliers, shipping rates and products: {created} created.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready. Admin login: {ADMIN_USER} / {ADMIN_PASSWORD} at /admin/; "

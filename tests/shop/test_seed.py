@@ -1,0 +1,58 @@
+"""``seed_demo`` creates the demo marketplace once; a second run changes nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from demo_project.shop.models import Product, ShippingRate
+from secu_marketplace.models import Supplier
+from secu_marketplace.sandbox import world
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list[tuple[object, ...]]]:
+    return {
+        "suppliers": list(Supplier.objects.values_list("pk", "name", "contract_id", "fee_rate")),
+        "shipping": list(ShippingRate.objects.values_list("pk", "supplier__contract_id", "price")),
+        "products": list(
+            Product.objects.order_by("pk").values_list("pk", "supplier_id", "name", "price")
+        ),
+        "users": list(get_user_model().objects.values_list("pk", "username", "is_superuser")),
+    }
+
+
+def test_seed_demo_is_idempotent(db: None) -> None:
+    output = seed()
+    first = snapshot()
+    again = seed()
+
+    assert snapshot() == first
+    assert "admin / admin" in output
+    assert "admin / admin" in again
+    assert first["users"] == [(first["users"][0][0], "admin", True)]
+
+
+def test_seed_demo_creates_the_three_suppliers_with_shipping_and_products(db: None) -> None:
+    seed()
+
+    contracts = {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}
+    suppliers = {s.contract_id: s for s in Supplier.objects.all()}
+    assert {cid: s.name for cid, s in suppliers.items()} == contracts
+    assert {s.fee_rate for s in suppliers.values()} == {200}
+    shipping = dict(ShippingRate.objects.values_list("supplier__contract_id", "price"))
+    coffee, furniture, office = contracts
+    assert shipping == {coffee: 450, furniture: 350, office: 490}
+    for supplier in suppliers.values():
+        assert supplier.products.filter(is_active=True).count() >= 3
+    assert Product.objects.get(name="Kaffeepads Aromata 20 Stück").price == 1995
+    assert Product.objects.get(name="Kaffeepads Aromata 20 Stück").supplier.contract_id == coffee
+    assert Product.objects.get(name="Magnettafel 70x50 cm").price == 2995
+    assert Product.objects.get(name="Magnettafel 70x50 cm").supplier.contract_id == furniture
