@@ -41,6 +41,7 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy secu_marketplace
 
 typecheck: install
 	$(BIN)/mypy secu_marketplace
@@ -54,8 +55,9 @@ messages: install
 	  -i 'secu_marketplace/*' -i '.venv/*' -i 'tests/*' -i 'benchmarks/*' -i 'build/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+# Every benchmarks/*.py in turn; modules starting with "_" (the shared harness) are not scripts.
 benchmarks: install
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*

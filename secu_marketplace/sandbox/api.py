@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -17,7 +18,7 @@ from . import faults
 from .errors import BadRequest, NotFound, ProductError, token_required
 from .models import AccessToken, ApiClient, Fault
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def json_body(request: HttpRequest) -> Any:
@@ -60,14 +61,14 @@ def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @csrf_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             started = time.perf_counter()
             fault = faults.take(operation)
             kind = fault.kind if fault else ""
             client_id = ""
             if fault and fault.kind == Fault.Kind.LATENCY:
                 time.sleep(fault.latency_ms / 1000)
-            response: HttpResponse
+            response: HttpResponseBase
             if kind in faults.HTML_ERRORS:
                 response = faults.html_error(kind)
             elif kind == Fault.Kind.TOKEN_EXPIRED:
@@ -106,7 +107,7 @@ def allow(*methods: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @csrf_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in methods:
                 error = BadRequest(
                     f"method {request.method} is not allowed here (allowed: {', '.join(methods)})",

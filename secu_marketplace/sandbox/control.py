@@ -72,7 +72,10 @@ def deliver_pushes(*, force: bool = True) -> list[PushDelivery]:
 
 
 def fault_rows() -> list[dict[str, Any]]:
-    return list(Fault.objects.values("id", "operation", "kind", "remaining", "latency_ms"))
+    return [
+        dict(row)
+        for row in Fault.objects.values("id", "operation", "kind", "remaining", "latency_ms")
+    ]
 
 
 def call_rows(operation: str | None = None, since_id: int = 0) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from .models import ApiCall, Fault
 
@@ -55,9 +56,9 @@ def html_error(kind: str) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
 
 
-def malformed(response: HttpResponse) -> HttpResponse:
+def malformed(response: HttpResponseBase) -> HttpResponse:
     """The real answer cut off halfway: a 200 whose JSON does not parse."""
-    content = bytes(response.content)
+    content = bytes(getattr(response, "content", b"") or b"{")
     return HttpResponse(
         content[: max(len(content) // 2, 1)], status=200, content_type="application/json"
     )
@@ -70,8 +71,8 @@ class ConnectionDropped(Exception):
 # Attribute paths from a server's ``wsgi.input`` to the client's socket: Django's development and
 # live test servers (``LimitedStream._read`` -> ``BufferedReader.raw`` -> ``SocketIO._sock``),
 # gunicorn (``Body.reader.unreader.sock``) and a few plausible others. Bounded, best effort.
-_SOCKET_HOPS = ("_sock", "sock", "socket", "raw", "_read", "__self__", "stream", "_stream")
-_SOCKET_HOPS += ("rfile", "reader", "unreader", "_rfile", "buf")
+_SOCKET_HOPS: tuple[str, ...] = ("_sock", "sock", "socket", "raw", "_read", "__self__", "stream")
+_SOCKET_HOPS += ("_stream", "rfile", "reader", "unreader", "_rfile", "buf")
 
 
 def client_socket(environ: dict[str, Any]) -> socket.socket | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -51,7 +51,9 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args: Any, methods: list[str], ask_customer: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(m, METHOD_LABELS.get(m, m)) for m in methods]
+        cast(forms.ChoiceField, self.fields["method"]).choices = [
+            (m, METHOD_LABELS.get(m, m)) for m in methods
+        ]
         if len(methods) == 1:
             self.fields["method"].initial = methods[0]
         if not ask_customer:

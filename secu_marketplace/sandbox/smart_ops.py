@@ -177,6 +177,7 @@ def authorise(
         # A new attempt replaces the transactions of an earlier, failed one.
         stx.payment_transactions.filter(unlinked=False).update(unlinked=True)
         auto_capture = bool(stx.payment_context.get("auto_capture"))
+        simple: int
         if outcome == "declined":
             simple, executed = Simple.DENIED, False
         elif auto_capture:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from secu_marketplace.exceptions import ApiError, BasketError, CheckoutError, ProviderUnavailable
 from secu_marketplace.links import OUTCOMES, attempt_for
-from secu_marketplace.models import Order
+from secu_marketplace.models import Order, SmartTransaction
 from secu_marketplace.presentation import payment_page
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.sync import sync_attempt
@@ -27,7 +27,7 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-def _latest_attempt(order: Order):  # type: ignore[no-untyped-def]
+def _latest_attempt(order: Order) -> SmartTransaction | None:
     return order.attempts.order_by("-number").first()
 
 

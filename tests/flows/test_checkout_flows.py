@@ -159,3 +159,15 @@ def test_timeline_has_one_event_per_real_change(flow: Flow) -> None:
     )
     assert transitions == [("new", "awaiting_payment"), ("awaiting_payment", "paid")]
     control.reset_calls()
+
+
+def test_the_smart_transaction_speaks_the_buyers_language(flow: Flow) -> None:
+    order = flow.order()
+    response = flow.browser.post(order.get_payment_url(), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    assert response.status_code == 303
+    stx = flow.sandbox.stx(str(order.attempts.get().stx_id))
+    assert stx["application_context"]["language"] == "de"
+    fee = stx["basket"]["products"][0]["sub_basket"][-1]
+    assert fee["desc"] == "Marktplatzgebühr"
+    page = flow.browser.get(f"/payments/order/{order.public_token}/", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Diese Bestellung wurde noch nicht bezahlt" in page.content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from secu_marketplace.sandbox import representation, smart_ops
 from secu_marketplace.sandbox.api import allow, api_view, base_url, json_body, mount_url, ok
@@ -16,7 +17,7 @@ def _render(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpRespons
 
 
 @allow("GET", "POST")
-def collection(request: HttpRequest) -> HttpResponse:
+def collection(request: HttpRequest) -> HttpResponseBase:
     return create(request) if request.method == "POST" else listing(request)
 
 
@@ -42,7 +43,7 @@ def listing(request: HttpRequest, client: ApiClient) -> HttpResponse:
 
 
 @allow("GET", "PUT")
-def detail(request: HttpRequest, stx_id: str) -> HttpResponse:
+def detail(request: HttpRequest, stx_id: str) -> HttpResponseBase:
     return update(request, stx_id) if request.method == "PUT" else read(request, stx_id)
 
 

@@ -1,0 +1,217 @@
+"""Checkout flow: time, DB queries and outbound API calls of checkout start and the return page.
+
+For each basket shape, K full flows against the sandbox on the live server:
+
+1. ``start_checkout(order)`` (services.checkout), timed, its queries captured on this thread's
+   connection;
+2. the buyer pays: the driver authorises the Smart Transaction (``POST .../prepare/creditcard``);
+3. the buyer comes back: ``GET /payments/return/<token>/success/`` through Django's test client,
+   timed and its queries captured.
+
+Outbound calls are read from the sandbox's call log, per phase (the rows logged between the
+start and the end of each step). The driver authenticated before the log was reset, so its token
+is not counted; its prepare calls fall outside both phases. The cache is cleared before each
+shape, so each shape pays for one token, amortised over its K checkouts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from _harness import Environment, Timed, percentile, queries, run, spread, table, target, title
+from django.core.cache import cache
+from django.test import Client
+
+if TYPE_CHECKING:
+    from secu_marketplace.models import Order, Supplier
+
+K = 30
+WARMUP = 2
+# (label, suppliers, items per supplier)
+SHAPES = (("1 supplier x 1 item", 1, 1), ("3 suppliers x 1 item", 3, 1), ("3 x 12 items", 3, 12))
+
+
+@dataclass
+class Shape:
+    label: str
+    suppliers: int
+    items: int
+    start_ms: list[float] = field(default_factory=list)
+    return_ms: list[float] = field(default_factory=list)
+    start_queries: list[int] = field(default_factory=list)
+    return_queries: list[int] = field(default_factory=list)
+    start_calls: list[Counter[str]] = field(default_factory=list)
+    return_calls: list[Counter[str]] = field(default_factory=list)
+    paid: int = 0
+    bad_pages: list[int] = field(default_factory=list)
+
+
+def _suppliers() -> list[Supplier]:
+    from secu_marketplace.models import Supplier
+    from secu_marketplace.sandbox import world
+
+    contracts = {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}
+    return [
+        Supplier.objects.get_or_create(
+            contract_id=contract, defaults={"name": name, "fee_rate": 200}
+        )[0]
+        for contract, name in contracts.items()
+    ]
+
+
+def _order(reference: str, suppliers: list[Supplier], count: int, items: int) -> Order:
+    from secu_marketplace.builder import Buyer, Item, Shipping, SupplierBasket, build_order
+
+    buyer = Buyer(
+        email="max@example.net",
+        forename="Max",
+        surname="Mustermann",
+        street="Musterstr.",
+        street_number="55 a",
+        postal_code="09123",
+        city="Musterstadt",
+    )
+    baskets = [
+        SupplierBasket(
+            supplier,
+            items=[
+                Item(f"Artikel {n}", 1 + n % 3, 199 + n, article_number=str(n))
+                for n in range(items)
+            ],
+            shipping=Shipping("Standardversand", 450),
+        )
+        for supplier in suppliers[:count]
+    ]
+    return build_order(reference=reference, buyer=buyer, baskets=baskets)
+
+
+def _last_call() -> int:
+    from secu_marketplace.sandbox import control
+
+    return int(control.calls().order_by("-pk").values_list("pk", flat=True).first() or 0)
+
+
+def _calls_since(mark: int) -> Counter[str]:
+    from secu_marketplace.sandbox import control
+
+    return Counter(row["operation"] for row in control.call_rows(since_id=mark))
+
+
+def flow(env: Environment, browser: Client, shape: Shape, reference: str) -> None:
+    from secu_marketplace.links import token_for
+    from secu_marketplace.models import Order
+    from secu_marketplace.services.checkout import start_checkout
+
+    order = _order(reference, _suppliers(), shape.suppliers, shape.items)
+    mark = _last_call()
+    with queries() as q, Timed() as t:
+        started = start_checkout(order)
+    shape.start_ms.append(t.ms)
+    shape.start_queries.append(len(q))
+    shape.start_calls.append(_calls_since(mark))
+
+    env.driver.prepare(str(started.attempt.stx_id))
+
+    mark = _last_call()
+    with queries() as q, Timed() as t:
+        page = browser.get(f"/payments/return/{token_for(started.attempt)}/success/")
+    shape.return_ms.append(t.ms)
+    shape.return_queries.append(len(q))
+    shape.return_calls.append(_calls_since(mark))
+    if page.status_code != 200:
+        shape.bad_pages.append(page.status_code)
+    if Order.objects.get(pk=order.pk).status == "paid":
+        shape.paid += 1
+
+
+def _per(calls: list[Counter[str]], k: int) -> str:
+    total: Counter[str] = Counter()
+    for c in calls:
+        total.update(c)
+    # The provider calls first, the token (amortised over the shape's flows) last.
+    ops = sorted(total, key=lambda op: (op == "oauth.token", op))
+    return " + ".join(f"{total[op] / k:.3g} {op}" for op in ops) or "none"
+
+
+def main(env: Environment) -> None:
+    from secu_marketplace.sandbox import control
+
+    title(f"checkout_flow: {K} full flows per basket shape (after {WARMUP} warm-up flows)", env)
+    browser = Client()
+    env.driver.authenticate()  # the driver's own token, issued before any counting
+    warmup = Shape("warm-up", 3, 2)
+    for n in range(WARMUP):
+        flow(env, browser, warmup, f"BENCH-WARM-{n}")
+
+    shapes = [Shape(label, suppliers, items) for label, suppliers, items in SHAPES]
+    for s, shape in enumerate(shapes):
+        cache.clear()  # a cold token cache: each shape pays for one token
+        control.reset_calls()
+        for k in range(K):
+            flow(env, browser, shape, f"BENCH-{s}-{k:03d}")
+
+    table(
+        (
+            "basket",
+            "sub-baskets",
+            "checkout p50 ms",
+            "p95 ms",
+            "queries",
+            "return p50 ms",
+            "p95 ms",
+            "queries",
+            "paid",
+        ),
+        [
+            (
+                shape.label,
+                shape.suppliers,
+                f"{percentile(shape.start_ms, 50):.1f}",
+                f"{percentile(shape.start_ms, 95):.1f}",
+                spread(shape.start_queries),
+                f"{percentile(shape.return_ms, 50):.1f}",
+                f"{percentile(shape.return_ms, 95):.1f}",
+                spread(shape.return_queries),
+                f"{shape.paid}/{K}",
+            )
+            for shape in shapes
+        ],
+    )
+    table(
+        ("basket", "API calls per checkout (mean)", "API calls per return (mean)"),
+        [(s.label, _per(s.start_calls, K), _per(s.return_calls, K)) for s in shapes],
+    )
+
+    start_counts = {n for s in shapes for n in s.start_queries}
+    return_counts = {n for s in shapes for n in s.return_queries}
+    target(
+        "DB queries constant in basket size",
+        len(start_counts) == 1 and len(return_counts) == 1,
+        f"checkout {spread(sorted(start_counts))}, return {spread(sorted(return_counts))} queries",
+    )
+    create_ok = all(
+        sum(c["oauth.token"] for c in s.start_calls) == 1
+        and all(
+            c["smart.create"] == 1 and sum(c.values()) - c["oauth.token"] == 1
+            for c in s.start_calls
+        )
+        for s in shapes
+    )
+    target("create = 1 call per checkout + 1 token per shape (amortised)", create_ok)
+    return_ok = all(
+        all(
+            c["smart.get"] == 1 and c["payment.get"] == 1 + s.suppliers and len(c) == 2
+            for c in s.return_calls
+        )
+        for s in shapes
+    )
+    target("return = 1 + (1 + sub-baskets) GETs (smart.get + payment.get)", return_ok)
+    problems = [(s.label, s.bad_pages) for s in shapes if s.bad_pages]
+    if problems or any(s.paid != K for s in shapes):
+        print(f"problem: return pages not 200 {problems}; paid {[s.paid for s in shapes]}")
+
+
+if __name__ == "__main__":
+    run(main)
