@@ -57,8 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "CONFIRMING_REFRESH_SECONDS": 5,
     # The admin's bulk refresh and secu_sync talk to secuconnect with this many threads at most.
     "SYNC_CONCURRENCY": 4,
-    # secu_sync skips attempts synced less than this many seconds ago.
+    # secu_sync skips attempts synced less than this many seconds ago, and attempts older than
+    # SYNC_WINDOW_DAYS (an abandoned checkout is not re-read for ever).
     "SYNC_MIN_AGE": 120,
+    "SYNC_WINDOW_DAYS": 30,
     # Dotted path of a callable(order) -> str that names the shop in the bank statement
     # (transactionRef); None sends "<reference>".
     "TRANSACTION_REF": None,

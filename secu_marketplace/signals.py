@@ -13,7 +13,12 @@ not undo the payment state (``send_robust``).
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
 
 # Any change of Order.status (sent before the specific signal below).
 order_status_changed = Signal()
@@ -42,3 +47,13 @@ BY_STATUS = {
     "shipped": order_shipped,
     "needs_review": order_needs_review,
 }
+
+
+def send(signal: Signal, order: Any, **kwargs: Any) -> None:
+    """Send ``signal`` for ``order`` to every receiver; a failing receiver is logged, not raised
+    (the payment state it reports is already committed)."""
+    from .models import Order
+
+    for receiver, response in signal.send_robust(sender=Order, order=order, **kwargs):
+        if isinstance(response, Exception):
+            logger.error("signal receiver %r failed: %r", receiver, response, exc_info=response)

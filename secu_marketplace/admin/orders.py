@@ -15,9 +15,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from secu_marketplace.admin.processing import ProcessingAdminMixin
 from secu_marketplace.models import (
     Order,
     PaymentTransaction,
+    Refund,
     SmartTransaction,
     StatusEvent,
     SubBasket,
@@ -38,9 +40,24 @@ class SupplierFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Supplier.objects.values_list("pk", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        if self.value():
-            return queryset.filter(sub_baskets__supplier_id=self.value())
+        value = self.value()
+        if value:
+            return queryset.filter(sub_baskets__supplier_id=int(value))
         return queryset
+
+
+class PaymentMethodFilter(admin.SimpleListFilter):
+    # Fixed lookups: the default would ask the database for the distinct values on every page.
+    title = _("payment method")
+    parameter_name = "payment_method"
+    METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort", "easycredit")
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(method, method) for method in self.METHODS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        value = self.value()
+        return queryset.filter(payment_method=value) if value else queryset
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -187,8 +204,32 @@ def summary_message(summary: RefreshSummary) -> str:
     }
 
 
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fk_name = "order"
+    fields = (
+        "created",
+        "sub_basket",
+        "kind",
+        "amount_display",
+        "state",
+        "reason",
+        "source",
+        "refund_pci_id",
+    )
+    readonly_fields = fields
+    verbose_name_plural = _("refunds and cancellations")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Refund]:
+        return super().get_queryset(request).select_related("sub_basket")
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, obj: Refund) -> str:
+        return format_money(obj.amount, obj.currency)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "buyer",
@@ -199,12 +240,13 @@ class OrderAdmin(admin.ModelAdmin):
         "stx_display",
         "created",
     )
-    list_filter = ("status", "payment_method", SupplierFilter, "created")
+    list_filter = ("status", PaymentMethodFilter, SupplierFilter, "created")
     search_fields = ("reference", "email", "=attempts__stx_id", "=payments__pci_id")
-    date_hierarchy = "created"
+    # A second COUNT(*) over every order on each page is not worth its cost on a big table.
+    show_full_result_count = False
     ordering = ("-created", "-pk")
-    actions = ["refresh_from_secuconnect"]
-    inlines = [SubBasketInline, PaymentInline, AttemptInline, EventInline]
+    actions = ["refresh_from_secuconnect", "capture_payment", "refund_payment", "mark_shipped"]
+    inlines = [SubBasketInline, PaymentInline, RefundInline, AttemptInline, EventInline]
     readonly_fields = (
         "reference",
         "public_token",
@@ -240,14 +282,23 @@ class OrderAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        # Subqueries, not a join with GROUP BY: the COUNT(*) and the filters then never touch
+        # the annotations, and each page computes them for its own rows only.
         latest_stx = SmartTransaction.objects.filter(
             order=OuterRef("pk"), stx_id__isnull=False
         ).order_by("-number")
+        suppliers = (
+            SubBasket.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
             .annotate(
-                _suppliers=Count("sub_baskets", distinct=True),
+                _suppliers=Subquery(suppliers[:1]),
                 _stx=Subquery(latest_stx.values("stx_id")[:1]),
             )
         )

@@ -3,12 +3,16 @@
 from .attempts import PaymentTransaction, SmartTransaction
 from .events import StatusEvent
 from .orders import LineItem, Order, SubBasket
+from .pushes import PushNotification
+from .refunds import Refund
 from .suppliers import Supplier
 
 __all__ = [
     "LineItem",
     "Order",
     "PaymentTransaction",
+    "PushNotification",
+    "Refund",
     "SmartTransaction",
     "StatusEvent",
     "SubBasket",

@@ -16,6 +16,8 @@ class StatusEvent(models.Model):
         ORDER = "order", _("order")
         ATTEMPT = "attempt", _("Smart Transaction")
         PAYMENT = "payment", _("Payment Transaction")
+        REFUND = "refund", _("refund")
+        SHIPPING = "shipping", _("shipping")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     attempt = models.ForeignKey(

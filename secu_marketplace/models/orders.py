@@ -100,6 +100,11 @@ class SubBasket(models.Model):
     description = models.CharField(_("description"), max_length=200)
     sum = models.PositiveBigIntegerField(_("sum (minor units)"))
     fee = models.PositiveBigIntegerField(_("marketplace fee (minor units)"), default=0)
+    # Shipping, as staff reported it (and secuconnect was told).
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_id = models.CharField(_("tracking id"), max_length=100, blank=True)
+    invoice_number = models.CharField(_("invoice number"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("sub-basket")

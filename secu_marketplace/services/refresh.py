@@ -7,7 +7,7 @@ flight at once (``SYNC_CONCURRENCY``), and each thread closes its own database c
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -85,6 +85,7 @@ def refresh_attempts(
             if workers > 1:
                 connections.close_all()
 
+    results: Iterator[SyncResult | None]
     if workers == 1:
         results = map(one, attempts)
     else:

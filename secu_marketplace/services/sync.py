@@ -43,6 +43,7 @@ from secu_marketplace.statuses import (
     can_move,
 )
 
+from . import refunds as refund_records
 from .snapshots import Snapshot, as_int, fetch, parse_time, verify
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class SyncResult:
     changed: bool = False
     error: SecuconnectError | None = None
     problems: list[str] = field(default_factory=list)
+    # Ids a push named that do not belong to this attempt (nothing was applied then).
+    foreign: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -70,9 +73,14 @@ def sync_attempt(
     source: str,
     returned_via: str = "",
     client: SecuconnectClient | None = None,
+    named: tuple[str, ...] = (),
 ) -> SyncResult:
     """Bring ``attempt`` (and its order) up to date with secuconnect. Never raises for the
-    provider being unreachable: the result says ``reachable=False`` and nothing changed."""
+    provider being unreachable: the result says ``reachable=False`` and nothing changed.
+
+    ``named`` are the ids a push notification named: unless every one of them is this
+    attempt's Smart Transaction or one of its Payment Transactions (refunds included), nothing
+    is applied and the result lists them in ``foreign``."""
     client = client or SecuconnectClient()
     if not attempt.stx_id:
         from .recovery import resolve_unknown
@@ -96,6 +104,12 @@ def sync_attempt(
         _note_error(attempt, error)
         order = Order.objects.get(pk=attempt.order_id)
         return SyncResult(attempt=attempt, order=order, reachable=False, error=error)
+    if named:
+        ours = {attempt.stx_id, *snap.payments}
+        foreign = [object_id for object_id in named if object_id not in ours]
+        if foreign:
+            order = Order.objects.get(pk=attempt.order_id)
+            return SyncResult(attempt=attempt, order=order, foreign=foreign)
     return apply(attempt, snap, source=source, returned_via=returned_via)
 
 
@@ -113,7 +127,7 @@ def _target(
     if status == "created":
         if order.status in MONEY:
             return None  # "created" after money moved is stale news, whatever its timestamp
-        target = {"abort": OrderStatus.ABORTED, "error": OrderStatus.FAILED}.get(
+        target: str | None = {"abort": OrderStatus.ABORTED, "error": OrderStatus.FAILED}.get(
             returned_via, OrderStatus.AWAITING_PAYMENT
         )
     else:
@@ -163,11 +177,7 @@ def send_after_commit(
                 if signal is None:
                     continue
                 more = {"reason": order.review_reason} if new == OrderStatus.NEEDS_REVIEW else {}
-                for receiver, response in signal.send_robust(
-                    sender=Order, **kwargs, **more, **extra
-                ):
-                    if isinstance(response, Exception):
-                        logger.error("signal receiver %r failed: %r", receiver, response)
+                signals.send(signal, **kwargs, **more, **extra)
 
     if moves:
         transaction.on_commit(send)
@@ -384,9 +394,15 @@ def apply(
             if snap.stx.get("payment_instructions"):
                 order.payment_instructions = snap.stx["payment_instructions"]
         attempt.save()
+        finished = refund_records.reconcile(order, source=source)
+        if refund_records.after_refunds(order):
+            _move(
+                order, OrderStatus.REFUNDED, attempt=attempt, source=source, detail={}, queue=moves
+            )
         order.save()
         send_after_commit(order.pk, moves, source, {})
-    return SyncResult(attempt=attempt, order=order, changed=bool(moves))
+        refund_records.send_after_commit(order.pk, finished, source)
+    return SyncResult(attempt=attempt, order=order, changed=bool(moves) or bool(finished))
 
 
 # Smart Transaction statuses that mean money is authorised, on its way, or secured.

@@ -1,0 +1,176 @@
+"""The admin's after-checkout actions: capture, cancel or refund, mark shipped. Each view shows a
+confirmation form and calls one function of ``services.processing``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from secu_marketplace.exceptions import ProcessingError, ProviderUnavailable
+from secu_marketplace.models import Order, PaymentTransaction
+from secu_marketplace.money import format_money
+from secu_marketplace.services import processing
+from secu_marketplace.services.refunds import refundable
+from secu_marketplace.statuses import PaymentRole, Source
+
+from .forms import RefundForm, ShipForm
+
+
+def _left(order: Order) -> dict[int | None, int]:
+    """What is left to refund: per sub-basket id, and for the whole order under None."""
+    try:
+        attempt = processing.paying_attempt(order)
+    except ProcessingError:
+        return {}
+    left: dict[int | None, int] = {}
+    for payment in PaymentTransaction.objects.filter(
+        attempt=attempt, role__in=[PaymentRole.LEADING, PaymentRole.SUB]
+    ):
+        left[payment.sub_basket_id] = refundable(payment)
+    return left
+
+
+class ProcessingAdminMixin(admin.ModelAdmin):
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/refund/",
+                view(self.refund_view),
+                name="secu_marketplace_order_refund",
+            ),
+            path(
+                "<path:object_id>/ship/", view(self.ship_view), name="secu_marketplace_order_ship"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _order_for(self, request: HttpRequest, object_id: str) -> Order:
+        order = get_object_or_404(Order, pk=object_id)
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        return order
+
+    def _back(self, order: Order) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:secu_marketplace_order_change", args=[order.pk]))
+
+    def _page(
+        self, request: HttpRequest, order: Order, form: Any, title: str, template: str
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": order,
+            "order": order,
+            "form": form,
+            "title": title,
+            "total": format_money(order.total, order.currency),
+        }
+        return TemplateResponse(request, f"admin/secu_marketplace/order/{template}", context)
+
+    def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._order_for(request, object_id)
+        left = _left(order)
+        form = RefundForm(request.POST or None, order=order, left=left)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                outcome = processing.refund(
+                    order,
+                    sub_basket=data["sub_basket_obj"],
+                    amount=data["amount_minor"],
+                    reason=data["reason"],
+                    reduce_stakeholder_payment=data["reduce_stakeholder_payment"],
+                    source=Source.ADMIN,
+                )
+            except (ProcessingError, ProviderUnavailable) as error:
+                form.add_error(None, str(error))
+            else:
+                for record in outcome.refunds:
+                    self.message_user(
+                        request,
+                        _("%(amount)s: %(state)s.")
+                        % {
+                            "amount": format_money(record.amount, record.currency),
+                            "state": record.get_state_display(),
+                        },
+                        messages.SUCCESS if record.state != record.State.FAILED else messages.ERROR,
+                    )
+                return self._back(order)
+        return self._page(
+            request, order, form, _("Cancel or refund order %s") % order.reference, "refund.html"
+        )
+
+    def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._order_for(request, object_id)
+        form = ShipForm(request.POST or None, order=order)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            details = {
+                "carrier": data["carrier"],
+                "tracking_id": data["tracking_id"],
+                "invoice_number": data["invoice_number"],
+                "shipped_at": data["shipped_at"],
+                "source": Source.ADMIN,
+            }
+            try:
+                sub = form.sub_basket_obj()
+                if sub is None:
+                    processing.ship_order(order, **details)
+                else:
+                    processing.ship_sub_basket(order, sub, **details)
+            except (ProcessingError, ProviderUnavailable) as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, _("Reported shipped to secuconnect."), messages.SUCCESS)
+                return self._back(order)
+        return self._page(
+            request, order, form, _("Mark order %s shipped") % order.reference, "ship.html"
+        )
+
+    @admin.action(description=_("Capture the authorised payment"))
+    def capture_payment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done, refused = 0, []
+        for order in queryset:
+            try:
+                processing.capture(order, source=Source.ADMIN)
+                done += 1
+            except (ProcessingError, ProviderUnavailable) as error:
+                refused.append(f"{order.reference}: {error}")
+        if done:
+            self.message_user(
+                request, _("%(n)d payment(s) captured.") % {"n": done}, messages.SUCCESS
+            )
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    def _one(
+        self, request: HttpRequest, queryset: QuerySet[Order], name: str
+    ) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Choose exactly one order for this action."), messages.WARNING
+            )
+            return None
+        order = queryset.get()
+        return HttpResponseRedirect(
+            reverse(f"admin:secu_marketplace_order_{name}", args=[order.pk])
+        )
+
+    @admin.action(description=_("Cancel or refund…"))
+    def refund_payment(
+        self, request: HttpRequest, queryset: QuerySet[Order]
+    ) -> HttpResponse | None:
+        return self._one(request, queryset, "refund")
+
+    @admin.action(description=_("Mark shipped…"))
+    def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        return self._one(request, queryset, "ship")

@@ -1,0 +1,75 @@
+"""The push inbox: what secuconnect sent, what became of it, and a way to process it again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from secu_marketplace.models import PushNotification
+from secu_marketplace.services.pushes import process
+
+from .display import pretty_json
+
+
+@admin.register(PushNotification)
+class PushNotificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "push_id",
+        "order",
+        "outcome",
+        "changed",
+        "deliveries",
+        "received_at",
+        "processed_at",
+    )
+    list_filter = ("outcome", "changed", "received_at")
+    list_select_related = ("attempt__order",)
+    search_fields = ("push_id", "attempt__stx_id", "attempt__order__reference")
+    date_hierarchy = "received_at"
+    actions = ["process_again"]
+    fields = (
+        "push_id",
+        "order",
+        "attempt",
+        "target",
+        "type",
+        "object_ids",
+        "outcome",
+        "error",
+        "changed",
+        "deliveries",
+        "received_at",
+        "last_received_at",
+        "processed_at",
+        "body_display",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("order"), ordering="attempt__order__reference")
+    def order(self, obj: PushNotification) -> str:
+        return obj.attempt.order.reference if obj.attempt else "–"
+
+    @admin.display(description=_("body (redacted)"))
+    def body_display(self, obj: PushNotification) -> str:
+        return pretty_json(obj.body)
+
+    @admin.action(description=_("Process again (re-read the payment)"), permissions=["view"])
+    def process_again(self, request: HttpRequest, queryset: QuerySet[PushNotification]) -> None:
+        outcomes: dict[str, int] = {}
+        for push in queryset.select_related("attempt"):
+            process(push)
+            outcomes[push.get_outcome_display()] = outcomes.get(push.get_outcome_display(), 0) + 1
+        summary = ", ".join(f"{n} {label}" for label, n in outcomes.items())
+        self.message_user(
+            request, _("Processed again: %(summary)s.") % {"summary": summary}, messages.INFO
+        )

@@ -1,0 +1,79 @@
+"""``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it.
+
+Safe from cron every few minutes (``*/5 * * * * manage.py secu_sync``): runs at once split the
+work, and each attempt is re-read at most once per ``--min-age`` seconds.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from secu_marketplace.conf import app_settings
+from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.services.reconcile import reconcile
+from secu_marketplace.services.sync import SyncResult
+
+
+class Command(BaseCommand):
+    help = "Re-read every checkout attempt that is not final at secuconnect and apply what changed."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--min-age",
+            type=int,
+            default=None,
+            help="skip attempts synced less than this many seconds ago (default SYNC_MIN_AGE)",
+        )
+        parser.add_argument("--limit", type=int, default=None, help="at most this many attempts")
+        parser.add_argument(
+            "--order", dest="reference", help="only this order (by reference), however recent"
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=None,
+            help="parallel calls (default SYNC_CONCURRENCY)",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="never draw the progress bar"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if (
+            options["reference"]
+            and not Order.objects.filter(reference=options["reference"]).exists()
+        ):
+            raise CommandError(f"no order with reference {options['reference']!r}")
+        min_age = (
+            options["min_age"] if options["min_age"] is not None else int(app_settings.SYNC_MIN_AGE)
+        )
+        tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
+        seen = {"n": 0}
+
+        def progress(attempt: SmartTransaction, result: SyncResult | None) -> None:
+            seen["n"] += 1
+            if tty:
+                self.stdout.write(
+                    f"\r  synced {seen['n']} ({attempt.stx_id or attempt.order.reference})   ",
+                    ending="",
+                )
+                sys.stdout.flush()
+
+        _attempts, summary = reconcile(
+            min_age=min_age,
+            limit=options["limit"],
+            order_reference=options["reference"],
+            concurrency=options["concurrency"],
+            progress=progress,
+        )
+        if tty:
+            self.stdout.write("")
+        self.stdout.write(
+            f"checked {summary.checked}, changed {summary.changed}, unchanged {summary.unchanged}, "
+            f"failed {summary.failed}"
+        )
+        for label in summary.failures:
+            self.stderr.write(f"  could not sync {label}")

@@ -1,0 +1,80 @@
+"""Refunds and cancellations, per sub-basket (or for the whole order).
+
+A refund is recorded *before* secuconnect is asked (state ``requested``), so a lost answer leaves
+a trace; it becomes ``done`` only when secuconnect says the refund transaction was executed (or,
+before execution, that the amount was reduced), never on our own word. Refunds made elsewhere
+(secuOffice) are found on sync and recorded with ``source`` "external".
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from secu_marketplace.models.attempts import PaymentTransaction
+from secu_marketplace.models.orders import Order, SubBasket
+
+
+class Refund(models.Model):
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")  # about to ask secuconnect
+        PENDING = "pending", _("pending")  # refund transaction created, not executed yet
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        UNKNOWN = "unknown", _("outcome unknown")  # the answer was lost: the next sync decides
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("refund (money returned)")
+        REDUCTION = "reduction", _("reduction before payment")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    sub_basket = models.ForeignKey(
+        SubBasket, on_delete=models.CASCADE, related_name="refunds", null=True, blank=True
+    )
+    # The transaction that was cancelled: a sub-transaction, or the leading one (whole order).
+    target = models.ForeignKey(
+        PaymentTransaction, on_delete=models.PROTECT, related_name="cancellations"
+    )
+    # The refund transaction's id as secuconnect answered it, then the row once synced.
+    refund_pci_id = models.CharField(
+        _("refund transaction"), max_length=40, blank=True, db_index=True
+    )
+    refund_transaction = models.OneToOneField(
+        PaymentTransaction,
+        on_delete=models.SET_NULL,
+        related_name="refund_record",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REFUND)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+    )
+    amount = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    reduce_stakeholder_payment = models.BooleanField(
+        _("reduce the marketplace fee too"), default=False
+    )
+    source = models.CharField(_("source"), max_length=10)
+    error = models.JSONField(_("error"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["order", "created", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="secu_refund_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.amount} {self.currency} ({self.state})"
+
+    @property
+    def counts(self) -> bool:
+        """Whether it takes money off what is left to refund (it is not known to have failed)."""
+        return self.state != self.State.FAILED

@@ -1,0 +1,279 @@
+"""Push notifications: every status through the push path alone, duplicates, disorder, foreign
+ids, a provider hiccup while processing, malformed bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from secu_marketplace.links import token_for
+from secu_marketplace.models import Order, PushNotification
+from secu_marketplace.sandbox import control
+from secu_marketplace.sandbox.models import PushDelivery
+from secu_marketplace.statuses import OrderStatus, PaymentRole
+
+from .conftest import Flow
+
+P = PushNotification.Outcome
+
+
+def push_url(flow: Flow, order: Order) -> str:
+    return f"/payments/push/{token_for(order.attempts.order_by('-number').first())}/"
+
+
+def body(pci: str, push_id: str = "evt_" + "a" * 32) -> dict[str, Any]:
+    return {
+        "object": "event.pushes",
+        "id": push_id,
+        "created": "2026-11-28T12:00:00+01:00",
+        "target": "payment.transactions",
+        "type": "changed",
+        "data": [{"object": "payment.transactions", "id": pci}],
+    }
+
+
+def _set(
+    flow: Flow, order: Order, method: str, status: int, role: str = PaymentRole.LEADING
+) -> None:
+    resource = {
+        "prepaid": "Secupayprepays",
+        "invoice": "Secupayinvoices",
+        "creditcard": "Secupaycreditcards",
+        "debit": "Secupaydebits",
+    }[method]
+    stx = flow.sandbox.stx(str(order.attempts.get().stx_id))
+    pci = stx["transactions"][0]["id"]
+    answer = flow.sandbox.post(
+        f"/api/v2/Payment/{resource}/{pci}/TestChangedPaymentStatus", {"new_status_id": status}
+    )
+    assert answer.status == 200, answer.text
+
+
+@pytest.mark.parametrize(
+    ("method", "outcome", "later", "expected"),
+    [
+        ("creditcard", "success", None, OrderStatus.PAID),
+        ("debit", "success", None, OrderStatus.PAID),
+        ("paypal", "success", None, OrderStatus.PAID),
+        ("invoice", "success", None, OrderStatus.PAID),
+        ("prepaid", "success", None, OrderStatus.PENDING),
+        ("prepaid", "success", 1, OrderStatus.PAID),  # the money arrives
+        ("prepaid", "success", 3, OrderStatus.FAILED),  # the prepayment is denied
+        ("prepaid", "success", 5, OrderStatus.CANCELLED),  # the prepayment is voided
+        ("creditcard", "declined", None, OrderStatus.FAILED),
+    ],
+)
+def test_the_push_path_alone_brings_every_status(
+    flow: Flow, method: str, outcome: str, later: int | None, expected: str
+) -> None:
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt, method, outcome=outcome)
+    if later is not None:
+        _set(flow, order, method, later)
+    delivered = flow.deliver_pushes()
+    assert delivered >= 1
+    order.refresh_from_db()
+    assert order.status == expected
+    assert PushDelivery.objects.exclude(state="delivered").count() == 0  # every push got its 200
+    assert (
+        PushNotification.objects.filter(attempt__order=order, outcome=P.PROCESSED).count()
+        == delivered
+    )
+    assert order.events.filter(subject="order", to_status=expected, source="push").count() == 1
+
+
+def test_authorised_without_auto_capture_through_pushes(flow: Flow, settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "AUTO_CAPTURE": False}
+    order = flow.order()
+    flow.pay(flow.checkout(order).attempt, "creditcard")
+    flow.deliver_pushes()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AUTHORIZED
+
+
+def test_a_duplicate_push_is_answered_without_an_api_call(
+    flow: Flow, calls: Callable[[str], int]
+) -> None:
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt)
+    flow.come_back(started.attempt)
+    leading = order.payments.get(role=PaymentRole.LEADING).pci_id
+    client = Client()
+    first = client.post(
+        push_url(flow, order), json.dumps(body(leading)), content_type="application/json"
+    )
+    assert first.status_code == 200
+    control.reset_calls()
+    for _ in range(5):
+        again = client.post(
+            push_url(flow, order), json.dumps(body(leading)), content_type="application/json"
+        )
+        assert again.status_code == 200
+        assert again.content == b"already processed"
+    assert calls("smart.get") == calls("payment.get") == 0
+    push = PushNotification.objects.get(push_id=body(leading)["id"])
+    assert push.deliveries == 6
+    assert push.outcome == P.PROCESSED
+
+
+def test_pushes_out_of_order_never_move_an_order_back(flow: Flow) -> None:
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt, "prepaid")
+    _set(flow, order, "prepaid", 1)  # pending, then accepted: two pushes per transaction
+    deliveries = list(PushDelivery.objects.order_by("-created", "-pk"))
+    from secu_marketplace.sandbox import pushes as sandbox_pushes
+
+    for delivery in deliveries:  # newest first
+        assert sandbox_pushes.deliver(delivery)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert list(order.events.filter(subject="order").values_list("to_status", flat=True)) == [
+        "awaiting_payment",
+        "paid",
+    ]
+
+
+def test_a_push_naming_someone_elses_transaction_changes_nothing(
+    flow: Flow, calls: Callable[[str], int]
+) -> None:
+    mine = flow.order()
+    flow.checkout(mine)  # created, not paid
+    theirs = flow.order()
+    paid = flow.checkout(theirs)
+    flow.pay(paid.attempt)
+    flow.come_back(paid.attempt)
+    foreign = theirs.payments.get(role=PaymentRole.LEADING).pci_id
+    response = Client().post(
+        push_url(flow, mine),
+        json.dumps(body(foreign, "evt_" + "b" * 32)),
+        content_type="application/json",
+    )
+    assert response.status_code == 200  # no point in secuconnect retrying it
+    mine.refresh_from_db()
+    assert mine.status == OrderStatus.AWAITING_PAYMENT
+    assert not mine.payments.exists()
+    push = PushNotification.objects.get(push_id="evt_" + "b" * 32)
+    assert push.outcome == P.SUSPICIOUS
+    assert foreign in push.error
+
+
+def test_a_push_for_an_unknown_transaction_is_suspicious(flow: Flow) -> None:
+    order = flow.order()
+    flow.checkout(order)
+    response = Client().post(
+        push_url(flow, order),
+        json.dumps(body("PCI_" + "Q" * 30, "evt_" + "c" * 32)),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert PushNotification.objects.get(push_id="evt_" + "c" * 32).outcome == P.SUSPICIOUS
+
+
+def test_a_push_while_secuconnect_answers_503_is_retried_until_it_lands(flow: Flow) -> None:
+    order = flow.order()
+    flow.pay(flow.checkout(order).attempt, "creditcard")
+    control.inject("smart.get", "http_503", times=30)
+    flow.deliver_pushes()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert set(PushDelivery.objects.values_list("last_status_code", flat=True)) == {503}
+    assert PushDelivery.objects.filter(state="pending").count() == 3  # the sandbox will retry
+    assert PushNotification.objects.filter(outcome=P.FAILED).count() == 3
+    control.clear_faults()
+    flow.deliver_pushes()  # the retries
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert PushDelivery.objects.filter(state="delivered", attempts=2).count() == 3
+    assert PushNotification.objects.filter(outcome=P.PROCESSED).count() == 3
+
+
+MALFORMED = [
+    b"",
+    b"not json",
+    b"[]",
+    b'"event.pushes"',
+    json.dumps({"object": "event.pushes"}).encode(),
+    json.dumps({**body("PCI_" + "A" * 30), "object": "something.else"}).encode(),
+    json.dumps({**body("PCI_" + "A" * 30), "id": "evt_NOT_HEX"}).encode(),
+    json.dumps({**body("PCI_" + "A" * 30), "data": []}).encode(),
+    json.dumps(
+        {**body("PCI_" + "A" * 30), "data": [{"object": "payment.transactions", "id": "PCI_short"}]}
+    ).encode(),
+    json.dumps(
+        {
+            **body("PCI_" + "A" * 30),
+            "data": [{"object": "payment.transactions", "id": "'; DROP TABLE"}],
+        }
+    ).encode(),
+    json.dumps({**body("PCI_" + "A" * 30), "target": "payment.secupaydebits"}).encode(),
+    json.dumps({**body("PCI_" + "A" * 30), "type": "deleted"}).encode(),
+    json.dumps(
+        {**body("PCI_" + "A" * 30), "data": [body("PCI_" + "A" * 30)["data"][0]] * 21}
+    ).encode(),
+    b"{" * 5000,
+    b"x" * (70 * 1024),
+]
+
+
+@pytest.mark.parametrize("raw", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_push_bodies_get_400_and_no_api_call(
+    flow: Flow, raw: bytes, calls: Callable[[str], int]
+) -> None:
+    order = flow.order()
+    flow.checkout(order)
+    events = order.events.count()
+    control.reset_calls()
+    response = Client().post(push_url(flow, order), raw, content_type="application/json")
+    assert response.status_code == 400
+    assert calls("smart.get") == calls("payment.get") == calls("oauth.token") == 0
+    assert not PushNotification.objects.exists()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert order.events.count() == events
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    payload=json_values
+    | st.fixed_dictionaries(
+        {"object": st.just("event.pushes"), "id": st.text(), "data": json_values}
+    )
+)
+def test_arbitrary_json_never_causes_a_500_or_an_api_call(flow: Flow, payload: Any) -> None:
+    order = Order.objects.first() or flow.order()
+    if not order.attempts.exists():
+        flow.checkout(order)
+    control.reset_calls()
+    response = Client().post(
+        push_url(flow, order), json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert control.calls().count() == 0
+
+
+def test_a_push_for_a_forged_url_is_404_without_reading_the_body(flow: Flow) -> None:
+    response = Client().post(
+        "/payments/push/forged/", b"not even json", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert Client().get("/payments/push/forged/").status_code == 405
