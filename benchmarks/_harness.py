@@ -32,7 +32,7 @@ from typing import Any
 
 import django
 import requests
-from django.core.servers.basehttp import WSGIRequestHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connection, connections
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from django.test.utils import (
@@ -111,6 +111,11 @@ class LiveServer:
         WSGIRequestHandler.disable_nagle_algorithm = True
         # 127.0.0.1, not "localhost": a new connection never tries ::1 first.
         self.thread = LiveServerThread("127.0.0.1", _StaticFilesHandler)
+        # Django's server queues 10 pending connections; a burst of 32 would see resets, a
+        # limit of the test server, not of the code under test.
+        self.thread.server_class = type(
+            "BenchServer", (ThreadedWSGIServer,), {"request_queue_size": 128}
+        )
         self.thread.daemon = True
         self._accepted = 0
         self._lock = threading.Lock()

@@ -18,7 +18,8 @@ def epc_qr(
     *, name: str, iban: str, bic: str, amount: int, currency: str, purpose: str
 ) -> segno.QRCode | None:
     """The EPC QR code, or None when the transfer cannot be expressed as one (EPC is EUR only)."""
-    if currency != "EUR" or not iban or not name:
+    # EPC069-12 allows EUR amounts of 0.01 to 999,999,999.99 only.
+    if currency != "EUR" or not iban or not name or not 1 <= amount <= 99_999_999_999:
         return None
     return helpers.make_epc_qr(
         name=name[:70],

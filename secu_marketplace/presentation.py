@@ -11,8 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
 from .girocode import epc_svg
-from .models import Order, SmartTransaction
-from .statuses import PAYABLE, OrderStatus
+from .models import Order, PaymentTransaction, SmartTransaction
+from .services.refunds import refundable
+from .statuses import PAYABLE, OrderStatus, PaymentRole
 
 S = OrderStatus
 
@@ -26,6 +27,7 @@ class PaymentPage:
     qr_svg: SafeString | None = None
     can_retry: bool = False
     refresh_seconds: int = 0
+    amount_due: int = 0
 
     def context(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class PaymentPage:
             "qr_svg": self.qr_svg,
             "can_retry": self.can_retry,
             "refresh_seconds": self.refresh_seconds,
+            "amount_due": self.amount_due,
             "pay_url": self.order.get_payment_url(),
             "cart_url": cart_url(),
         }
@@ -52,12 +55,25 @@ def cart_url() -> str:
         return str(target)
 
 
-def _qr(order: Order, instructions: dict[str, Any]) -> SafeString | None:
+def amount_due(order: Order, attempt: SmartTransaction | None) -> int:
+    """What secuconnect expects from the buyer: the leading transaction's amount as last synced
+    (a supplier's part cancelled before payment lowers it) less refunds already granted (an
+    invoice refunded in part), else the order's total."""
+    if attempt is not None:
+        leading = PaymentTransaction.objects.filter(
+            attempt=attempt, role=PaymentRole.LEADING
+        ).first()
+        if leading is not None and leading.amount is not None and 0 < leading.amount <= order.total:
+            return refundable(leading)
+    return order.total
+
+
+def _qr(order: Order, instructions: dict[str, Any], amount: int) -> SafeString | None:
     svg = epc_svg(
         name=str(instructions.get("owner") or ""),
         iban=str(instructions.get("iban") or ""),
         bic=str(instructions.get("bic") or ""),
-        amount=order.total,
+        amount=amount,
         currency=order.currency,
         purpose=str(instructions.get("purpose") or ""),
     )
@@ -73,10 +89,9 @@ def payment_page(
     instructions = (
         order.payment_instructions if order.payment_method in ("prepaid", "invoice") else None
     )
-    page = PaymentPage(state="", order=order, attempt=attempt, can_retry=status in PAYABLE)
-    if instructions:
-        page.instructions = instructions
-        page.qr_svg = _qr(order, instructions)
+    page = PaymentPage(
+        state="", order=order, attempt=attempt, can_retry=status in PAYABLE, amount_due=order.total
+    )
     if not reachable:
         # The provider could not be asked: never "failed", never an error page.
         page.state, page.refresh_seconds, page.can_retry = "confirming", refresh, False
@@ -95,4 +110,14 @@ def payment_page(
         page.state, page.refresh_seconds = "confirming", refresh
     else:
         page.state = "awaiting"
+    # Bank details only while the buyer still has to transfer: never on a failed, cancelled or
+    # settled order, where they would invite a payment nobody expects.
+    if instructions and page.state in TRANSFER_STATES:
+        page.amount_due = amount_due(order, attempt)
+        if page.amount_due > 0:
+            page.instructions = instructions
+            page.qr_svg = _qr(order, instructions, page.amount_due)
     return page
+
+
+TRANSFER_STATES = frozenset({"pending_transfer", "invoice", "authorized"})

@@ -8,3 +8,9 @@ class ShopConfig(AppConfig):
     label = "shop"
     verbose_name = "Demo marketplace shop"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # E-mails to the buyer and the suppliers when a payment moves (see receivers.py).
+        from . import receivers
+
+        receivers.connect()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import pushes
+from . import payment_ops, pushes
+from .errors import ProductError
 from .models import (
     AccessToken,
     ApiCall,
@@ -21,6 +23,7 @@ from .models import (
     PushDelivery,
     SmartTransaction,
 )
+from .statuses import SIMPLE_TEXT, Simple
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -103,10 +106,62 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
         "payment_method",
         "amount",
         "status_simple",
+        "merchant_ref",
     )
     list_filter = ("kind", "payment_method", "status_simple")
     list_select_related = ("smart_transaction",)
-    search_fields = ("pci_id", "trans_id", "transaction_hash", "smart_transaction__stx_id")
+    search_fields = (
+        "pci_id",
+        "trans_id",
+        "transaction_hash",
+        "smart_transaction__stx_id",
+        "smart_transaction__merchant_ref",
+    )
+    # The testing helper (TestChangedPaymentStatus) by hand, for people playing the demo.
+    actions = ["money_arrived", "payment_denied"]
+
+    @admin.display(description=_("merchantRef"), ordering="smart_transaction__merchant_ref")
+    def merchant_ref(self, obj: PaymentTransaction) -> str:
+        return str(obj.smart_transaction.merchant_ref or "")
+
+    def _change_status(
+        self, request: HttpRequest, queryset: QuerySet[PaymentTransaction], new: int
+    ) -> None:
+        moved: dict[int, str] = {}
+        # Leading transactions first (created first): their sub-transactions move with them.
+        for pt in queryset.select_related("smart_transaction__client").order_by("pk"):
+            if pt.parent_id in moved and pt.kind == PaymentTransaction.Kind.SUB:
+                continue  # moved with its leading transaction just now
+            pt.refresh_from_db(fields=["status_simple"])
+            if pt.status_simple == new:
+                self.message_user(
+                    request,
+                    _("%(pci)s is %(status)s already.")
+                    % {"pci": pt.pci_id, "status": SIMPLE_TEXT[new]},
+                    messages.WARNING,
+                )
+                continue
+            try:
+                payment_ops.change_status(pt, new)
+            except ProductError as error:
+                self.message_user(request, f"{pt.pci_id}: {error.details}", messages.ERROR)
+                continue
+            moved[pt.pk] = pt.pci_id
+        if moved:
+            self.message_user(
+                request,
+                _("%(pcis)s: now %(status)s. Push notifications tell the shop.")
+                % {"pcis": ", ".join(moved.values()), "status": SIMPLE_TEXT[new]},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Money arrived (accepted)"), permissions=["view"])
+    def money_arrived(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
+        self._change_status(request, queryset, Simple.ACCEPTED)
+
+    @admin.action(description=_("Payment denied"), permissions=["view"])
+    def payment_denied(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
+        self._change_status(request, queryset, Simple.DENIED)
 
 
 @admin.register(PushDelivery)

@@ -221,6 +221,23 @@ def test_change_status(
     return pt
 
 
+def change_status(pt: PaymentTransaction, new_status_id: int) -> PaymentTransaction:
+    """``TestChangedPaymentStatus`` for a row instead of an API call (the sandbox's admin):
+    the same change, made as the transaction's own client through its method's resource, so a
+    person playing the demo can make a prepaid transfer "arrive" by hand."""
+    resource = next(
+        (name for name, method in LEGACY_RESOURCES.items() if method == pt.payment_method), None
+    )
+    if resource is None:
+        raise NotFound(
+            f"{pt.pci_id} is a {pt.payment_method} transaction; the testing helper only moves "
+            f"{', '.join(sorted(LEGACY_RESOURCES.values()))} transactions"
+        )
+    return test_change_status(
+        pt.smart_transaction.client, resource, pt.pci_id, {"new_status_id": new_status_id}
+    )
+
+
 def search(client: ApiClient, query: str) -> list[PaymentTransaction]:
     """``GET /Payment/Transactions?q=`` for ``parents.trans_id:<n>``, ``trans_id:<n>`` and
     ``transaction_hash:<h>``, the queries the SDK demos use to find sub-transactions."""

@@ -109,6 +109,12 @@ def parse(raw: bytes) -> Push:
 
 def _store(attempt: SmartTransaction, push: Push) -> tuple[PushNotification, bool]:
     """The inbox row for this push, and whether it is new."""
+    # Most pushes seen twice are redeliveries: one UPDATE answers them, no failed INSERT first.
+    seen_again = PushNotification.objects.filter(push_id=push.push_id).update(
+        deliveries=F("deliveries") + 1, last_received_at=timezone.now()
+    )
+    if seen_again:
+        return PushNotification.objects.get(push_id=push.push_id), False
     try:
         with transaction.atomic():
             return (

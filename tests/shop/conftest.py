@@ -6,6 +6,9 @@ import pytest
 
 from demo_project.shop.models import Product
 
+# The flows' fixtures (the sandbox on the live server), for the demo's e-mail tests.
+from tests.flows.conftest import calls, flow  # noqa: F401
+
 from .factories import ProductFactory, supplier_with_shipping
 
 

@@ -56,3 +56,21 @@ def test_seed_demo_creates_the_three_suppliers_with_shipping_and_products(db: No
     assert Product.objects.get(name="Kaffeepads Aromata 20 Stück").supplier.contract_id == coffee
     assert Product.objects.get(name="Magnettafel 70x50 cm").price == 2995
     assert Product.objects.get(name="Magnettafel 70x50 cm").supplier.contract_id == furniture
+
+
+def test_seed_demo_gives_every_supplier_an_email_address(db: None) -> None:
+    coffee, furniture, _office = {
+        **world.GUIDE_SUPPLIER_CONTRACTS,
+        **world.EXTRA_SUPPLIER_CONTRACTS,
+    }
+    # A demo database seeded before suppliers had addresses.
+    Supplier.objects.create(contract_id=coffee, name="Musterhändler Kaffee & Tee", fee_rate=200)
+    Supplier.objects.create(
+        contract_id=furniture, name="Einrichtung", fee_rate=200, email="own@example.net"
+    )
+    seed()
+
+    emails = dict(Supplier.objects.values_list("contract_id", "email"))
+    assert emails[coffee] == "kaffee@musterhaendler.example"
+    assert emails[furniture] == "own@example.net"  # an address staff set is kept
+    assert all(emails.values())

@@ -33,6 +33,12 @@ COFFEE, FURNITURE, OFFICE = (
 SUPPLIER_NAMES = {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}
 # Shipping per supplier, in cents: charged once per order and supplier.
 SHIPPING = {COFFEE: 450, FURNITURE: 350, OFFICE: 490}
+# Where each supplier's order mails go (the demo prints them on the console).
+EMAILS = {
+    COFFEE: "kaffee@musterhaendler.example",
+    FURNITURE: "einrichtung@musterhaendler.example",
+    OFFICE: "buero@musterhaendler.example",
+}
 CATALOGUE: dict[str, list[P]] = {
     COFFEE: [
         P("KT-1001", "Kaffeepads Aromata 20 Stück", 1995, "Milde Röstung, für alle Padmaschinen."),
@@ -56,15 +62,23 @@ CATALOGUE: dict[str, list[P]] = {
 
 
 def seed_catalogue() -> int:
-    """Create what is missing; returns how many rows were created."""
+    """Create what is missing (and give a supplier seeded without an e-mail address its
+    address); returns how many rows were created."""
     created = 0
     with transaction.atomic():
         for contract_id, products in CATALOGUE.items():
             supplier, new = Supplier.objects.get_or_create(
                 contract_id=contract_id,
-                defaults={"name": SUPPLIER_NAMES[contract_id], "fee_rate": FEE_RATE},
+                defaults={
+                    "name": SUPPLIER_NAMES[contract_id],
+                    "fee_rate": FEE_RATE,
+                    "email": EMAILS[contract_id],
+                },
             )
             created += new
+            if not supplier.email:
+                supplier.email = EMAILS[contract_id]
+                supplier.save(update_fields=["email"])
             _rate, new = ShippingRate.objects.get_or_create(
                 supplier=supplier, defaults={"price": SHIPPING[contract_id]}
             )

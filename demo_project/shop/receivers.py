@@ -1,0 +1,257 @@
+"""The demo shop's answer to the app's signals: plain-text e-mails to the buyer and suppliers.
+
+Connected in ``ShopConfig.ready()``. The app sends each signal once per real transition, after
+commit, whichever way the news came (return page, push, staff, reconciliation), so each mail
+goes out once without any bookkeeping here. Receivers run through ``send_robust``: a mail server
+that is down is logged by the app and never undoes a payment. The demo's ``EMAIL_BACKEND``
+prints the mails on the server's console.
+
+- ``order_paid``: the buyer (order confirmed) and each supplier with an e-mail address (their
+  own sub-basket: items, sum, the marketplace fee taken, the delivery address).
+- ``order_pending``: the buyer, with the transfer instructions (prepaid) or "being checked".
+- ``order_refunded``: the buyer, with the amount and whose part.
+- ``sub_basket_shipped``: the buyer, with carrier and tracking id.
+- ``order_failed`` is not mailed: the buyer is on the payment page and can try again there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.dispatch import Signal
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from secu_marketplace import signals
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import ProcessingError
+from secu_marketplace.models import LineItem, Order, PaymentTransaction, Refund, SubBasket
+from secu_marketplace.money import format_money
+from secu_marketplace.services.processing import paying_attempt
+from secu_marketplace.statuses import PaymentRole
+
+from .forms import PAYMENT_METHODS
+
+logger = logging.getLogger(__name__)
+# status_simple of a supplier's part that will never be paid out: denied, void.
+DEAD_PARTS = (3, 5)
+
+
+def _send(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+    """One mail; one that cannot be sent is logged and stops neither the others nor the
+    payment (the app's signals are sent after commit, through ``send_robust``)."""
+    if not to:
+        return
+    try:
+        body = render_to_string(f"shop/mail/{template}.txt", context)
+        send_mail(subject, body, None, [to])
+    except Exception:
+        logger.exception("could not send the %s mail to %s", template, to)
+
+
+def _buyer_language(order: Order) -> str:
+    return order.language or settings.LANGUAGE_CODE
+
+
+def _money(amount: int, order: Order) -> str:
+    return format_money(amount, order.currency)
+
+
+def _order_url(order: Order) -> str:
+    return app_settings.site_url + reverse("shop:order", args=[order.public_token])
+
+
+def _method(order: Order) -> str:
+    return str(dict(PAYMENT_METHODS).get(order.payment_method, order.payment_method))
+
+
+def _items(sub: SubBasket, order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "quantity": item.quantity,
+            "description": item.description,
+            "is_shipping": item.kind == LineItem.Kind.SHIPPING,
+            "total": _money(item.total, order),
+        }
+        for item in sub.items.all()
+    ]
+
+
+def _sub_baskets(order: Order) -> list[SubBasket]:
+    """Every sub-basket with its supplier and items, in two queries however many."""
+    return list(
+        order.sub_baskets.select_related("supplier").prefetch_related("items").order_by("position")
+    )
+
+
+def _payment(order: Order) -> tuple[int, set[int]]:
+    """What secuconnect holds for the order (less any part cancelled before the money moved;
+    the order's total while it has not said), and the sub-baskets whose part is cancelled."""
+    try:
+        attempt = paying_attempt(order)
+    except ProcessingError:
+        return order.total, set()
+    amount, dead = order.total, set()
+    for role, sub_basket_id, status, held in PaymentTransaction.objects.filter(
+        attempt=attempt, role__in=[PaymentRole.LEADING, PaymentRole.SUB]
+    ).values_list("role", "sub_basket_id", "status_simple", "amount"):
+        if role == PaymentRole.LEADING and held:
+            amount = held
+        elif role == PaymentRole.SUB and status in DEAD_PARTS:
+            dead.add(sub_basket_id)
+    return amount, dead
+
+
+def _common(order: Order, amount: int) -> dict[str, Any]:
+    return {
+        "order": order,
+        "total": _money(amount, order),
+        "method": _method(order),
+        "order_url": _order_url(order),
+    }
+
+
+def _instructions(order: Order, amount: int) -> dict[str, Any] | None:
+    info = order.payment_instructions
+    if not isinstance(info, dict) or not info.get("iban"):
+        return None
+    return {
+        "owner": info.get("owner", ""),
+        "iban": info.get("iban", ""),
+        "bic": info.get("bic", ""),
+        "purpose": info.get("purpose", ""),
+        "amount": _money(amount, order),
+    }
+
+
+def order_paid(sender: Any, order: Order, **kwargs: Any) -> None:
+    """The buyer: the order is confirmed."""
+    subs = _sub_baskets(order)
+    amount, dead = _payment(order)
+    with translation.override(_buyer_language(order)):
+        _send(
+            order.email,
+            _("Order %(reference)s confirmed") % {"reference": order.reference},
+            "order_paid_buyer",
+            {
+                **_common(order, amount),
+                "parts": [
+                    {"supplier": sub.supplier.name, "sum": _money(sub.sum, order)}
+                    for sub in subs
+                    if sub.pk not in dead
+                ],
+                # An invoice is paid later: tell the buyer where to.
+                "instructions": (
+                    _instructions(order, amount) if order.payment_method == "invoice" else None
+                ),
+            },
+        )
+
+
+def order_paid_suppliers(sender: Any, order: Order, **kwargs: Any) -> None:
+    """Each supplier whose part was not cancelled: what to ship, where, and the money."""
+    subs = _sub_baskets(order)
+    amount, dead = _payment(order)
+    with translation.override(settings.LANGUAGE_CODE):
+        for sub in subs:
+            if sub.pk in dead or not sub.supplier.email:
+                continue
+            _send(
+                sub.supplier.email,
+                _("New paid order %(reference)s: please ship") % {"reference": order.reference},
+                "order_paid_supplier",
+                {
+                    **_common(order, amount),
+                    "supplier": sub.supplier.name,
+                    "sub_basket": sub,
+                    "items": _items(sub, order),
+                    "sum": _money(sub.sum, order),
+                    "fee": _money(sub.fee, order),
+                    "payout": _money(sub.sum - sub.fee, order),
+                },
+            )
+
+
+def order_pending(sender: Any, order: Order, **kwargs: Any) -> None:
+    amount, _dead = _payment(order)
+    with translation.override(_buyer_language(order)):
+        instructions = _instructions(order, amount) if order.payment_method == "prepaid" else None
+        if instructions:
+            subject = _("Order %(reference)s: please transfer %(amount)s") % {
+                "reference": order.reference,
+                "amount": instructions["amount"],
+            }
+        else:
+            subject = _("Order %(reference)s: your payment is being checked") % {
+                "reference": order.reference
+            }
+        _send(
+            order.email,
+            subject,
+            "order_pending_buyer",
+            {**_common(order, amount), "instructions": instructions},
+        )
+
+
+def order_refunded(
+    sender: Any,
+    order: Order,
+    amount: int,
+    sub_basket: SubBasket | None = None,
+    refund: Refund | None = None,
+    **kwargs: Any,
+) -> None:
+    supplier = sub_basket.supplier.name if sub_basket is not None else ""
+    with translation.override(_buyer_language(order)):
+        _send(
+            order.email,
+            _("Order %(reference)s: %(amount)s refunded")
+            % {"reference": order.reference, "amount": _money(amount, order)},
+            "order_refunded_buyer",
+            {
+                **_common(order, order.total),
+                "amount": _money(amount, order),
+                "supplier": supplier,
+                "reduction": refund is not None and refund.kind == Refund.Kind.REDUCTION,
+                "reason": refund.reason if refund is not None else "",
+            },
+        )
+
+
+def sub_basket_shipped(sender: Any, order: Order, sub_basket: SubBasket, **kwargs: Any) -> None:
+    sub = (
+        SubBasket.objects.select_related("supplier").prefetch_related("items").get(pk=sub_basket.pk)
+    )
+    with translation.override(_buyer_language(order)):
+        _send(
+            order.email,
+            _("Order %(reference)s: %(supplier)s has shipped")
+            % {"reference": order.reference, "supplier": sub.supplier.name},
+            "sub_basket_shipped_buyer",
+            {
+                **_common(order, order.total),
+                "supplier": sub.supplier.name,
+                "sub_basket": sub,
+                "items": [item for item in _items(sub, order) if not item["is_shipping"]],
+            },
+        )
+
+
+RECEIVERS: tuple[tuple[Signal, Callable[..., None]], ...] = (
+    (signals.order_paid, order_paid),
+    (signals.order_paid, order_paid_suppliers),
+    (signals.order_pending, order_pending),
+    (signals.order_refunded, order_refunded),
+    (signals.sub_basket_shipped, sub_basket_shipped),
+)
+
+
+def connect() -> None:
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver, sender=Order, dispatch_uid=f"shop.mail.{receiver.__name__}")

@@ -1,0 +1,357 @@
+"""Staff after checkout, through the admin: the refund and ship pages, the capture, refund and
+ship actions, and the push inbox with its "Process again" action and management command."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from secu_marketplace.models import Order, PushNotification, Refund
+from secu_marketplace.sandbox import control
+from secu_marketplace.statuses import OrderStatus, PaymentRole
+
+from .conftest import Flow
+
+ORDERS = "/admin/secu_marketplace/order/"
+PUSHES = "/admin/secu_marketplace/pushnotification/"
+P = PushNotification.Outcome
+
+
+def _paid(flow: Flow, method: str = "creditcard") -> Order:
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt, method)
+    flow.come_back(started.attempt)
+    order.refresh_from_db()
+    return order
+
+
+def refund_url(order: Order) -> str:
+    return f"{ORDERS}{order.pk}/refund/"
+
+
+def ship_url(order: Order) -> str:
+    return f"{ORDERS}{order.pk}/ship/"
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- the refund page ---------------------------------------------------------------------------
+
+
+def test_the_refund_page_shows_what_is_left_of_each_sub_basket(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = _paid(flow)
+    page = admin_client.get(refund_url(order)).content.decode()
+    assert "sb0 · Musterhändler Kaffee &amp; Tee · 44.40 EUR left" in page
+    assert "sb1 · Musterhändler Einrichtung · 33.45 EUR left" in page
+    assert "The whole order (77.85 EUR left)" in page
+    assert 'id="secu-refund-form"' in page
+
+
+def test_a_partial_refund_of_one_supplier_from_the_refund_page(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = _paid(flow)
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+    response = admin_client.post(
+        refund_url(order),
+        {"sub_basket": str(sb0.pk), "amount": "10.00", "reason": "Kaffee beschaedigt"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"{ORDERS}{order.pk}/change/", 302)]
+    assert messages_of(response) == ["10.00 EUR: done."]
+    record = Refund.objects.get(order=order)
+    assert (record.state, record.amount, record.sub_basket, record.reason, record.source) == (
+        Refund.State.DONE,
+        1000,
+        sb0,
+        "Kaffee beschaedigt",
+        "admin",
+    )
+    page = response.content.decode()
+    assert "refunds and cancellations" in page.lower()
+    assert "Kaffee beschaedigt" in page
+    assert record.refund_pci_id in page
+    # What is left now shows on the refund page.
+    again = admin_client.get(refund_url(order)).content.decode()
+    assert "sb0 · Musterhändler Kaffee &amp; Tee · 34.40 EUR left" in again
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_refund_larger_than_what_is_left_is_refused_on_the_page(
+    flow: Flow, admin_client: Client, calls: Any
+) -> None:
+    order = _paid(flow)
+    sb1 = order.sub_baskets.get(reference_id="sb1")
+    before = calls("payment.cancel")
+    response = admin_client.post(
+        refund_url(order), {"sub_basket": str(sb1.pk), "amount": "33.46", "reason": ""}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.non_field_errors() == ["3346 is more than is left to refund on this part (3345)"]
+    assert "more than is left to refund" in response.content.decode()
+    assert not Refund.objects.exists()
+    assert calls("payment.cancel") == before
+
+
+def test_a_reason_with_forbidden_characters_is_a_field_error(
+    flow: Flow, admin_client: Client, calls: Any
+) -> None:
+    order = _paid(flow)
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+    before = calls("payment.cancel")
+    response = admin_client.post(
+        refund_url(order),
+        {"sub_basket": str(sb0.pk), "amount": "1.00", "reason": "Rückerstattung <b>"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["reason"]
+    assert "Only letters, digits, space" in errors["reason"][0]
+    assert "Only letters, digits, space" in response.content.decode()
+    assert not Refund.objects.exists()
+    assert calls("payment.cancel") == before
+
+
+def test_part_of_the_whole_order_is_refused_with_a_hint_to_choose_the_supplier(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = _paid(flow)
+    response = admin_client.post(refund_url(order), {"sub_basket": "", "amount": "5.00"})
+    assert response.context["form"].non_field_errors() == [
+        "Refund part of an order supplier by supplier: choose the sub-basket."
+    ]
+    assert not Refund.objects.exists()
+
+
+def test_an_amount_with_more_decimals_than_the_currency_has_is_refused(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = _paid(flow)
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+    response = admin_client.post(
+        refund_url(order), {"sub_basket": str(sb0.pk), "amount": "10.005", "reason": ""}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"] == ["At most 2 decimal places."]
+    assert not Refund.objects.exists()  # never rounded to 10.01 EUR behind staff's back
+
+
+def test_after_cancelling_a_part_of_a_prepaid_order_the_buyer_is_asked_for_the_rest(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt, "prepaid")
+    flow.come_back(started.attempt)
+    sb1 = order.sub_baskets.get(reference_id="sb1")
+    response = admin_client.post(
+        refund_url(order), {"sub_basket": str(sb1.pk), "reason": "nicht lieferbar"}, follow=True
+    )
+    assert messages_of(response) == ["33.45 EUR: done."]
+    leading = order.payments.get(role=PaymentRole.LEADING)
+    expected = flow.sandbox.get(f"/api/v2/Payment/Transactions/{leading.pci_id}/checkStatus")
+    assert expected.json()["amount"] == 4440  # secuconnect waits for 44.40 EUR now
+    page = Client().get(f"/payments/order/{order.public_token}/").content.decode()
+    assert '<dd data-field="amount">44.40 EUR</dd>' in page
+
+
+# --- the ship page -----------------------------------------------------------------------------
+
+
+def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = _paid(flow, "invoice")
+    assert order.status == OrderStatus.PAID
+    sb0, sb1 = order.sub_baskets.order_by("position")
+    page = admin_client.get(ship_url(order)).content.decode()
+    assert "Everything not shipped yet" in page
+    assert "sb0 · Musterhändler Kaffee &amp; Tee" in page
+
+    response = admin_client.post(
+        ship_url(order),
+        {
+            "sub_basket": str(sb0.pk),
+            "carrier": "DHL",
+            "tracking_id": "00340434",
+            "invoice_number": "R-1",
+            "shipped_at": "2026-11-28 12:00:00",
+        },
+        follow=True,
+    )
+    assert messages_of(response) == ["Reported shipped to secuconnect."]
+    part0 = order.payments.get(role=PaymentRole.SUB, sub_basket=sb0)
+    remote = flow.sandbox.pci(part0.pci_id)
+    assert remote["details"]["status_simple"] == 1  # captured: the invoice is due
+    assert remote["shipping_information"]["carrier"] == "DHL"
+    assert remote["invoice_number"] == "R-1"
+    sb0.refresh_from_db()
+    assert (sb0.carrier, sb0.tracking_id) == ("DHL", "00340434")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    # A shipped sub-basket is no longer offered.
+    page = admin_client.get(ship_url(order)).content.decode()
+    assert "sb0 · " not in page
+    assert "sb1 · Musterhändler Einrichtung" in page
+
+    response = admin_client.post(
+        ship_url(order),
+        {"sub_basket": "", "carrier": "Hermes", "shipped_at": "2026-11-28 13:00:00"},
+        follow=True,
+    )
+    assert messages_of(response) == ["Reported shipped to secuconnect."]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    sb1.refresh_from_db()
+    assert sb1.carrier == "Hermes"
+    assert flow.sandbox.stx(str(order.attempts.get().stx_id))["status"] == "shipped"
+    shipped = order.events.filter(subject="order", to_status=OrderStatus.SHIPPED, source="admin")
+    assert shipped.count() == 1
+
+
+def test_shipping_an_unpaid_order_shows_the_error(flow: Flow, admin_client: Client) -> None:
+    order = flow.order()
+    flow.checkout(order)
+    response = admin_client.post(
+        ship_url(order), {"sub_basket": "", "shipped_at": "2026-11-28 12:00:00"}
+    )
+    assert response.status_code == 200
+    assert "only paid orders are shipped" in response.context["form"].non_field_errors()[0]
+
+
+# --- the actions -------------------------------------------------------------------------------
+
+
+def test_capture_action_with_auto_capture_off(
+    flow: Flow, admin_client: Client, settings: Any
+) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "AUTO_CAPTURE": False}
+    authorised = _paid(flow, "creditcard")
+    unpaid = flow.order()
+    flow.checkout(unpaid)
+    assert authorised.status == OrderStatus.AUTHORIZED
+    response = admin_client.post(
+        ORDERS,
+        {"action": "capture_payment", "_selected_action": [authorised.pk, unpaid.pk]},
+        follow=True,
+    )
+    shown = messages_of(response)
+    assert "1 payment(s) captured." in shown
+    assert any(m.startswith(f"{unpaid.reference}: ") and "only authorised" in m for m in shown)
+    authorised.refresh_from_db()
+    assert authorised.status == OrderStatus.PAID
+    paid = authorised.events.filter(subject="order", to_status=OrderStatus.PAID, source="admin")
+    assert paid.count() == 1
+    assert flow.sandbox.stx(str(authorised.attempts.get().stx_id))["status"] == "received"
+
+
+@pytest.mark.parametrize("action", ["refund_payment", "mark_shipped"])
+def test_refund_and_ship_actions_open_their_page_for_exactly_one_order(
+    flow: Flow, admin_client: Client, action: str
+) -> None:
+    one = _paid(flow)
+    two = _paid(flow)
+    page = {"refund_payment": "refund", "mark_shipped": "ship"}[action]
+    response = admin_client.post(ORDERS, {"action": action, "_selected_action": [one.pk]})
+    assert response.status_code == 302
+    assert response["Location"] == f"{ORDERS}{one.pk}/{page}/"
+    assert admin_client.get(response["Location"]).status_code == 200
+
+    response = admin_client.post(
+        ORDERS, {"action": action, "_selected_action": [one.pk, two.pk]}, follow=True
+    )
+    assert response.redirect_chain[-1][0].startswith(ORDERS)
+    assert messages_of(response) == ["Choose exactly one order for this action."]
+    assert not Refund.objects.exists()
+
+
+# --- the push inbox ----------------------------------------------------------------------------
+
+
+def _failed_pushes(flow: Flow) -> Order:
+    """A card payment whose pushes all arrive while secuconnect answers 503."""
+    order = flow.order()
+    flow.pay(flow.checkout(order).attempt, "creditcard")
+    control.inject("smart.get", "http_503", times=10)
+    flow.deliver_pushes()
+    control.clear_faults()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
+    pushes = PushNotification.objects.filter(attempt__order=order)
+    assert pushes.count() == 3
+    assert set(pushes.values_list("outcome", flat=True)) == {P.FAILED}
+    return order
+
+
+def test_the_inbox_lists_pushes_with_their_outcome(flow: Flow, admin_client: Client) -> None:
+    order = _paid(flow, "prepaid")
+    flow.deliver_pushes()
+    failed = _failed_pushes(flow)
+    page = admin_client.get(PUSHES).content.decode()
+    for push in PushNotification.objects.all():
+        assert push.push_id in page
+    processed = PushNotification.objects.filter(outcome=P.PROCESSED).count()
+    assert processed == 3
+    assert page.count('<td class="field-outcome">processed</td>') == processed
+    assert page.count('<td class="field-outcome">failed (secuconnect retries)</td>') == 3
+    assert order.reference in page
+    assert failed.reference in page
+    detail = admin_client.get(
+        f"{PUSHES}{PushNotification.objects.filter(outcome=P.FAILED).first().pk}/change/"  # type: ignore[union-attr]
+    ).content.decode()
+    assert "503" in detail
+    filtered = admin_client.get(PUSHES, {"outcome__exact": "failed"}).content.decode()
+    assert order.reference not in filtered
+
+
+def test_process_again_turns_failed_pushes_into_processed_and_the_order_paid(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = _failed_pushes(flow)
+    failed = list(PushNotification.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        PUSHES, {"action": "process_again", "_selected_action": failed}, follow=True
+    )
+    assert messages_of(response) == ["Processed again: 3 processed."]
+    assert set(PushNotification.objects.values_list("outcome", flat=True)) == {P.PROCESSED}
+    assert PushNotification.objects.filter(changed=True).count() == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.events.filter(subject="order", to_status="paid", source="push").count() == 1
+
+
+def test_secu_reprocess_pushes_does_the_same(flow: Flow) -> None:
+    order = _failed_pushes(flow)
+    out = io.StringIO()
+    call_command("secu_reprocess_pushes", stdout=out)
+    assert out.getvalue().strip() == "reprocessed: 3 processed"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert set(PushNotification.objects.values_list("outcome", flat=True)) == {P.PROCESSED}
+    out = io.StringIO()
+    call_command("secu_reprocess_pushes", stdout=out)
+    assert out.getvalue().strip() == "reprocessed: nothing to do"
+
+
+def test_secu_reprocess_pushes_by_id_while_secuconnect_is_still_down(flow: Flow) -> None:
+    order = _failed_pushes(flow)
+    push = PushNotification.objects.order_by("pk").first()
+    assert push is not None
+    control.inject("smart.get", "http_503", times=10)
+    out = io.StringIO()
+    call_command("secu_reprocess_pushes", push.push_id, stdout=out)
+    assert out.getvalue().strip() == "reprocessed: 1 failed"
+    control.clear_faults()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
