@@ -6,9 +6,11 @@ Each one parses, calls one service, and renders or redirects.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +23,8 @@ from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import Source
 
 logger = logging.getLogger(__name__)
+
+STATUS_PAGE_SYNC_SECONDS = 5
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -79,7 +83,17 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     order = get_object_or_404(Order, public_token=token)
     attempt = _latest_attempt(order)
     page = payment_page(order, attempt)
-    if page.state in ("confirming", "pending_transfer", "pending_check", "authorized") and attempt:
+    fresh = (
+        attempt is not None
+        and attempt.last_synced_at is not None
+        and (timezone.now() - attempt.last_synced_at) < timedelta(seconds=STATUS_PAGE_SYNC_SECONDS)
+    )
+    if (
+        page.state in ("confirming", "pending_transfer", "pending_check", "authorized")
+        and attempt
+        and not fresh
+    ):
+        # A buyer checking back on a payment in flight: ask secuconnect, at most every few seconds.
         result = sync_attempt(attempt, source=Source.RETURN)
         page = payment_page(result.order, result.attempt, reachable=result.reachable)
     return render(request, "secu_marketplace/payment.html", page.context())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+
+from django.utils import timezone
 
 from secu_marketplace.models import PaymentTransaction, StatusEvent
 from secu_marketplace.sandbox import control
@@ -70,6 +73,11 @@ def test_money_arriving_later_turns_a_prepaid_order_paid(flow: Flow) -> None:
         {"new_status_id": 1},
     )
     assert answer.status == 200
+    # Within seconds of the last sync the page answers from what we know...
+    page = flow.browser.get(f"/payments/order/{order.public_token}/")
+    assert b'data-state="pending_transfer"' in page.content
+    # ...and the buyer checking back later makes the app ask secuconnect.
+    order.attempts.update(last_synced_at=timezone.now() - timedelta(minutes=1))
     page = flow.browser.get(f"/payments/order/{order.public_token}/")
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
