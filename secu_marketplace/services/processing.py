@@ -365,7 +365,7 @@ def ship_sub_basket(
             source=source,
             detail={"sub_basket": sub.reference_id, **info},
         )
-        everything = _all_shipped(locked_order)
+        everything = _all_shipped(locked_order, attempt)
         if everything and can_move(locked_order.status, OrderStatus.SHIPPED):
             StatusEvent.objects.create(
                 order=locked_order,
@@ -401,15 +401,13 @@ def ship_sub_basket(
     return sub_basket
 
 
-def _all_shipped(order: Order) -> bool:
+def _all_shipped(order: Order, attempt: SmartTransaction) -> bool:
     for sub in order.sub_baskets.all():
         if sub.shipped_at:
             continue
-        part = (
-            PaymentTransaction.objects.filter(order=order, role=PaymentRole.SUB, sub_basket=sub)
-            .order_by("-pk")
-            .first()
-        )
+        part = PaymentTransaction.objects.filter(
+            attempt=attempt, role=PaymentRole.SUB, sub_basket=sub
+        ).first()
         if part is not None and (
             part.status_simple in FAILED_SIMPLE or (part.amount and refundable(part) == 0)
         ):
