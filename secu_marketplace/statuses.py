@@ -94,6 +94,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.NEEDS_REVIEW: frozenset(),
 }
 
+# The payment methods a shop may preselect (secuconnect-api.md §2.2).
+PAYMENT_METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort", "easycredit")
+
 # Orders a buyer may (still, or again) pay.
 PAYABLE = frozenset({S.NEW, S.AWAITING_PAYMENT, S.FAILED, S.ABORTED})
 # Orders whose money is on its way or secured.

@@ -27,7 +27,7 @@ from secu_marketplace.models import (
 )
 from secu_marketplace.money import format_money
 from secu_marketplace.services.refresh import RefreshSummary, refresh_orders
-from secu_marketplace.statuses import Source
+from secu_marketplace.statuses import PAYMENT_METHODS, Source
 
 from .display import items_table, pretty_json
 
@@ -50,10 +50,9 @@ class PaymentMethodFilter(admin.SimpleListFilter):
     # Fixed lookups: the default would ask the database for the distinct values on every page.
     title = _("payment method")
     parameter_name = "payment_method"
-    METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort", "easycredit")
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(method, method) for method in self.METHODS]
+        return [(method, method) for method in PAYMENT_METHODS]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
         value = self.value()

@@ -34,6 +34,7 @@ from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import (
     OPEN_ATTEMPT_STATES,
     PAYABLE,
+    PAYMENT_METHODS,
     AttemptState,
     OrderStatus,
     Source,
@@ -45,7 +46,6 @@ from .sync import send_after_commit, sync_attempt
 
 logger = logging.getLogger(__name__)
 
-PAYMENT_METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort", "easycredit")
 POLL_SECONDS = 0.1
 MAX_ROUNDS = 4
 

@@ -110,14 +110,13 @@ def refundable(target: PaymentTransaction) -> int:
     """What is left to refund on ``target`` (a sub-transaction, or the leading one)."""
     if target.status_simple in FAILED_SIMPLE or not target.amount:
         return 0
-    taken = Refund.objects.filter(target=target, kind=Refund.Kind.REFUND).exclude(
+    # For the leading transaction (the whole order) refunds of any of its parts count too.
+    scope = (
+        {"order_id": target.order_id} if target.role == PaymentRole.LEADING else {"target": target}
+    )
+    taken = Refund.objects.filter(kind=Refund.Kind.REFUND, **scope).exclude(
         state=Refund.State.FAILED
     )
-    if target.role == PaymentRole.LEADING:
-        # The whole order: refunds of any of its parts count too.
-        taken = Refund.objects.filter(order=target.order, kind=Refund.Kind.REFUND).exclude(
-            state=Refund.State.FAILED
-        )
     return max(target.amount - (taken.aggregate(total=Sum("amount"))["total"] or 0), 0)
 
 

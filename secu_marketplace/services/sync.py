@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from secu_marketplace import signals
 from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.exceptions import NotFound, ProviderUnavailable, SecuconnectError
+from secu_marketplace.exceptions import NotFound, SecuconnectError
 from secu_marketplace.models import (
     Order,
     PaymentTransaction,
@@ -96,11 +96,7 @@ def sync_attempt(
     except NotFound as error:
         # Our own id is unknown to secuconnect: nothing we can trust, so a human looks.
         return apply(attempt, None, source=source, returned_via=returned_via, lost=error)
-    except ProviderUnavailable as error:
-        _note_error(attempt, error)
-        order = Order.objects.get(pk=attempt.order_id)
-        return SyncResult(attempt=attempt, order=order, reachable=False, error=error)
-    except SecuconnectError as error:
+    except SecuconnectError as error:  # unreachable, or an answer we cannot use: nothing changes
         _note_error(attempt, error)
         order = Order.objects.get(pk=attempt.order_id)
         return SyncResult(attempt=attempt, order=order, reachable=False, error=error)
