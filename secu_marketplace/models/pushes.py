@@ -14,6 +14,8 @@ class PushNotification(models.Model):
         PROCESSED = "processed", _("processed")
         FAILED = "failed", _("failed (secuconnect retries)")
         SUSPICIOUS = "suspicious", _("suspicious (not this payment's)")
+        # Well-formed, but nothing the app can act on (acknowledged so it is not re-sent).
+        IGNORED = "ignored", _("ignored (nothing to act on)")
 
     push_id = models.CharField(_("push id"), max_length=80, unique=True)
     attempt = models.ForeignKey(
