@@ -94,16 +94,27 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.NEEDS_REVIEW: frozenset(),
 }
 
-# The payment methods a shop may preselect (secuconnect-api.md §2.2).
-PAYMENT_METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort", "easycredit")
+# Every payment method the API knows (docs/provider.md, "Payment methods": PHP-SDK
+# PaymentContext and the /prepare/{method} docblock).
+PAYMENT_METHODS = (
+    "creditcard",
+    "debit",
+    "easycredit",
+    "eps",
+    "giropay",
+    "invoice",
+    "paypal",
+    "prepaid",
+    "sofort",
+)
 
 # Orders a buyer may (still, or again) pay.
 PAYABLE = frozenset({S.NEW, S.AWAITING_PAYMENT, S.FAILED, S.ABORTED})
 # Orders whose money is on its way or secured.
 MONEY = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED, S.REFUNDED})
 
-# Smart Transaction status (secuconnect-api.md §3.1) -> order status. "created" depends on how
-# the buyer came back and is decided in services.sync.
+# Smart Transaction status (docs/provider.md, "Smart Transaction statuses") -> order status.
+# "created" depends on how the buyer came back and is decided in services.sync.
 ORDER_STATUS_FOR_STX: dict[str, str] = {
     "approved": S.AUTHORIZED,
     "pending": S.PENDING,
@@ -163,7 +174,8 @@ class PaymentRole(models.TextChoices):
     REFUND = "refund", _("refund")
 
 
-# secuconnect's simple Payment Transaction statuses (§3.2); unknown values are stored as they are.
+# secuconnect's simple Payment Transaction statuses (docs/provider.md, "Payment Transaction
+# statuses"); unknown values are stored as they are.
 SIMPLE_STATUS_TEXT = {
     0: "proceed",
     1: "accepted",
@@ -183,3 +195,40 @@ SIMPLE_STATUS_TEXT = {
     15: "container authorised",
     16: "container denied",
 }
+
+
+class Simple:
+    """The simple statuses the app decides on (the rest are only shown)."""
+
+    ACCEPTED = 1
+    AUTHORIZED = 2
+    DENIED = 3
+    ISSUE = 4
+    VOID = 5
+    REFUND = 7
+    PAID = 9
+    PENDING = 10
+    WAITING_FOR_SHIPMENT = 14
+
+
+# Internal statuses of an invoice: 85 authorised, 86 "abgeschlossen (Rechnung offen)" (captured,
+# the buyer has not paid yet), 87 "abgeschlossen (Rechnung bezahlt)".
+INVOICE_PAID_STATUS = 87
+
+
+def payer_has_paid(method: str, status: int | None, simple: int | None) -> bool:
+    """Whether the buyer's money has arrived for a (leading or sub-) Payment Transaction.
+
+    It decides what a cancellation does (docs/provider.md, "Cancel and refund"): before the
+    payer has paid, ``/cancel`` reduces or voids the payment and creates no transaction; after,
+    it creates a refund transaction. "Accepted" is not enough for an invoice: a captured
+    (shipped) invoice is 86 / simple 1 / cleared "open" until the buyer pays it. The app never
+    relies on this guess alone: what a cancel did is read from secuconnect's answer.
+    """
+    if simple in (Simple.DENIED, Simple.VOID):
+        return False
+    if method == "invoice":
+        return simple == Simple.PAID or status == INVOICE_PAID_STATUS
+    # Prepaid waiting for the transfer is 25 / simple 2 (recorded) or 10 (documented); an
+    # authorised card is 2 until captured. Refund pending (7) and issues (4, 6) come after money.
+    return simple in (Simple.ACCEPTED, Simple.PAID, Simple.ISSUE, 6, Simple.REFUND)

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('secu_marketplace', '0002_refunds_pushes_shipping'),
+        ("secu_marketplace", "0002_refunds_pushes_shipping"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pushnotification',
-            name='outcome',
-            field=models.CharField(choices=[('received', 'received'), ('processed', 'processed'), ('failed', 'failed (secuconnect retries)'), ('suspicious', "suspicious (not this payment's)"), ('ignored', 'ignored (nothing to act on)')], db_index=True, default='received', max_length=12, verbose_name='outcome'),
+            model_name="pushnotification",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("received", "received"),
+                    ("processed", "processed"),
+                    ("failed", "failed (secuconnect retries)"),
+                    ("suspicious", "suspicious (not this payment's)"),
+                    ("ignored", "ignored (nothing to act on)"),
+                ],
+                db_index=True,
+                default="received",
+                max_length=12,
+                verbose_name="outcome",
+            ),
         ),
     ]

@@ -45,7 +45,14 @@ from secu_marketplace.models import (
     StatusEvent,
     SubBasket,
 )
-from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole, Source, can_move
+from secu_marketplace.statuses import (
+    AttemptState,
+    OrderStatus,
+    PaymentRole,
+    Source,
+    can_move,
+    payer_has_paid,
+)
 
 from .refunds import FAILED_SIMPLE, refundable
 from .sync import SyncResult, send_after_commit, sync_attempt
@@ -54,8 +61,10 @@ logger = logging.getLogger(__name__)
 
 REASON_RE = re.compile(r"^[A-Za-z0-9 .,+\-:?()/']{0,100}$")
 REFUNDABLE = (OrderStatus.AUTHORIZED, OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.SHIPPED)
-# Simple statuses of a transaction whose money has not moved yet: a cancel only reduces it.
-UNEXECUTED = {2, 10, 14}
+
+
+def _paid_by_buyer(order: Order, payment: PaymentTransaction) -> bool:
+    return payer_has_paid(order.payment_method, payment.status, payment.status_simple)
 
 
 @dataclass
@@ -145,8 +154,10 @@ def _request(
     source: str,
     client: SecuconnectClient,
 ) -> Refund:
-    """Record, then ask secuconnect to cancel ``amount`` of ``target``."""
-    executed = target.status_simple not in UNEXECUTED
+    """Record, then ask secuconnect to cancel ``amount`` of ``target``. Whether that refunds
+    money or only lowers what the buyer owes is guessed for the record and then taken from the
+    answer: a refund transaction in it, or none (docs/provider.md, "Cancel and refund")."""
+    executed = _paid_by_buyer(order, target)
     with transaction.atomic():
         Order.objects.select_for_update().get(pk=order.pk)
         left = refundable(target)
@@ -250,8 +261,8 @@ def refund(
                 "a marketplace order is refunded in part supplier by supplier: "
                 "choose the sub-basket"
             )
-        if leading.status_simple in UNEXECUTED:
-            targets = [leading]  # nothing moved yet: void the whole payment at once
+        if not _paid_by_buyer(order, leading):
+            targets = [leading]  # nothing paid yet: void the whole payment at once
         else:
             targets = list(attempt.payments.filter(role=PaymentRole.SUB).order_by("reference_id"))
     records: list[Refund] = []

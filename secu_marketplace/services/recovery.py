@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.exceptions import ApiError, ProviderUnavailable
+from secu_marketplace.exceptions import ApiError, BadRequest, ProviderUnavailable
 from secu_marketplace.links import token_for
 from secu_marketplace.models import SmartTransaction, StatusEvent
 from secu_marketplace.statuses import AttemptState, Source
@@ -35,12 +35,28 @@ def _ours(found: list[dict], token: str) -> dict | None:
     return None
 
 
+# How the real ``q`` spells the merchant reference is undecided (docs/provider.md, "Undecided"):
+# the wire name is ``merchantRef``; a search index may know it as ``merchant_ref``.
+QUERY_SPELLINGS = ("merchantRef", "merchant_ref")
+
+
+def _search(client: SecuconnectClient, reference: str) -> list[dict]:
+    """Smart Transactions whose merchant reference is ``reference``, under either spelling."""
+    first, *others = QUERY_SPELLINGS
+    for name in others:
+        try:
+            return client.search_smart_transactions(f"{first}:{reference}")
+        except BadRequest:  # this host does not know the field by that name: try the other
+            first = name
+    return client.search_smart_transactions(f"{first}:{reference}")
+
+
 def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> SmartTransaction:
     if attempt.stx_id or attempt.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
         return attempt
     order = attempt.order
     try:
-        found = client.search_smart_transactions(f"merchantRef:{order.reference}")
+        found = _search(client, order.reference)
     except ProviderUnavailable as error:
         logger.warning("cannot resolve %s yet: %s", attempt, error)
         return attempt

@@ -121,7 +121,9 @@ def refundable(target: PaymentTransaction) -> int:
 
 
 def fully_refunded(order: Order) -> bool:
-    refunds = Refund.objects.filter(order=order, kind=Refund.Kind.REFUND)
+    """Nothing is left of the payment, and refunds or reductions (an invoice cancelled before
+    the buyer paid it) are what took it: none of them is still on its way."""
+    refunds = Refund.objects.filter(order=order)
     if not refunds.filter(state=Refund.State.DONE).exists():
         return False
     if refunds.filter(

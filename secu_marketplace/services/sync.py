@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from secu_marketplace import signals
 from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.exceptions import NotFound, SecuconnectError
+from secu_marketplace.exceptions import NotAllowed, NotFound, SecuconnectError
 from secu_marketplace.models import (
     Order,
     PaymentTransaction,
@@ -39,6 +39,7 @@ from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
     PaymentRole,
+    Simple,
     attempt_state_for_stx,
     can_move,
 )
@@ -93,8 +94,12 @@ def sync_attempt(
             )
     try:
         snap = fetch(client, attempt.stx_id)
-    except NotFound as error:
-        # Our own id is unknown to secuconnect: nothing we can trust, so a human looks.
+    except (NotFound, NotAllowed) as error:
+        # Our own id is unknown to secuconnect: nothing we can trust, so a human looks. Whether
+        # the real API answers an id it does not show us with 404 or with 403
+        # ProductNotAllowedException is undecided (docs/provider.md, "Undecided"): both mean
+        # the same here. (A 403 that is about the token, code 2003, never gets this far: the
+        # client re-authenticates, and a refused new token is an AuthenticationError.)
         return apply(attempt, None, source=source, returned_via=returned_via, lost=error)
     except SecuconnectError as error:  # unreachable, or an answer we cannot use: nothing changes
         _note_error(attempt, error)
@@ -117,9 +122,24 @@ def _note_error(attempt: SmartTransaction, error: SecuconnectError) -> None:
 
 
 def _target(
-    order: Order, attempt: SmartTransaction, status: str, returned_via: str, others_with_money: bool
+    order: Order,
+    attempt: SmartTransaction,
+    status: str,
+    returned_via: str,
+    others_with_money: bool,
+    voided: bool = False,
+    abandoned: bool = False,
 ) -> str | None:
-    """The order status this answer asks for, or None when it should not move the order."""
+    """The order status this answer asks for, or None when it should not move the order.
+    ``abandoned``: we closed the attempt ourselves before this answer (superseded it)."""
+    if status in ENDED_STX and abandoned:
+        # We abandoned this attempt (a newer one replaced it): its end is not the order's.
+        return None
+    if status in ENDED_STX and voided:
+        # The payment was voided (staff cancelled it, or secuconnect did). Whether the Smart
+        # Transaction then shows "cancelled" or "failed" is undecided; either way the buyer
+        # must not be invited to pay again.
+        return OrderStatus.CANCELLED
     if status == "created":
         if order.status in MONEY:
             return None  # "created" after money moved is stale news, whatever its timestamp
@@ -300,6 +320,7 @@ def apply(
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=attempt.order_id)
         attempt = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+        abandoned = attempt.state == AttemptState.CLOSED
         subs = {s.reference_id: s for s in order.sub_baskets.all()}
         now = timezone.now()
         attempt.last_synced_at = now
@@ -355,9 +376,10 @@ def apply(
             )
             attempt.snapshot = redact(snap.stx)
             attempt.last_error = None
-            # A mismatch stays one; an attempt we closed stays closed while still "created".
+            # A mismatch stays one; an attempt we closed stays closed until money shows up on it
+            # (aborted, it reads "created", "cancelled" or "failed", depending on the host).
             keep = attempt.state == AttemptState.MISMATCH or (
-                attempt.state == AttemptState.CLOSED and snap.status == "created"
+                attempt.state == AttemptState.CLOSED and snap.status in ("created", *ENDED_STX)
             )
             if not keep:
                 attempt.state = attempt_state_for_stx(snap.status)
@@ -369,7 +391,10 @@ def apply(
             .filter(state=AttemptState.SETTLED, provider_status__in=list(_MONEY_STX))
             .exists()
         )
-        target = _target(order, attempt, status, attempt.returned_via, others_with_money)
+        voided = PaymentTransaction.objects.filter(
+            attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
+        ).exists()
+        target = _target(order, attempt, status, attempt.returned_via, others_with_money, voided)
         if target == OrderStatus.NEEDS_REVIEW:
             order.review_reason = (
                 f"paid twice: {attempt.stx_id} and an earlier attempt both hold money"
@@ -401,6 +426,8 @@ def apply(
     return SyncResult(attempt=attempt, order=order, changed=bool(moves) or bool(finished))
 
 
+# Smart Transaction statuses after which nothing more happens on it without money.
+ENDED_STX = ("failed", "cancelled")
 # Smart Transaction statuses that mean money is authorised, on its way, or secured.
 _MONEY_STX = frozenset(
     {"approved", "pending", "ok", "received", "collection", "shipped", "collected"}
