@@ -1,4 +1,5 @@
-"""Order → Smart Transaction payload, exactly as secuconnect wants it (``secuconnect-api.md`` §2).
+"""Order → Smart Transaction payload, exactly as secuconnect wants it (docs/provider.md,
+"Smart Transactions").
 
 A marketplace order is a *mixed* basket: every top-level product is a ``sub_transaction`` with
 its supplier's ``contract_id``, its own ``sub_basket`` of articles, shipping and coupons, and the
@@ -194,6 +195,10 @@ def smart_transaction_payload(
         payload["provider_contract"] = {"id": app_settings.PROVIDER_CONTRACT_ID}
     if app_settings.INTENT == "order":
         payload["delivery_options"] = {"type": app_settings.DELIVERY_TYPE}
-    if app_settings.PAYMENT_METHODS:
+    if attempt.preselected_method:
+        # Intent "order" answers only the general checkout link (docs/provider.md, "Links"):
+        # limiting the methods is how the buyer lands on the one they chose in the shop.
+        payload["payment_context"]["payment_methods"] = [attempt.preselected_method]
+    elif app_settings.PAYMENT_METHODS:
         payload["payment_context"]["payment_methods"] = list(app_settings.PAYMENT_METHODS)
     return payload

@@ -13,7 +13,7 @@ from .conf import app_settings
 from .girocode import epc_svg
 from .models import Order, PaymentTransaction, SmartTransaction
 from .services.refunds import refundable
-from .statuses import PAYABLE, OrderStatus, PaymentRole
+from .statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 
 S = OrderStatus
 
@@ -68,6 +68,14 @@ def amount_due(order: Order, attempt: SmartTransaction | None) -> int:
     return order.total
 
 
+def invoice_settled(attempt: SmartTransaction | None) -> bool:
+    """Whether the buyer has paid the invoice (its leading transaction says so)."""
+    if attempt is None:
+        return False
+    leading = PaymentTransaction.objects.filter(attempt=attempt, role=PaymentRole.LEADING).first()
+    return leading is not None and payer_has_paid("invoice", leading.status, leading.status_simple)
+
+
 def _qr(order: Order, instructions: dict[str, Any], amount: int) -> SafeString | None:
     svg = epc_svg(
         name=str(instructions.get("owner") or ""),
@@ -96,7 +104,11 @@ def payment_page(
         # The provider could not be asked: never "failed", never an error page.
         page.state, page.refresh_seconds, page.can_retry = "confirming", refresh, False
     elif status in (S.PAID, S.SHIPPED):
-        page.state = "invoice" if order.payment_method == "invoice" and instructions else "paid"
+        # An invoice is "paid" for the shop (it may ship) long before the buyer pays it: a
+        # captured invoice is 86 / accepted / cleared "open" (docs/provider.md, "Payment
+        # Transaction statuses"). The bank details stay until the buyer's money has arrived.
+        owes = order.payment_method == "invoice" and instructions and not invoice_settled(attempt)
+        page.state = "invoice" if owes else "paid"
     elif status == S.PENDING:
         page.state = "pending_transfer" if instructions else "pending_check"
     elif status == S.AUTHORIZED:

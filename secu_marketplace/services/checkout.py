@@ -126,7 +126,11 @@ def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[Sub
             return "resolve", attempt, subs
         if attempt.state == AttemptState.UNKNOWN:
             return "resolve", attempt, subs
-        if attempt.basket_fingerprint == current and age < float(app_settings.REUSE_CREATED_FOR):
+        if (
+            attempt.basket_fingerprint == current
+            and attempt.preselected_method == method
+            and age < float(app_settings.REUSE_CREATED_FOR)
+        ):
             return "reuse", attempt, subs
         return "supersede", attempt, subs
 
@@ -274,8 +278,8 @@ def start_checkout(
     ``BasketError`` for sums secuconnect would refuse, ``ProviderUnavailable`` (and its
     ``OutcomeUnknown``) when secuconnect cannot be reached, ``ApiError`` when it refuses.
     """
-    if method and method not in PAYMENT_METHODS:
-        raise CheckoutError(f"unknown payment method {method!r}")
+    if method and method not in (app_settings.PAYMENT_METHODS or PAYMENT_METHODS):
+        raise CheckoutError(f"payment method {method!r} is not offered")
     client = client or SecuconnectClient()
     language = language or get_language()
     for _round in range(MAX_ROUNDS):

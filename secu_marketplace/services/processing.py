@@ -5,7 +5,7 @@ raises ``ProcessingError`` with a clear message when it does not.
 Every action asks secuconnect first and then re-reads the attempt through ``sync_attempt``, so
 the order's state is always secuconnect's, never our guess.
 
-Choices where the documentation is thin (``secuconnect-api.md`` §4):
+Choices where the documentation is thin (docs/provider.md, "Cancel and refund"):
 
 - One supplier's part is cancelled or refunded through its sub-basket's sub-transaction.
 - The whole order, before any money moved (authorised, or prepaid still waiting), is cancelled
@@ -351,7 +351,8 @@ def ship_sub_basket(
     info = _shipping_info(order, carrier, tracking_id, invoice_number, shipped_at)
     try:
         if order.payment_method == "invoice":
-            # Capturing with the shipping information makes the invoice due (§4.1).
+            # Capturing with the shipping information makes the invoice due (docs/provider.md,
+            # "Payment Transactions").
             client.capture_payment_transaction(part.pci_id, shipping_information=info)
         else:
             client.update_shipping_information(part.pci_id, info)

@@ -18,7 +18,7 @@ from secu_marketplace.models import Order, SmartTransaction, SubBasket
 
 STX_ID_RE = re.compile(r"^STX_[A-Z0-9]{30}$")
 PCI_ID_RE = re.compile(r"^PCI_[A-Z0-9]{30}$")
-# ``ref_type_id`` of a refund in ``related_transactions`` (secuconnect-api.md §3.3).
+# ``ref_type_id`` of a refund in ``related_transactions`` (docs/provider.md, "Cancel and refund").
 REFUND_REF_TYPE = "19"
 
 

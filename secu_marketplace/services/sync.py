@@ -394,7 +394,15 @@ def apply(
         voided = PaymentTransaction.objects.filter(
             attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
         ).exists()
-        target = _target(order, attempt, status, attempt.returned_via, others_with_money, voided)
+        target = _target(
+            order,
+            attempt,
+            status,
+            attempt.returned_via,
+            others_with_money,
+            voided=voided,
+            abandoned=abandoned,
+        )
         if target == OrderStatus.NEEDS_REVIEW:
             order.review_reason = (
                 f"paid twice: {attempt.stx_id} and an earlier attempt both hold money"
