@@ -28,6 +28,7 @@ class PaymentPage:
     can_retry: bool = False
     refresh_seconds: int = 0
     amount_due: int = 0
+    installments: dict[str, Any] | None = None
 
     def context(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class PaymentPage:
             "can_retry": self.can_retry,
             "refresh_seconds": self.refresh_seconds,
             "amount_due": self.amount_due,
+            "installments": self.installments,
             "pay_url": self.order.get_payment_url(),
             "cart_url": cart_url(),
         }
@@ -66,6 +68,21 @@ def amount_due(order: Order, attempt: SmartTransaction | None) -> int:
         if leading is not None and leading.amount is not None and 0 < leading.amount <= order.total:
             return refundable(leading)
     return order.total
+
+
+INSTALLMENT_FIELDS = ("number_of_installments", "installment", "last_installment", "total_value")
+
+
+def installment_plan(instructions: dict[str, Any] | None) -> dict[str, Any] | None:
+    """easyCredit's plan from ``payment_instructions`` (docs/provider.md, "Smart
+    Transactions"): amounts in minor units; None unless every figure is a whole number."""
+    plan = {key: (instructions or {}).get(key) for key in (*INSTALLMENT_FIELDS, "interest")}
+    whole = {key: isinstance(v, int) and not isinstance(v, bool) for key, v in plan.items()}
+    if not all(whole[key] for key in INSTALLMENT_FIELDS):
+        return None
+    if not whole["interest"]:
+        plan["interest"] = None  # a rate or a text: not an amount we may format as money
+    return plan
 
 
 def invoice_settled(attempt: SmartTransaction | None) -> bool:
@@ -122,6 +139,8 @@ def payment_page(
         page.state, page.refresh_seconds = "confirming", refresh
     else:
         page.state = "awaiting"
+    if order.payment_method == "easycredit" and page.state == "paid":
+        page.installments = installment_plan(order.payment_instructions)
     # Bank details only while the buyer still has to transfer: never on a failed, cancelled or
     # settled order, where they would invite a payment nobody expects.
     if instructions and page.state in TRANSFER_STATES:
