@@ -48,10 +48,10 @@ typecheck: install
 
 # Extract and compile German messages: the app, the sandbox, and the demo (shop + templates/).
 messages: install
-	cd secu_marketplace && ../$(BIN)/django-admin makemessages -l de --no-obsolete --no-location -i 'sandbox/*'
-	cd secu_marketplace/sandbox && ../../$(BIN)/django-admin makemessages -l de --no-obsolete --no-location
+	cd secu_marketplace && ../$(BIN)/django-admin makemessages -l de --no-obsolete --no-location --no-wrap -i 'sandbox/*'
+	cd secu_marketplace/sandbox && ../../$(BIN)/django-admin makemessages -l de --no-obsolete --no-location --no-wrap
 	mkdir -p demo_project/locale
-	$(BIN)/python manage.py makemessages -l de --no-obsolete --no-location \
+	$(BIN)/python manage.py makemessages -l de --no-obsolete --no-location --no-wrap \
 	  -i 'secu_marketplace/*' -i '.venv/*' -i 'tests/*' -i 'benchmarks/*' -i 'build/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
