@@ -3,6 +3,7 @@ pushes, faults and the call log are there to look at."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -78,7 +79,7 @@ class PaymentTransactionInline(admin.TabularInline):
         "payment_method",
         "amount",
         "status_simple",
-        "executed",
+        "payer_paid",
         "unlinked",
     )
     readonly_fields = fields
@@ -125,14 +126,19 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
         return str(obj.smart_transaction.merchant_ref or "")
 
     def _change_status(
-        self, request: HttpRequest, queryset: QuerySet[PaymentTransaction], new: int
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[PaymentTransaction],
+        new_for: Callable[[PaymentTransaction], int],
     ) -> None:
         moved: dict[int, str] = {}
+        new: int = Simple.ACCEPTED
         # Leading transactions first (created first): their sub-transactions move with them.
         for pt in queryset.select_related("smart_transaction__client").order_by("pk"):
             if pt.parent_id in moved and pt.kind == PaymentTransaction.Kind.SUB:
                 continue  # moved with its leading transaction just now
             pt.refresh_from_db(fields=["status_simple"])
+            new = new_for(pt)
             if pt.status_simple == new:
                 self.message_user(
                     request,
@@ -155,13 +161,16 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Money arrived (accepted)"), permissions=["view"])
+    # A prepayment's transfer arrives (accepted); an invoice is paid by the buyer ("paid", 87).
+    @admin.action(
+        description=_("Money arrived (accepted; paid for an invoice)"), permissions=["view"]
+    )
     def money_arrived(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
-        self._change_status(request, queryset, Simple.ACCEPTED)
+        self._change_status(request, queryset, payment_ops.money_arrived_status)
 
     @admin.action(description=_("Payment denied"), permissions=["view"])
     def payment_denied(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
-        self._change_status(request, queryset, Simple.DENIED)
+        self._change_status(request, queryset, lambda pt: Simple.DENIED)
 
 
 @admin.register(PushDelivery)
@@ -181,10 +190,7 @@ class PushDeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Send selected pending pushes now"))
     def send_now(self, request: HttpRequest, queryset: Any) -> None:
-        queryset.filter(state=PushDelivery.State.PENDING).update(
-            next_attempt_at=pushes.timezone.now()
-        )
-        sent = pushes.deliver_due()
+        sent = pushes.deliver_due(force=True, among=queryset)
         self.message_user(request, _("%(n)d push(es) sent.") % {"n": len(sent)})
 
 

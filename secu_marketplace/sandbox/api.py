@@ -11,10 +11,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import faults
+from . import clock, faults
 from .errors import BadRequest, NotFound, ProductError, token_required
 from .models import AccessToken, ApiClient, Fault
 
@@ -37,7 +36,7 @@ def authenticate(request: HttpRequest) -> ApiClient:
         raise token_required()
     found = (
         AccessToken.objects.select_related("client__merchant")
-        .filter(token=token.strip(), expires_at__gt=timezone.now())
+        .filter(token=token.strip(), expires_at__gt=clock.now())
         .first()
     )
     if found is None:

@@ -1,4 +1,26 @@
-"""The sandbox's own setting, ``SECU_SANDBOX``, read on every access (override_settings works)."""
+"""The sandbox's own setting, ``SECU_SANDBOX``, read on every access (override_settings works),
+and its *switches*: the answers nothing public decides (docs/provider.md, "Undecided").
+
+A switch has a default in ``DEFAULTS`` (overridable in ``SECU_SANDBOX``) and can be changed at
+run time (``control.set_switch``, ``POST <mount>/control/switches``). A run-time value is stored
+in the database (``SandboxState``), so every process sees it, and wins over the setting.
+
+The switches, each undecided by public evidence:
+
+- ``CANCEL_STATUS``: the Smart Transaction status after ``/cancel``: "cancelled" (default) or
+  "failed". The e-commerce status flow has no "cancelled" (DOC:Status_Flow_of_a_Smart_Transaction);
+  JAVA-SDK only says "Cancels the Smart Transaction".
+- ``ABORT_STATUS``: the status after ``/abort``: "cancelled" (default) or "failed". Whichever it
+  shows, an aborted Smart Transaction can no longer be paid (JAVA-SDK: "abandons").
+- ``UNKNOWN_ID``: the answer for a Smart or Payment Transaction id the client cannot see: "404"
+  ProductNotFoundException (default) or "403" ProductNotAllowedException (with the sandbox's own
+  code, see ``errors.py``, never 2003, which means "token").
+- ``SUB_PUSHES``: whether sub-transactions get pushes of their own (default True) or only the
+  leading transaction and refunds are pushed (DOC:Push_Notifications_for_Payments speaks of the
+  original transaction "to receive push messages for the entire payment").
+- ``QUERY_SPELLING``: how ``GET /Smart/Transactions?q=`` names the merchant reference:
+  "merchantRef" (default), "merchant_ref" or "both"; the other spelling is an unsupported term.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +32,16 @@ DEFAULTS: dict[str, Any] = {
     # How pushes reach ``url_push``: "background" (a thread of this process, after commit),
     # "manual" (stored; tests and ``sandbox_deliver_pushes`` send them) or "off" (never stored).
     "PUSH_MODE": "background",
-    "PUSH_MAX_ATTEMPTS": 8,
+    # A push is re-sent until it gets 200 for this many seconds of sandbox time, then given up
+    # (DOC:Push_Notifications_for_Payments: 24 h; another page says 48 h).
+    "PUSH_RETRY_FOR": 24 * 3600,
+    # An optional cap on attempts as well (None: only the window counts, as secuconnect does).
+    "PUSH_MAX_ATTEMPTS": None,
     # Retry n waits PUSH_BACKOFF_BASE * 2**(n-1) seconds, at most PUSH_BACKOFF_MAX.
     "PUSH_BACKOFF_BASE": 2.0,
     "PUSH_BACKOFF_MAX": 600.0,
-    "PUSH_TIMEOUT": 5.0,
+    # An attempt without an answer in this many seconds has failed (DEMO test_push_service.php).
+    "PUSH_TIMEOUT": 30.0,
     # Access tokens live this long unless the client row says otherwise (secuconnect: 1200 s).
     "TOKEN_LIFETIME": 1200,
     # A Smart Transaction still "created" after this many seconds can no longer be paid.
@@ -22,9 +49,25 @@ DEFAULTS: dict[str, Any] = {
     # "settle": refunds are executed at once (refund transaction accepted);
     # "pending": they wait for TestChangedPaymentStatus, like a refund the bank has not booked yet.
     "REFUNDS": "settle",
-    # The control API (faults, call log, token expiry) under <mount>/control/.
+    # The control API (faults, call log, token expiry, clock, switches) under <mount>/control/.
     "CONTROL_API": True,
+    # The switches (see above).
+    "CANCEL_STATUS": "cancelled",
+    "ABORT_STATUS": "cancelled",
+    "UNKNOWN_ID": "404",
+    "SUB_PUSHES": True,
+    "QUERY_SPELLING": "merchantRef",
 }
+
+# The values each switch may take.
+SWITCHES: dict[str, tuple[Any, ...]] = {
+    "CANCEL_STATUS": ("cancelled", "failed"),
+    "ABORT_STATUS": ("cancelled", "failed"),
+    "UNKNOWN_ID": ("404", "403"),
+    "SUB_PUSHES": (True, False),
+    "QUERY_SPELLING": ("merchantRef", "merchant_ref", "both"),
+}
+_PREFIX = "switch."
 
 
 def get(name: str) -> Any:
@@ -32,3 +75,49 @@ def get(name: str) -> Any:
     if name not in DEFAULTS:
         raise KeyError(f"unknown SECU_SANDBOX setting {name!r}")
     return user.get(name, DEFAULTS[name])
+
+
+def check_switch(name: str, value: Any) -> Any:
+    """The value in its canonical form (403 → "403"), or ValueError."""
+    if name not in SWITCHES:
+        raise ValueError(f"unknown switch {name!r}; known: {', '.join(SWITCHES)}")
+    if name == "UNKNOWN_ID" and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value not in SWITCHES[name] or (name == "SUB_PUSHES") != isinstance(value, bool):
+        allowed = ", ".join(repr(v) for v in SWITCHES[name])
+        raise ValueError(f"switch {name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def switch(name: str) -> Any:
+    """A switch's current value: the run-time override if one is set, else the setting."""
+    from .models import SandboxState
+
+    row = SandboxState.objects.filter(name=_PREFIX + name).values_list("value", flat=True)
+    found = list(row[:1])
+    if found:
+        return found[0]
+    return check_switch(name, get(name))
+
+
+def set_switch(name: str, value: Any) -> Any:
+    from .models import SandboxState
+
+    value = check_switch(name, value)
+    SandboxState.objects.update_or_create(name=_PREFIX + name, defaults={"value": value})
+    return value
+
+
+def reset_switches(name: str | None = None) -> None:
+    from .models import SandboxState
+
+    rows = SandboxState.objects.filter(name__startswith=_PREFIX)
+    if name is not None:
+        if name not in SWITCHES:
+            raise ValueError(f"unknown switch {name!r}; known: {', '.join(SWITCHES)}")
+        rows = rows.filter(name=_PREFIX + name)
+    rows.delete()
+
+
+def switches() -> dict[str, Any]:
+    return {name: switch(name) for name in SWITCHES}

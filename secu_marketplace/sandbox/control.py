@@ -1,7 +1,9 @@
-"""Driving the sandbox from Python: faults, the call log, tokens and pushes.
+"""Driving the sandbox from Python: faults, the call log, tokens, pushes, the clock and the
+switches for what nothing public decides (``conf.py``; docs/provider.md, "Undecided").
 
 Tests and benchmarks import this module; the control API (``<mount>/control/...``) is a thin
-HTTP face over the same functions, for other processes and other languages.
+HTTP face over the same functions, for other processes and other languages. Clock and switches
+live in the database, so a change made here is seen by every process.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from . import pushes
+from . import clock, conf, pushes
 from .models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
@@ -51,10 +52,11 @@ def reset_calls() -> None:
 
 def expire_tokens(client_id: str | None = None) -> int:
     """Make every issued token (of one client) invalid now, as if 1200 s had passed."""
-    tokens = AccessToken.objects.filter(expires_at__gt=timezone.now())
+    now = clock.now()
+    tokens = AccessToken.objects.filter(expires_at__gt=now)
     if client_id:
         tokens = tokens.filter(client__client_id=client_id)
-    return tokens.update(expires_at=timezone.now() - timedelta(seconds=1))
+    return tokens.update(expires_at=now - timedelta(seconds=1))
 
 
 def set_token_lifetime(client_id: str, seconds: int | None) -> None:
@@ -69,6 +71,44 @@ def set_token_lifetime(client_id: str, seconds: int | None) -> None:
 def deliver_pushes(*, force: bool = True) -> list[PushDelivery]:
     """Send the pending pushes now (``force``: even those waiting for their backoff)."""
     return pushes.deliver_due(force=force)
+
+
+def deliver_due_pushes() -> list[PushDelivery]:
+    """Send only the pending pushes that are due by the sandbox clock (retries keep their
+    backoff), as secuconnect's sender would at this moment."""
+    return pushes.deliver_due(force=False)
+
+
+def advance_clock(seconds: float) -> dict[str, Any]:
+    """Let ``seconds`` pass on the sandbox clock (pushes, token expiry, CHECKOUT_TTL)."""
+    clock.advance(seconds)
+    if conf.get("PUSH_MODE") == "background":
+        pushes.sender.wake()  # retries that just became due go out now
+    return clock_state()
+
+
+def reset_clock() -> dict[str, Any]:
+    clock.reset()
+    return clock_state()
+
+
+def clock_state() -> dict[str, Any]:
+    return {"now": clock.now().isoformat(), "offset": clock.offset()}
+
+
+def set_switch(name: str, value: Any) -> Any:
+    """Set a switch for every process until reset (ValueError for an unknown name or value)."""
+    return conf.set_switch(name, value)
+
+
+def switches() -> dict[str, Any]:
+    """Every switch's current value."""
+    return conf.switches()
+
+
+def reset_switches(name: str | None = None) -> None:
+    """Back to the settings' values (one switch, or all)."""
+    conf.reset_switches(name)
 
 
 def fault_rows() -> list[dict[str, Any]]:
@@ -107,6 +147,8 @@ def push_rows() -> list[dict[str, Any]]:
             "last_error": d.last_error,
             "body": d.body,
             "history": d.history,
+            "created": d.created.isoformat(),
+            "next_attempt_at": d.next_attempt_at.isoformat(),
         }
         for d in PushDelivery.objects.order_by("created", "pk")
     ]

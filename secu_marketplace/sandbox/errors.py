@@ -1,8 +1,24 @@
-"""secuconnect's product error format (``secuconnect-api.md`` §6).
+"""secuconnect's product error format (docs/provider.md, "Errors").
 
 Every non-OAuth error the sandbox answers has the same body: ``status`` "error", the exception
 class name in ``error`` (also the HTTP reason phrase), English ``error_details`` naming the
-offending field, a German ``error_user``, a numeric ``code`` and a 32-hex ``supportId``.
+offending field, a German ``error_user``, a numeric ``code`` and a 32-hex ``supportId``
+(DOC:Error_Handling; PHP-SDK ``ProductExceptionPayload.php``).
+
+Codes: DOC:Error_Codes documents 1001 (invalid parameters), 1002 ("Payment checkin wasn't save
+in db"), 1010 ("Basket item creation failed") and 2xxx (authentication; 2003 "Valid auth token
+required"). The real codes for "not found", "not possible in this state" and "you may not see
+this id" are unknown, so the sandbox uses numbers of its own outside the documented ones and
+never reuses a documented number for another meaning:
+
+- 9404 NotFound (HTTP 404 ProductNotFoundException): unknown; the sandbox's own number.
+- 9409 Conflict (HTTP 409 ProductStateException): unknown; the sandbox's own number. Neither
+  the exception name nor 409 appears in a public source.
+- 9403 for an id the client may not see, when ``UNKNOWN_ID`` is "403" (HTTP 403
+  ProductNotAllowedException): unknown; the sandbox's own number (2003 would tell the client to
+  fetch a new token).
+
+Clients must key on the HTTP status and the ``error`` name, not on these numbers.
 """
 
 from __future__ import annotations
@@ -58,7 +74,7 @@ class NotAllowed(ProductError):
 class NotFound(ProductError):
     http_status = 404
     error = "ProductNotFoundException"
-    code = 1002
+    code = 9404  # unknown; the sandbox's own number
 
 
 class Conflict(ProductError):
@@ -66,7 +82,20 @@ class Conflict(ProductError):
 
     http_status = 409
     error = "ProductStateException"
-    code = 1010
+    code = 9409  # unknown; the sandbox's own number
+
+
+CODE_NOT_VISIBLE = 9403  # unknown; the sandbox's own number
+
+
+def unknown_id(details: str) -> ProductError:
+    """The answer for a Smart or Payment Transaction id this client cannot see: 404 or 403, as
+    the ``UNKNOWN_ID`` switch says (undecided by public evidence; docs/provider.md, "Undecided")."""
+    from . import conf
+
+    if conf.switch("UNKNOWN_ID") == "403":
+        return NotAllowed(details, code=CODE_NOT_VISIBLE)
+    return NotFound(details)
 
 
 def token_required() -> NotAllowed:
@@ -74,5 +103,6 @@ def token_required() -> NotAllowed:
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
-    """The OAuth endpoint answers in OAuth's own format, not the product format (§1.4)."""
+    """The OAuth endpoint answers in OAuth's own format, not the product format (RUBY cassettes;
+    docs/provider.md, "Authentication")."""
     return JsonResponse({"error": error, "error_description": description}, status=status)

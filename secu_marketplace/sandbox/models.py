@@ -117,6 +117,9 @@ class SmartTransaction(models.Model):
     merchant_ref = models.CharField(max_length=255, blank=True)
     transaction_ref = models.CharField(max_length=255, blank=True)
     payment_instructions = models.JSONField(null=True, blank=True)
+    # Ended by /abort or /cancel: whatever its status reads ("cancelled" or "failed", see the
+    # CANCEL_STATUS/ABORT_STATUS switches), it can no longer be paid.
+    closed = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(null=True, blank=True)
 
@@ -169,10 +172,17 @@ class PaymentTransaction(models.Model):
     payment_method = models.CharField(max_length=20)
     amount = models.BigIntegerField()  # negative for refunds
     original_amount = models.BigIntegerField()
+    # Kept internally (reduce_stakeholder_payment), never sent: the model has no such field.
     stakeholder_amount = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3, default="EUR")
     status_simple = models.PositiveSmallIntegerField(db_index=True)
-    executed = models.BooleanField(default=False)  # money has moved (captured, or transferred)
+    # The payer's money has arrived (JAVA-SDK cancel: "if the payer has already made the
+    # payment"). Not the same as captured: a captured invoice (86) is accepted but unpaid.
+    payer_paid = models.BooleanField(default=False)
+    # When the payment was captured or completed (PHP-SDK ``completion_date``; DOC:Mark_as_Shipped).
+    completion_date = models.DateTimeField(null=True, blank=True)
+    # When the payer's money arrived (``incoming_payment_date`` on the wire).
+    paid_at = models.DateTimeField(null=True, blank=True)
     partial_cancels = models.PositiveSmallIntegerField(default=0)
     url_push = models.CharField(max_length=2000, blank=True)
     shipping_information = models.JSONField(null=True, blank=True)
@@ -271,3 +281,22 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"
+
+
+class SandboxState(models.Model):
+    """Run-time state every process shares: the clock's offset, switch overrides, counters.
+
+    ``value`` holds JSON (a switch's value, the clock offset in seconds); ``number`` is a counter
+    that is only ever changed by an atomic ``UPDATE ... SET number = number + n``.
+    """
+
+    name = models.CharField(max_length=60, unique=True)
+    value = models.JSONField(null=True, blank=True)
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sandbox state")
+        verbose_name_plural = _("sandbox state")
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value if self.value is not None else self.number}"

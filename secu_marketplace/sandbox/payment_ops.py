@@ -1,14 +1,29 @@
 """Operations on Payment Transactions: cancel/refund, capture (invoice), shipping information and
-the testing helper ``TestChangedPaymentStatus`` (``secuconnect-api.md`` §4).
+the testing helper ``TestChangedPaymentStatus`` (docs/provider.md, "Payment Transactions" and
+"Cancel and refund").
 
-Choices where the documentation is silent:
+``/cancel`` as JAVA-SDK (PaymentTransactionsApi cancel) describes it: before the payer has paid
+(an invoice, even a captured one; a prepayment waiting for the transfer; an authorised card) the
+amount is reduced (``reduce_amount_by``) or, wholly, the transaction is voided with amount 0, and
+no transaction is created. After the payer has paid a refund transaction is created (negative
+amount, ``ref_type_id`` 19, DOC:Read_a_Payment_Transaction) and the original's ``amount`` stays.
+``reduce_stakeholder_payment`` reduces the stakeholder share proportionately ("only for the mixed
+basket", PHP-SDK PaymentTransactionCancelDTO.php). The answer is an array (PHP-SDK
+PaymentTransactionsApi.php): the transaction itself, then any refund transactions created.
 
-- A refund of an executed payment is a new transaction with a negative amount, linked as a child
-  (``ref_type_id`` 19). With ``SECU_SANDBOX["REFUNDS"] == "settle"`` it is accepted at once; with
-  "pending" it stays ``pending`` until the testing helper moves it (1: done, 3: failed).
+``/capture`` (invoice only, status 85 → 86 "abgeschlossen (Rechnung offen)", simple 1, cleared
+"open", ``completion_date``/``invoice_number``/``order_id`` set; JAVA-SDK; DOC:Mark_as_Shipped):
+the invoice is captured, the buyer has not paid.
+
+Choices where nothing public decides (docs/provider.md, "Undecided"):
+
+- With ``SECU_SANDBOX["REFUNDS"] == "settle"`` a refund is accepted at once; with "pending" it
+  stays ``pending`` until the testing helper moves it (1: done, 3: failed).
 - A partial cancel of a mixed basket's leading transaction is refused: a supplier's part is
   reduced through its sub-transaction. A full cancel of the leading one cancels every part.
-- ``new_status_id`` of the testing helper is a ``status_simple`` value (0-16).
+- ``new_status_id`` of the testing helper (PRETIX) is a ``status_simple`` value (0-16): 1 on a
+  prepayment is the transfer arriving; on an invoice 1 is its capture and 9 "paid" the buyer
+  paying it (status 87).
 """
 
 from __future__ import annotations
@@ -18,10 +33,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from . import conf, transitions
-from .errors import BadRequest, Conflict, NotFound
+from . import clock, conf, transitions
+from .errors import BadRequest, Conflict, NotFound, unknown_id
 from .models import ApiClient, PaymentTransaction
 from .statuses import LEGACY_RESOURCES, SIMPLE_TEXT, Simple
 
@@ -43,7 +57,7 @@ def get(client: ApiClient, pci_id: str) -> PaymentTransaction:
         .first()
     )
     if pt is None:
-        raise NotFound(f"Payment Transaction {pci_id} not found")
+        raise unknown_id(f"Payment Transaction {pci_id} not found")
     return pt
 
 
@@ -52,8 +66,8 @@ def _reduce(
 ) -> list[PaymentTransaction]:
     """Cancel ``amount`` of one transaction; returns the refund transaction it created, if any."""
     left = transitions.remaining(pt)
-    if not pt.executed:
-        # Before execution the amount itself shrinks; nothing new is created.
+    if not pt.payer_paid:
+        # Before the payer has paid the amount itself shrinks; nothing new is created.
         if pt.payment_method == "creditcard" and amount < left and pt.partial_cancels >= 1:
             raise Conflict("a credit card payment can be partially cancelled once only")
         old = pt.amount
@@ -62,7 +76,16 @@ def _reduce(
             pt.stakeholder_amount = pt.stakeholder_amount * pt.amount // old
         pt.partial_cancels += 1 if pt.amount else 0
         pt.description = reason or pt.description
-        pt.save(update_fields=["amount", "stakeholder_amount", "partial_cancels", "description"])
+        pt.updated = clock.now()
+        pt.save(
+            update_fields=[
+                "amount",
+                "stakeholder_amount",
+                "partial_cancels",
+                "description",
+                "updated",
+            ]
+        )
         if pt.amount == 0:
             transitions.set_simple(pt, Simple.VOID)
         return []
@@ -76,7 +99,6 @@ def _reduce(
         amount=-amount,
         currency=pt.currency,
         simple=Simple.ACCEPTED if settle else Simple.PENDING,
-        executed=settle,
         url_push=pt.url_push,
         is_demo=pt.is_demo,
         reference_id=pt.reference_id,
@@ -153,7 +175,8 @@ def _shipping(data: Any) -> dict[str, Any]:
 
 
 def capture(client: ApiClient, pci_id: str, body: Any) -> PaymentTransaction:
-    """Invoice capture with the final delivery: 85 (authorised invoice) → 86 / simple accepted."""
+    """Invoice capture with the final delivery: 85 (authorised invoice) → 86 / simple accepted,
+    the buyer not paid yet. A leading transaction is captured with its sub-transactions."""
     data = body if isinstance(body, dict) else {}
     info = _shipping(data.get("shipping_information"))
     with transaction.atomic():
@@ -171,11 +194,7 @@ def capture(client: ApiClient, pci_id: str, body: Any) -> PaymentTransaction:
         for target in targets:
             if target.status_simple not in (Simple.AUTHORIZED, Simple.WAITING_FOR_SHIPMENT):
                 continue
-            target.shipping_information = info or None
-            target.invoice_number = str(info.get("invoice_number") or "")
-            target.order_id = str(info.get("order_id") or "")
-            target.save(update_fields=["shipping_information", "invoice_number", "order_id"])
-            transitions.set_simple(target, Simple.ACCEPTED, executed=True)
+            transitions.capture_invoice(target, info)
         transitions.propagate(pt)
         pt.refresh_from_db()
     return pt
@@ -188,7 +207,7 @@ def update_shipping(client: ApiClient, pci_id: str, body: Any) -> None:
         pt.shipping_information = {**(pt.shipping_information or {}), **info}
         if info.get("invoice_number"):
             pt.invoice_number = str(info["invoice_number"])
-        pt.updated = timezone.now()
+        pt.updated = clock.now()
         pt.save(update_fields=["shipping_information", "invoice_number", "updated"])
 
 
@@ -207,7 +226,6 @@ def test_change_status(
             raise NotFound(f"{pt.pci_id} is not a {resource} transaction")
         if isinstance(new, bool) or not isinstance(new, int) or new not in SIMPLE_TEXT:
             raise BadRequest(f"new_status_id: must be a status_simple id (0-16), got {new!r}")
-        money_moved = new in (Simple.ACCEPTED, Simple.PAID)
         targets = [pt]
         if pt.kind == Kind.ORIGINAL:
             # The leading transaction carries the whole payment: its parts move with it.
@@ -215,10 +233,19 @@ def test_change_status(
                 s for s in transitions.subs_of(pt) if s.status_simple not in transitions.DEAD
             ]
         for target in targets:
-            transitions.set_simple(target, new, executed=True if money_moved else None)
+            if method == "invoice" and new == Simple.ACCEPTED:
+                transitions.capture_invoice(target, {})  # an invoice accepted is captured, not paid
+            else:
+                transitions.set_simple(target, new)
         transitions.propagate(pt)
         pt.refresh_from_db()
     return pt
+
+
+def money_arrived_status(pt: PaymentTransaction) -> int:
+    """The simple status that means "the buyer's money arrived": 9 "paid" for an invoice (87),
+    1 "accepted" for everything else (a prepayment's transfer)."""
+    return Simple.PAID if pt.payment_method == "invoice" else Simple.ACCEPTED
 
 
 def change_status(pt: PaymentTransaction, new_status_id: int) -> PaymentTransaction:

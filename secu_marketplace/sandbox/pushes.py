@@ -1,9 +1,15 @@
-"""Push notifications: ``event.pushes`` POSTed to a transaction's ``url_push``.
+"""Push notifications: ``event.pushes`` POSTed to a transaction's ``url_push``
+(docs/provider.md, "Pushes").
 
 A push is stored in the same database transaction as the change it reports and sent only after
 that transaction commits, by a background thread (``PUSH_MODE`` "background"), so the request
-that caused it never waits for the receiver. Anything but HTTP 200 is retried with exponential
-backoff, up to ``PUSH_MAX_ATTEMPTS`` attempts; every attempt is recorded on the delivery.
+that caused it never waits for the receiver. As secuconnect promises
+(DOC:Push_Notifications_for_Payments), anything but HTTP 200 is re-sent, with exponential backoff
+capped at ``PUSH_BACKOFF_MAX``, until the ``PUSH_RETRY_FOR`` window (24 h) has passed; only then is
+the delivery given up ("failed"). An attempt without an answer within ``PUSH_TIMEOUT`` (30 s, as
+DEMO test_push_service.php says) has failed. Every attempt is recorded on the delivery.
+
+Times are the sandbox clock's (``clock.now``), so a test can let 30 minutes or a day pass.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from typing import TYPE_CHECKING
 
 import requests
 from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.db.models import QuerySet
 
-from . import conf
+from . import clock, conf
 
 if TYPE_CHECKING:
     from .models import PaymentTransaction, PushDelivery
@@ -37,11 +43,14 @@ def enqueue(pt: PaymentTransaction, event_type: str) -> PushDelivery | None:
     mode = conf.get("PUSH_MODE")
     if mode == "off" or not pt.url_push:
         return None
-    delivery = PushDelivery(url=pt.url_push, payment_transaction=pt, body={})
+    now = clock.now()
+    delivery = PushDelivery(
+        url=pt.url_push, payment_transaction=pt, body={}, created=now, next_attempt_at=now
+    )
     delivery.body = {
         "object": "event.pushes",
         "id": delivery.push_id,
-        "created": iso(timezone.now()),
+        "created": iso(now),
         "target": "payment.transactions",
         "type": event_type,
         "data": [{"object": "payment.transactions", "id": pt.pci_id}],
@@ -50,6 +59,11 @@ def enqueue(pt: PaymentTransaction, event_type: str) -> PushDelivery | None:
     if mode == "background":
         transaction.on_commit(sender.wake)
     return delivery
+
+
+def deadline(delivery: PushDelivery) -> datetime:
+    """When the delivery is given up if it has not been acknowledged."""
+    return delivery.created + timedelta(seconds=float(conf.get("PUSH_RETRY_FOR")))
 
 
 def backoff(attempts: int) -> float:
@@ -75,18 +89,20 @@ def deliver(delivery: PushDelivery) -> bool:
     started = time.perf_counter()
     status: int | None = None
     error = ""
+    timeout = float(conf.get("PUSH_TIMEOUT"))
     try:
         response = requests.post(
             delivery.url,
             json=delivery.body,
             headers={"Accept": "*/*", "User-Agent": "secuconnect-sandbox-push/1.0"},
-            timeout=float(conf.get("PUSH_TIMEOUT")),
+            # Both connecting and waiting for the answer count against the limit.
+            timeout=(timeout, timeout),
             allow_redirects=False,
         )
         status = response.status_code
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-    now = timezone.now()
+    now = clock.now()
     delivery.attempts += 1
     delivery.last_status_code = status
     delivery.last_error = error
@@ -99,24 +115,34 @@ def deliver(delivery: PushDelivery) -> bool:
             "ms": round((time.perf_counter() - started) * 1000, 1),
         },
     ]
-    # secuconnect resends until it sees exactly 200 OK, not any 2xx (§5).
+    # secuconnect resends until it sees exactly 200 OK, not any 2xx
+    # (DOC:Push_Notifications_for_Payments).
+    cap = conf.get("PUSH_MAX_ATTEMPTS")
     if status == 200:
         delivery.state = PushDelivery.State.DELIVERED
         delivery.delivered_at = now
-    elif delivery.attempts >= int(conf.get("PUSH_MAX_ATTEMPTS")):
+    elif now >= deadline(delivery) or (cap is not None and delivery.attempts >= int(cap)):
         delivery.state = PushDelivery.State.FAILED
     else:
-        delivery.next_attempt_at = now + timedelta(seconds=backoff(delivery.attempts))
+        # The last attempt is made when the window closes, not before.
+        delivery.next_attempt_at = min(
+            now + timedelta(seconds=backoff(delivery.attempts)), deadline(delivery)
+        )
     delivery.save()
     return status == 200
 
 
-def deliver_due(*, force: bool = False, now: datetime | None = None) -> list[PushDelivery]:
-    """Send every pending push that is due (or all of them, ``force``), oldest first."""
+def deliver_due(
+    *, force: bool = False, now: datetime | None = None, among: QuerySet[PushDelivery] | None = None
+) -> list[PushDelivery]:
+    """Send every pending push that is due by the sandbox clock (or all of them, ``force``),
+    oldest first; ``among`` limits it to some deliveries."""
     from .models import PushDelivery
 
-    now = now or timezone.now()
-    pending = PushDelivery.objects.filter(state=PushDelivery.State.PENDING)
+    now = now or clock.now()
+    pending = (among if among is not None else PushDelivery.objects.all()).filter(
+        state=PushDelivery.State.PENDING
+    )
     if not force:
         pending = pending.filter(next_attempt_at__lte=now)
     sent = []
@@ -161,7 +187,7 @@ class Sender:
         )
         if upcoming is None:
             return 3600.0
-        return max((upcoming - timezone.now()).total_seconds(), 0.05)
+        return max((upcoming - clock.now()).total_seconds(), 0.05)
 
     def _run(self) -> None:
         while True:

@@ -1,4 +1,20 @@
-"""How the sandbox's rows look on the wire, shaped like the provider guide's responses."""
+"""How the sandbox's rows look on the wire (docs/provider.md, "Smart Transactions" and "Payment
+Transactions").
+
+The Smart Transaction is shaped like the recorded answers (DEMO Step2/Step3 outputs); links per
+intent as recorded (DEMO api_integration_of_smart_checkout/Step2.php: intent order answers only
+``checkout_links``; payment_with_smart_checkout/Step2.php: intent sale only ``payment_links``).
+The Payment Transaction carries the fields of PHP-SDK PaymentTransactionsProductModel.php and
+nothing the sandbox invented; ``merchant`` is a GeneralMerchantsProductModel with ``type`` and
+``user`` (DEMO getSubTransactions.php). The sandbox's own choices there:
+
+- ``details.cleared`` is "open" in every case public answers show (prepaid waiting, a captured
+  invoice, refunds always). For a payment whose payer has paid the sandbox says "cleared": no
+  public example shows that value, it is the sandbox's guess (the app never reads it).
+- ``product_id`` per method (``statuses.PRODUCT_IDS``; 36 for prepaid is recorded),
+  ``contract_id`` = 340000 + the contract's row id, ``merchant.type`` 11 (recorded) for all.
+- ``ref_type_id`` 21 "Teiltransaktion" between a leading transaction and its sub-transactions.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +26,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import Contract, Merchant, PaymentTransaction, SmartTransaction
-from .statuses import PAYMENT_METHODS, PRODUCT_NAMES, SIMPLE_TEXT, internal_status
+from .statuses import (
+    PAYMENT_METHODS,
+    PRODUCT_IDS,
+    PRODUCT_NAMES,
+    SIMPLE_TEXT,
+    internal_status,
+    refund_product,
+)
 
 # secuconnect answers in German local time with the offset spelled out.
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -19,6 +42,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # mixed basket are the sandbox's own choice.
 REF_TYPE_REFUND = (19, "Erstattung")
 REF_TYPE_SUB = (21, "Teiltransaktion")
+MERCHANT_TYPE = 11  # as recorded (DEMO getSubTransactions.php)
+CONTRACT_NUMBER_BASE = 340_000  # the recorded contract_id is 340439; the sandbox's own numbering
+Kind = PaymentTransaction.Kind
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -96,12 +122,14 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
         "delivery_options": stx.delivery_options,
         "application_context": stx.application_context,
         "payment_context": stx.payment_context,
-        "checkout_links": {"url_checkout": checkout_url(base, stx)},
-        "payment_links": {
+    }
+    if stx.intent == "order":
+        data["checkout_links"] = {"url_checkout": checkout_url(base, stx)}
+    else:
+        data["payment_links"] = {
             "general": checkout_url(base, stx),
             **{method: checkout_url(base, stx, method) for method in allowed},
-        },
-    }
+        }
     if stx.payment_method:
         data["payment_method"] = stx.payment_method
     if leading is not None:
@@ -112,7 +140,7 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
 
 
 def _related(pt: PaymentTransaction, other: PaymentTransaction, hierarchy: str) -> dict[str, Any]:
-    refund = PaymentTransaction.Kind.REFUND in (pt.kind, other.kind)
+    refund = Kind.REFUND in (pt.kind, other.kind)
     ref_type_id, ref_type_raw = REF_TYPE_REFUND if refund else REF_TYPE_SUB
     return {
         "object": "payment.transactions",
@@ -124,60 +152,131 @@ def _related(pt: PaymentTransaction, other: PaymentTransaction, hierarchy: str) 
     }
 
 
+def payment_merchant(merchant: Merchant) -> dict[str, Any]:
+    return {
+        "object": "general.merchants",
+        "id": merchant.merchant_id,
+        "type": MERCHANT_TYPE,
+        "user": {"name": merchant.companyname, "companyname": merchant.companyname},
+    }
+
+
+def _basket_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A basket item in the Payment Transaction's snake_case shape (PHP-SDK
+    PaymentTransactionsProductModelBasket / ...SubBasket)."""
+    quantity = item.get("quantity")
+    price = item.get("priceOne")
+    total = item.get("sum")
+    if total is None and price is not None:
+        total = price * (quantity or 1) * (-1 if item.get("item_type") == "coupon" else 1)
+    out = {
+        "tax": item.get("tax"),
+        "quantity": quantity,
+        "price": price,
+        "reference_id": item.get("reference_id"),
+        "ean": item.get("ean"),
+        "article_number": item.get("articleNumber"),
+        "item_type": item.get("item_type"),
+        "name": item.get("desc"),
+        "total": total,
+    }
+    if item.get("sub_basket"):
+        out["sub_basket"] = [_basket_item(sub) for sub in item["sub_basket"]]
+    return {key: value for key, value in out.items() if value is not None}
+
+
+def _basket(pt: PaymentTransaction) -> list[dict[str, Any]]:
+    """A sub-transaction's sub-basket items; a leading transaction's products; refunds none."""
+    products = (pt.smart_transaction.basket or {}).get("products") or []
+    if pt.kind == Kind.SUB:
+        part = next((p for p in products if p.get("reference_id") == pt.reference_id), None)
+        return [_basket_item(item) for item in (part or {}).get("sub_basket", [])]
+    if pt.kind == Kind.ORIGINAL:
+        return [_basket_item(item) for item in products]
+    return []
+
+
+def _description(pt: PaymentTransaction) -> str:
+    if pt.kind == Kind.REFUND and pt.parent is not None:
+        # As DOC:Read_a_Payment_Transaction shows a refund.
+        return f"TA-Code {pt.parent.trans_id} | Refund TA-Code {pt.trans_id}"
+    return pt.description
+
+
 def payment_transaction(pt: PaymentTransaction) -> dict[str, Any]:
-    method = "refund" if pt.kind == PaymentTransaction.Kind.REFUND else pt.payment_method
-    status, status_text = internal_status(pt.status_simple, pt.payment_method)
+    refund = pt.kind == Kind.REFUND
+    status, status_text = internal_status(
+        pt.status_simple, "refund" if refund else pt.payment_method
+    )
     simple_text = SIMPLE_TEXT.get(pt.status_simple, "unknown")
-    product = PRODUCT_NAMES.get(method, method) + (" (Demo)" if pt.is_demo else "")
+    if refund:
+        product = refund_product(pt.payment_method)
+    else:
+        product = PRODUCT_NAMES.get(pt.payment_method, pt.payment_method)
+        product += " (Demo)" if pt.is_demo else ""
     parents = [_related(pt, pt.parent, "parent")] if pt.parent else []
     children = [_related(pt, child, "child") for child in pt.children.all()]
     stx = pt.smart_transaction
     contact = (stx.customer.contact if stx.customer else {}) or {}
+    description = _description(pt)
+    # Refunds always "open" (recorded); "cleared" once paid is the sandbox's guess.
+    cleared = "cleared" if pt.payer_paid and not refund else "open"
     return {
         "object": "payment.transactions",
         "id": pt.pci_id,
         "created": iso(pt.created),
         "updated": iso(pt.updated),
-        "merchant": merchant_ref(pt.merchant),
+        "platform": None,
+        "merchant": payment_merchant(pt.merchant),
         "contract": contract_ref(pt.contract),
         "trans_id": pt.trans_id,
         "parents": parents,
         "related_transactions": parents + children,
+        "product_id": PRODUCT_IDS["refund" if refund else pt.payment_method],
         "product": product,
         "product_raw": product,
+        "zahlungsmittel_id": None,
+        "contract_id": CONTRACT_NUMBER_BASE + pt.contract.pk,
         "amount": pt.amount,
         "currency": pt.currency,
-        "description": pt.description,
-        "description_raw": pt.description,
+        "completion_date": iso(pt.completion_date),
+        "description": description,
+        "description_raw": description,
         "status": status,
         "status_text": status_text,
+        "incoming_payment_date": iso(pt.paid_at) if not refund else None,
         "details": {
             "amount": pt.amount,
-            "cleared": "cleared" if pt.executed else "open",
+            "cleared": cleared,
             "status": status,
             "status_text": status_text,
             "status_simple": pt.status_simple,
             "status_simple_text": simple_text,
-            "description": pt.description,
-            "description_raw": pt.description,
+            "description": description,
+            "description_raw": description,
         },
         "customer": {
             key: contact.get(key)
             for key in ("companyname", "salutation", "title", "forename", "surname")
         },
+        "payment_data": None,
+        "payout_date": None,
+        "invoice_number": pt.invoice_number or None,
         "transaction_hash": pt.transaction_hash,
         "reference_id": pt.reference_id or None,
-        "stakeholder_amount": pt.stakeholder_amount,
-        "invoice_number": pt.invoice_number or None,
-        "order_id": pt.order_id or None,
-        "shipping_information": pt.shipping_information,
         "accrual": False,
-        "is_demo": pt.is_demo,
+        "order_id": pt.order_id or None,
+        "transmitted_to_bank": False,
+        "documents": [],
+        "basket": _basket(pt),
     }
 
 
 def check_status(pt: PaymentTransaction, remaining: int) -> dict[str, Any]:
-    status, status_text = internal_status(pt.status_simple, pt.payment_method)
+    """``amount`` is what is left: net of open and completed refunds, 0 when fully cancelled
+    (DOC:Check_Status_and_Amount_of_a_Payment)."""
+    method = "refund" if pt.kind == Kind.REFUND else pt.payment_method
+    status, status_text = internal_status(pt.status_simple, method)
     return {
         "status": status,
         "status_text": status_text,

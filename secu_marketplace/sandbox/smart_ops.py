@@ -1,14 +1,27 @@
-"""Operations on Smart Transactions: create, update, authorise (prepare), capture (start), cancel,
-abort and setDelivery, with the status paths of ``secuconnect-api.md`` §3.1.
+"""Operations on Smart Transactions: create, update (PUT), authorise (``/prepare``), start, read
+and search (docs/provider.md, "Smart Transactions" and "Actions"); ``/cancel``, ``/abort`` and
+``/setDelivery`` are in ``smart_actions.py``.
 
-Where the documentation is silent the sandbox picks one reading and says so here:
+As JAVA-SDK describes the actions (SmartTransactionsApi):
 
-- ``/abort`` and ``/cancel`` leave the Smart Transaction ``cancelled``.
-- ``/cancel`` is refused once money has moved; refunds go through the Payment Transactions.
+- ``/prepare/{method}`` creates the Payment Transactions; with ``auto_capture`` it also starts
+  (captures) the payment.
+- ``/start/{method}`` directly on a ``created`` transaction authorises and captures in one step
+  ("if not in succession to /prepare"); after ``/prepare`` it captures what was authorised.
+- ``PUT`` is allowed until ``/start`` (``created``, ``failed``, and ``approved``; a transaction
+  prepared with ``auto_capture`` is started already). A PUT without ``basket`` drops the basket and
+  resets ``basket_info`` to ``{"sum": 0, "currency": <sent or "EUR">}`` (the sandbox's reading of
+  "its defaults"); ``application_context`` cannot change and is kept. The Payment Transactions an
+  ``approved`` transaction already has keep their amounts (the sandbox's guess).
+
+Where nothing public decides, the sandbox picks one reading and says so here:
+
 - An authorisation needs a customer (given at creation, in the ``/prepare`` body, or on the
   hosted page), and invoice needs the customer's address.
 - A declined authorisation leaves the Smart Transaction ``failed``; a new authorisation on it is
   allowed and unlinks the earlier Payment Transactions, as documented.
+- ``GET /Smart/Transactions?q=`` spells the merchant reference as the ``QUERY_SPELLING`` switch
+  says (undecided by public evidence; ``conf.py``).
 """
 
 from __future__ import annotations
@@ -17,24 +30,18 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from . import ids, transitions
-from .errors import BadRequest, Conflict, NotFound
+from . import clock, conf, ids, transitions
+from .errors import BadRequest, Conflict, unknown_id
+from .instructions import payment_instructions
 from .models import ApiClient, Contract, Customer, PaymentTransaction, SmartTransaction
 from .statuses import PAYMENT_METHODS, STX_PAYABLE, Simple, captured_status
 from .validation import Normalised, normalise, normalise_contact
 
 Kind = PaymentTransaction.Kind
-
-# What secupay asks prepaid and invoice payers to transfer to (the guide's example account).
-BANK_ACCOUNT = {
-    "owner": "secupay AG",
-    "iban": "DE81850400611005523759",
-    "bic": "COBADEFFXXX",
-    "bankname": "Commerzbank CC",
-}
 OUTCOMES = ("success", "declined")
+# PUT is allowed "before the payment is executed with /start" (JAVA-SDK updateTransaction).
+UPDATABLE = ("created", "failed", "approved")
 
 
 def _customer(client: ApiClient, norm: Normalised) -> Customer | None:
@@ -70,7 +77,7 @@ def _apply(stx: SmartTransaction, norm: Normalised) -> None:
 def create(client: ApiClient, body: Any) -> SmartTransaction:
     norm = normalise(client, body)
     with transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         stx = SmartTransaction(
             stx_id=ids.object_id("STX"),
             created=now,
@@ -86,21 +93,22 @@ def create(client: ApiClient, body: Any) -> SmartTransaction:
 
 
 def update(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
-    """PUT: a full update while ``created``. Like the real service, a basket that is not sent
-    again is dropped; ``application_context`` cannot change after creation and is kept."""
+    """PUT: a full update until ``/start``. A basket that is not sent again is dropped;
+    ``application_context`` cannot change after creation and is kept (JAVA-SDK)."""
     get(client, stx_id)  # an unknown id is "not found", whatever the body holds
-    norm = normalise(client, body)
+    norm = normalise(client, body, update=True)
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
-        if stx.status != "created":
+        if stx.status not in UPDATABLE or stx.closed:
             raise Conflict(
-                f"Smart Transaction {stx_id} is {stx.status}; it can only be changed while created"
+                f"Smart Transaction {stx_id} is {stx.status}; it can only be changed until it "
+                "is started"
             )
         _apply(stx, norm)
         customer = _customer(client, norm)
         if customer is not None:
             stx.customer = customer
-        stx.updated = timezone.now()
+        stx.updated = clock.now()
         stx.save()
     return stx
 
@@ -112,31 +120,82 @@ def allowed_methods(stx: SmartTransaction) -> list[str]:
 
 
 def expired(stx: SmartTransaction) -> bool:
-    from . import conf
-
-    age = (timezone.now() - stx.created).total_seconds()
+    """Still unpaid after ``CHECKOUT_TTL`` seconds of sandbox time (``clock.now``)."""
+    age = (clock.now() - stx.created).total_seconds()
     return stx.status in STX_PAYABLE and age > float(conf.get("CHECKOUT_TTL"))
 
 
-def _instructions(
-    method: str, trans_id: int, stx: SmartTransaction, base: str
-) -> dict[str, Any] | None:
-    if method not in ("prepaid", "invoice"):
-        return None
-    return {
-        **BANK_ACCOUNT,
-        "purpose": f"TA {trans_id}",
-        "girocode_url": f"{base}/qr/epc?stx={stx.stx_id}",
-    }
-
-
-def _status_after_capture(method: str) -> tuple[int, bool]:
-    """The simple status (and whether money moved) once a payment is captured."""
+def _status_after_capture(method: str) -> int:
+    """The simple status once a payment is captured (started)."""
     if method == "prepaid":
-        return Simple.PENDING, False  # waiting for the buyer's transfer
+        # Waiting for the transfer: 25 "Vorkasse wartend" with simple 2, as recorded
+        # (DOC:Read_a_Payment_Transaction; DEMO getSubTransactions.php), not 10.
+        return Simple.AUTHORIZED
     if method == "invoice":
-        return Simple.WAITING_FOR_SHIPMENT, False  # due once the goods are shipped
-    return Simple.ACCEPTED, True
+        # Due once the goods are shipped: 85 with simple 14 (the sandbox's reading).
+        return Simple.WAITING_FOR_SHIPMENT
+    return Simple.ACCEPTED
+
+
+def _stx_status_after_capture(stx: SmartTransaction, method: str) -> str:
+    if method == "prepaid":
+        return "pending"
+    return captured_status(stx.intent, stx.delivery_options.get("type", ""))
+
+
+def _check_payable(stx: SmartTransaction, method: str) -> None:
+    if stx.closed or stx.status not in STX_PAYABLE:
+        raise Conflict(
+            f"Smart Transaction {stx.stx_id} is {stx.status}; it cannot be authorised again"
+        )
+    if expired(stx):
+        raise Conflict(f"Smart Transaction {stx.stx_id} has expired")
+    if method not in allowed_methods(stx):
+        raise BadRequest(f"payment method {method!r} is not allowed for this transaction")
+    if int(stx.basket_info.get("sum") or 0) <= 0:
+        raise BadRequest("basket_info.sum: must be greater than 0 to pay")
+
+
+def _create_payments(stx: SmartTransaction, method: str, simple: int) -> PaymentTransaction:
+    """The leading transaction and one per sub-basket, with consecutive TA numbers."""
+    products = (stx.basket or {}).get("products") or []
+    subs = products if (stx.basket or {}).get("type") == "mixed" else []
+    first = transitions.reserve_trans_ids(1 + len(subs))
+    common = {
+        "stx": stx,
+        "method": method,
+        "currency": stx.basket_info.get("currency", "EUR"),
+        "simple": simple,
+        "url_push": stx.url_push,
+        "is_demo": stx.is_demo,
+    }
+    leading = transitions.create_pci(
+        kind=Kind.ORIGINAL,
+        parent=None,
+        contract=stx.contract,
+        amount=int(stx.basket_info["sum"]),
+        description=stx.transaction_ref,
+        trans_id=first,
+        **common,
+    )
+    for offset, product in enumerate(subs, start=1):
+        fees = sum(
+            item["sum"]
+            for item in product["sub_basket"]
+            if item["item_type"] == "stakeholder_payment"
+        )
+        transitions.create_pci(
+            kind=Kind.SUB,
+            parent=leading,
+            contract=Contract.objects.get(contract_id=product["contract_id"]),
+            amount=int(product["sum"]),
+            reference_id=product["reference_id"],
+            stakeholder_amount=fees,
+            description=product.get("desc", ""),
+            trans_id=first + offset,
+            **common,
+        )
+    return leading
 
 
 def authorise(
@@ -147,20 +206,15 @@ def authorise(
     outcome: str = "success",
     contact: dict[str, Any] | None = None,
     base: str = "",
+    capture: bool | None = None,
 ) -> SmartTransaction:
-    """``/prepare/{method}``: create the Payment Transactions, and capture with ``auto_capture``."""
+    """``/prepare/{method}``: create the Payment Transactions, and capture with ``auto_capture``
+    (or ``capture``: ``/start/{method}`` on a transaction that was not prepared)."""
     if outcome not in OUTCOMES:
         raise BadRequest(f"outcome: must be one of {', '.join(OUTCOMES)}")
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
-        if stx.status not in ("created", "failed"):
-            raise Conflict(
-                f"Smart Transaction {stx_id} is {stx.status}; it cannot be authorised again"
-            )
-        if expired(stx):
-            raise Conflict(f"Smart Transaction {stx_id} has expired")
-        if method not in allowed_methods(stx):
-            raise BadRequest(f"payment method {method!r} is not allowed for this transaction")
+        _check_payable(stx, method)
         if contact:
             stx.customer = Customer.objects.create(
                 customer_id=ids.object_id("PCU"),
@@ -176,70 +230,46 @@ def authorise(
 
         # A new attempt replaces the transactions of an earlier, failed one.
         stx.payment_transactions.filter(unlinked=False).update(unlinked=True)
-        auto_capture = bool(stx.payment_context.get("auto_capture"))
+        if capture is None:
+            capture = bool(stx.payment_context.get("auto_capture"))
         simple: int
         if outcome == "declined":
-            simple, executed = Simple.DENIED, False
-        elif auto_capture:
-            simple, executed = _status_after_capture(method)
+            simple = Simple.DENIED
+        elif capture:
+            simple = _status_after_capture(method)
         else:
-            simple, executed = Simple.AUTHORIZED, False
-        common = {
-            "stx": stx,
-            "method": method,
-            "currency": stx.basket_info.get("currency", "EUR"),
-            "simple": simple,
-            "executed": executed,
-            "url_push": stx.url_push,
-            "is_demo": stx.is_demo,
-        }
-        leading = transitions.create_pci(
-            kind=Kind.ORIGINAL,
-            parent=None,
-            contract=stx.contract,
-            amount=int(stx.basket_info["sum"]),
-            description=stx.transaction_ref,
-            **common,
-        )
-        if stx.basket and stx.basket.get("type") == "mixed":
-            for product in stx.basket["products"]:
-                fees = sum(
-                    item["sum"]
-                    for item in product["sub_basket"]
-                    if item["item_type"] == "stakeholder_payment"
-                )
-                transitions.create_pci(
-                    kind=Kind.SUB,
-                    parent=leading,
-                    contract=Contract.objects.get(contract_id=product["contract_id"]),
-                    amount=int(product["sum"]),
-                    reference_id=product["reference_id"],
-                    stakeholder_amount=fees,
-                    description=product.get("desc", ""),
-                    **common,
-                )
+            simple = Simple.AUTHORIZED
+        leading = _create_payments(stx, method, simple)
         stx.payment_method = method
         if outcome == "declined":
             stx.status = "failed"
             stx.payment_instructions = None
         else:
-            stx.payment_instructions = _instructions(method, leading.trans_id, stx, base)
-            if not auto_capture:
-                stx.status = "approved"
-            elif method == "prepaid":
-                stx.status = "pending"
-            else:
-                stx.status = captured_status(stx.intent, stx.delivery_options.get("type", ""))
-        stx.updated = timezone.now()
+            stx.payment_instructions = payment_instructions(
+                method, leading.trans_id, stx.stx_id, int(stx.basket_info["sum"]), base
+            )
+            stx.status = _stx_status_after_capture(stx, method) if capture else "approved"
+        stx.updated = clock.now()
         stx.save()
     return stx
 
 
-def start(client: ApiClient, stx_id: str, method: str | None = None) -> SmartTransaction:
-    """``/start[/{method}]``: capture an approved payment (needed when ``auto_capture`` is off)."""
+def start(
+    client: ApiClient, stx_id: str, method: str | None = None, *, base: str = ""
+) -> SmartTransaction:
+    """``/start[/{method}]``: capture an approved payment (needed when ``auto_capture`` is off),
+    or, with a method on a ``created`` transaction, authorise and capture in one step."""
+    current = get(client, stx_id)
+    if current.status in STX_PAYABLE and not current.closed:
+        if not method:
+            raise Conflict(
+                f"Smart Transaction {stx_id} is {current.status} and was not prepared; only "
+                "approved ones can be started without naming the method (/start/{method})"
+            )
+        return authorise(client, stx_id, method, base=base, capture=True)
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
-        if stx.status != "approved":
+        if stx.status != "approved" or stx.closed:
             raise Conflict(
                 f"Smart Transaction {stx_id} is {stx.status}; only approved ones can be started"
             )
@@ -247,87 +277,13 @@ def start(client: ApiClient, stx_id: str, method: str | None = None) -> SmartTra
             raise BadRequest(
                 f"payment method {method!r} does not match the authorised {stx.payment_method!r}"
             )
-        simple, executed = _status_after_capture(stx.payment_method)
+        simple = _status_after_capture(stx.payment_method)
         for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):
             if pt.status_simple == Simple.AUTHORIZED:
-                transitions.set_simple(pt, simple, executed=executed)
-        stx.status = (
-            "pending"
-            if stx.payment_method == "prepaid"
-            else captured_status(stx.intent, stx.delivery_options.get("type", ""))
-        )
-        stx.updated = timezone.now()
+                transitions.set_simple(pt, simple)
+        stx.status = _stx_status_after_capture(stx, stx.payment_method)
+        stx.updated = clock.now()
         stx.save(update_fields=["status", "updated"])
-    return stx
-
-
-def cancel(client: ApiClient, stx_id: str) -> SmartTransaction:
-    with transaction.atomic():
-        stx = transitions.lock_stx(client, stx_id)
-        payments = list(stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND))
-        if stx.status == "cancelled":
-            return stx
-        if any(pt.executed for pt in payments) or stx.status in ("shipped", "collected"):
-            raise Conflict(
-                f"Smart Transaction {stx_id} is {stx.status} and its money has moved; "
-                "refund it through POST /Payment/Transactions/{id}/cancel"
-            )
-        for pt in payments:
-            if pt.status_simple not in transitions.DEAD:
-                transitions.set_simple(pt, Simple.VOID)
-        stx.status = "cancelled"
-        stx.updated = timezone.now()
-        stx.save(update_fields=["status", "updated"])
-    return stx
-
-
-def abort(client: ApiClient, stx_id: str) -> SmartTransaction:
-    with transaction.atomic():
-        stx = transitions.lock_stx(client, stx_id)
-        if stx.status not in ("created", "failed", "cancelled"):
-            raise Conflict(
-                f"Smart Transaction {stx_id} is {stx.status}; only unpaid ones can be aborted"
-            )
-        stx.status = "cancelled"
-        stx.updated = timezone.now()
-        stx.save(update_fields=["status", "updated"])
-    return stx
-
-
-SHIPPING_KEYS = ("type", "shipped_at", "shipped_by", "tracking_code", "invoice_number")
-COLLECTION_KEYS = ("type", "scheduled_slot", "store_id", "delivered_at", "code")
-
-
-def set_delivery(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
-    """``/setDelivery``: intent order moves to shipped/collected; invoices become due."""
-    data = body.get("delivery_options") if isinstance(body, dict) else None
-    with transaction.atomic():
-        stx = transitions.lock_stx(client, stx_id)
-        if not isinstance(data, dict):
-            raise BadRequest("delivery_options: an object is required")
-        if stx.status not in ("ok", "received", "collection", "shipped", "collected"):
-            raise Conflict(f"Smart Transaction {stx_id} is {stx.status}; nothing to deliver yet")
-        kind = data.get("type") or stx.delivery_options.get("type") or "shipping"
-        if kind not in ("shipping", "collection"):
-            raise BadRequest("delivery_options.type: must be shipping or collection")
-        keys = SHIPPING_KEYS if kind == "shipping" else COLLECTION_KEYS
-        # Repeated calls overwrite the detail fields; omitted ones are removed (documented).
-        stx.delivery_options = {"type": kind, **{k: data[k] for k in keys[1:] if data.get(k)}}
-        if stx.intent == "order":
-            stx.status = "shipped" if kind == "shipping" else "collected"
-        for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):
-            if pt.status_simple == Simple.WAITING_FOR_SHIPMENT:
-                pt.shipping_information = {
-                    "carrier": data.get("shipped_by"),
-                    "tracking_id": data.get("tracking_code"),
-                    "invoice_number": data.get("invoice_number"),
-                    "shipped_at": data.get("shipped_at"),
-                }
-                pt.invoice_number = str(data.get("invoice_number") or "")
-                pt.save(update_fields=["shipping_information", "invoice_number"])
-                transitions.set_simple(pt, Simple.ACCEPTED, executed=True)
-        stx.updated = timezone.now()
-        stx.save(update_fields=["status", "delivery_options", "updated"])
     return stx
 
 
@@ -341,27 +297,35 @@ def get(client: ApiClient, stx_id: str) -> SmartTransaction:
         .first()
     )
     if stx is None:
-        raise NotFound(f"Smart Transaction {stx_id} not found")
+        raise unknown_id(f"Smart Transaction {stx_id} not found")
     return stx
 
 
 QUERY_FIELDS = {
     "id": "stx_id",
     "status": "status",
-    "merchantRef": "merchant_ref",
     "transactionRef": "transaction_ref",
     "payment_method": "payment_method",
+}
+# How the merchant reference may be spelled, per QUERY_SPELLING switch value.
+MERCHANT_REF_SPELLINGS = {
+    "merchantRef": ("merchantRef",),
+    "merchant_ref": ("merchant_ref",),
+    "both": ("merchantRef", "merchant_ref"),
 }
 
 
 def search(client: ApiClient, query: str) -> QuerySet[SmartTransaction]:
     """``GET /Smart/Transactions?q=...`` for the plain ``field:value AND field:value`` form."""
+    fields = dict(QUERY_FIELDS)
+    for spelling in MERCHANT_REF_SPELLINGS[conf.switch("QUERY_SPELLING")]:
+        fields[spelling] = "merchant_ref"
     found = SmartTransaction.objects.filter(client=client)
     for term in (t.strip() for t in query.split(" AND ") if t.strip()):
         name, sep, value = term.partition(":")
-        if not sep or name not in QUERY_FIELDS:
-            raise BadRequest(f"q: unsupported term {term!r} (fields: {', '.join(QUERY_FIELDS)})")
-        found = found.filter(**{QUERY_FIELDS[name]: value.strip('"')})
+        if not sep or name not in fields:
+            raise BadRequest(f"q: unsupported term {term!r} (fields: {', '.join(fields)})")
+        found = found.filter(**{fields[name]: value.strip('"')})
     return found.select_related(
         "merchant", "contract", "provider_contract", "customer"
     ).prefetch_related("payment_transactions")

@@ -1,9 +1,17 @@
-"""Status vocabularies of the emulated API (``secuconnect-api.md`` §3).
+"""Status vocabularies of the emulated API (docs/provider.md, "Smart Transaction statuses" and
+"Payment Transaction statuses").
 
-Smart Transaction statuses are strings. A Payment Transaction has a numeric internal ``status``
-with a German text and a ``status_simple`` with an English text; the pairs below are the ones the
-documentation shows (6, 9, 25, 85, 86) plus the sandbox's own numbers for states the documentation
-names without a number.
+Smart Transaction statuses are strings (DOC:Status_Flow_of_a_Smart_Transaction). A Payment
+Transaction has a numeric internal ``status`` with a German text and a ``status_simple`` with an
+English text. The pairs below are the ones public answers show: 25 "Vorkasse wartend" with simple
+2 (DOC:Read_a_Payment_Transaction; DEMO getSubTransactions.php), 6 "abgeschlossen" with simple 1
+(refunds and captured payments, DOC:Read_a_Payment_Transaction), 85/86 (DOC:Mark_as_Shipped), plus
+the sandbox's own numbers for states the documentation names without a number (87 for a paid
+invoice, the rest of the generic table).
+
+"The payer has paid" is a separate fact from "captured" (JAVA-SDK, PaymentTransactionsApi cancel:
+"If the payer has already made the payment ..."): ``payer_pays`` says which simple statuses mean
+that the buyer's money has arrived. A captured invoice (86, simple 1, cleared "open") has not.
 """
 
 from __future__ import annotations
@@ -53,12 +61,16 @@ SIMPLE_TEXT: dict[int, str] = {
 
 # Internal status numbers and their texts, keyed by (simple status, payment method or "*").
 _INTERNAL: dict[tuple[int, str], tuple[int, str]] = {
+    # A prepayment waiting for the transfer: 25 with simple 2 as recorded; 10 as the status list
+    # describes it is accepted too (TestChangedPaymentStatus can set it).
     (Simple.AUTHORIZED, "prepaid"): (25, "Vorkasse wartend"),
     (Simple.PENDING, "prepaid"): (25, "Vorkasse wartend"),
     (Simple.AUTHORIZED, "invoice"): (85, "autorisiert (Rechnung)"),
     (Simple.WAITING_FOR_SHIPMENT, "invoice"): (85, "autorisiert (Rechnung)"),
     (Simple.ACCEPTED, "invoice"): (86, "abgeschlossen (Rechnung offen)"),
     (Simple.PAID, "invoice"): (87, "abgeschlossen (Rechnung bezahlt)"),
+    # Refund transactions never carry the invoice's labels (DOC:Read_a_Payment_Transaction).
+    (Simple.ACCEPTED, "refund"): (6, "abgeschlossen"),
     (Simple.AUTHORIZED, "*"): (9, "vorautorisiert"),
     (Simple.ACCEPTED, "*"): (6, "abgeschlossen"),
     (Simple.PENDING, "*"): (10, "wartend"),
@@ -78,7 +90,36 @@ def internal_status(simple: int, method: str) -> tuple[int, str]:
     return _INTERNAL.get((simple, method)) or _INTERNAL.get((simple, "*")) or (1, "initial")
 
 
-PAYMENT_METHODS = ("creditcard", "debit", "invoice", "paypal", "prepaid", "sofort")
+# Every method the API knows (PHP-SDK PaymentContext.php and the /prepare/{method} docblock;
+# docs/provider.md, "Payment methods").
+PAYMENT_METHODS = (
+    "creditcard",
+    "debit",
+    "easycredit",
+    "eps",
+    "giropay",
+    "invoice",
+    "paypal",
+    "prepaid",
+    "sofort",
+)
+# Methods whose buyer pays later: authorised (and captured) before the money arrives.
+PAY_LATER = ("prepaid", "invoice")
+
+
+def payer_pays(method: str, simple: int) -> bool | None:
+    """Whether reaching ``simple`` means the payer's money has arrived (None: no news on that).
+
+    Accepted is enough for every method but invoice, whose capture (86) is "accepted" while the
+    invoice is still open; an invoice is paid at simple 9 "paid" (status 87)."""
+    if simple == Simple.PAID:
+        return True
+    if simple == Simple.ACCEPTED:
+        return method != "invoice"
+    if simple in (Simple.AUTHORIZED, Simple.PENDING, Simple.WAITING_FOR_SHIPMENT, Simple.DENIED):
+        return False
+    return None
+
 
 # The legacy resource names of TestChangedPaymentStatus and the method each one stands for.
 LEGACY_RESOURCES = {
@@ -92,11 +133,34 @@ LEGACY_RESOURCES = {
 PRODUCT_NAMES = {
     "creditcard": "Kreditkarte",
     "debit": "Lastschrift",
+    "easycredit": "easyCredit-Ratenkauf",
+    "eps": "eps-Überweisung",
+    "giropay": "giropay",
     "invoice": "Kauf auf Rechnung",
     "paypal": "PayPal",
     "prepaid": "Vorkasse",
     "sofort": "Sofortüberweisung",
-    "refund": "Erstattung",
+}
+
+
+def refund_product(method: str) -> str:
+    # "Erstattung" or "PayPal Erstattung" (DOC:Read_a_Payment_Transaction).
+    return "PayPal Erstattung" if method == "paypal" else "Erstattung"
+
+
+# ``product_id`` per method. 36 for prepaid is recorded (DEMO getSubTransactions.php); the others
+# are the sandbox's own numbers.
+PRODUCT_IDS = {
+    "creditcard": 31,
+    "debit": 32,
+    "easycredit": 43,
+    "eps": 44,
+    "giropay": 45,
+    "invoice": 33,
+    "paypal": 41,
+    "prepaid": 36,
+    "sofort": 42,
+    "refund": 40,
 }
 
 # Smart Transaction statuses after the payment has been captured, by intent and delivery type.
@@ -106,7 +170,8 @@ STX_PAYABLE = {"created", "failed"}
 
 
 def captured_status(intent: str, delivery_type: str) -> str:
-    """The Smart Transaction status once the money is secured (§3.1)."""
+    """The Smart Transaction status once the payment is captured
+    (DOC:Status_Flow_of_a_Smart_Transaction)."""
     if intent != "order":
         return "ok"
     return "collection" if delivery_type == "collection" else "received"

@@ -85,4 +85,6 @@ urlpatterns = [
     path("control/tokens/expire", control.expire_tokens, name="control-expire-tokens"),
     path("control/clients/<str:client_id>", control.client_settings, name="control-client"),
     path("control/pushes", control.pushes, name="control-pushes"),
+    path("control/clock", control.clock, name="control-clock"),
+    path("control/switches", control.switches, name="control-switches"),
 ]

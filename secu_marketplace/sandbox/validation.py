@@ -1,10 +1,11 @@
 """Validation and normalisation of Smart Transaction requests, as the real service does it.
 
 Errors name the offending field by its JSON path (``basket.products[1].sub_basket[0].priceOne``)
-and, for sub-baskets, their ``reference_id``. The sum rules are those of ``secuconnect-api.md``
-§2.4: a sub-basket's ``sum`` is its articles and shipping minus its coupons, its stakeholder
-payments are *not* part of that sum and may not exceed it, and ``basket_info.sum`` is the sum of
-the sub-basket sums (or, for a regular basket, of its items).
+and, for sub-baskets, their ``reference_id``. The sum rules are those of docs/provider.md, "Smart
+Transactions" (DOC:Outline_with_Sub-Baskets, DOC:Stakeholder_Share, PHP-SDK
+SmartTransactionsBasketInfo.php): a sub-basket's ``sum`` is its articles and shipping minus its
+coupons, its stakeholder payments are *not* part of that sum and may not exceed it, and
+``basket_info.sum`` is the sum of the sub-basket sums (or, for a regular basket, of its items).
 """
 
 from __future__ import annotations
@@ -180,32 +181,42 @@ def _item(item: Any, path: str, allowed: set[str]) -> dict[str, Any]:
             f"(allowed: {', '.join(sorted(allowed))})"
         )
     if item_type == "stakeholder_payment":
-        return {
-            "item_type": item_type,
-            "desc": _str(data.get("desc"), f"{path}.desc"),
-            "reference_id": _str(data.get("reference_id"), f"{path}.reference_id") or None,
-            "contract_id": _str(data.get("contract_id"), f"{path}.contract_id", required=True),
-            "sum": _int(data.get("sum"), f"{path}.sum", minimum=0),
-        }
+        return _present(
+            {
+                "item_type": item_type,
+                "desc": _str(data.get("desc"), f"{path}.desc") or None,
+                "reference_id": _str(data.get("reference_id"), f"{path}.reference_id") or None,
+                "contract_id": _str(data.get("contract_id"), f"{path}.contract_id", required=True),
+                "sum": _int(data.get("sum"), f"{path}.sum", minimum=0),
+            }
+        )
     # The documentation's own example names a shipping item with "name"; the model has "desc".
     desc = _str(data.get("desc") or data.get("name"), f"{path}.desc", required=True)
     quantity = _int(data.get("quantity", 1), f"{path}.quantity", minimum=1)
     price = _int(data.get("priceOne"), f"{path}.priceOne", minimum=0)
     tax = _int(data.get("tax", 0), f"{path}.tax", minimum=0, maximum=100)
-    return {
-        "id": _int(data["id"], f"{path}.id") if data.get("id") is not None else None,
-        "parent": data.get("parent"),
-        "item_type": item_type,
-        "desc": desc,
-        "articleNumber": _str(data.get("articleNumber"), f"{path}.articleNumber") or None,
-        "ean": _str(data.get("ean"), f"{path}.ean") or None,
-        "quantity": quantity,
-        "priceOne": price,
-        "tax": tax,
-        "reference_id": _str(data.get("reference_id"), f"{path}.reference_id") or None,
-        "group": data.get("group"),
-        "serialNumber": _str(data.get("serialNumber"), f"{path}.serialNumber") or None,
-    }
+    return _present(
+        {
+            "id": _int(data["id"], f"{path}.id") if data.get("id") is not None else None,
+            "parent": data.get("parent"),
+            "item_type": item_type,
+            "desc": desc,
+            "articleNumber": _str(data.get("articleNumber"), f"{path}.articleNumber") or None,
+            "ean": _str(data.get("ean"), f"{path}.ean") or None,
+            "quantity": quantity,
+            "priceOne": price,
+            "tax": tax,
+            "reference_id": _str(data.get("reference_id"), f"{path}.reference_id") or None,
+            "group": data.get("group"),
+            "serialNumber": _str(data.get("serialNumber"), f"{path}.serialNumber") or None,
+        }
+    )
+
+
+def _present(item: dict[str, Any]) -> dict[str, Any]:
+    """The echo carries only what was sent or derived, no null-filled keys (DEMO
+    custom_checkout_for_marketplace/Step2.php, api_integration_of_smart_checkout/Step2.php)."""
+    return {key: value for key, value in item.items() if value is not None}
 
 
 def _items_total(items: list[dict[str, Any]]) -> int:
@@ -301,7 +312,10 @@ def normalise_basket(
     return {"products": out, "type": "mixed"}, total, contracts
 
 
-def normalise(client: ApiClient, body: Any) -> Normalised:
+def normalise(client: ApiClient, body: Any, *, update: bool = False) -> Normalised:
+    """A create (or, ``update``, a PUT) request, validated. A PUT without ``basket`` and without
+    ``basket_info.sum`` drops the basket and resets ``basket_info`` to ``{"sum": 0, "currency":
+    <sent or "EUR">}`` (JAVA-SDK updateTransaction: "reset to its defaults")."""
     data = _obj(body, "body")
     if not data:
         raise BadRequest("body: a JSON object is required")
@@ -331,8 +345,9 @@ def normalise(client: ApiClient, body: Any) -> Normalised:
         )
     declared_sum = _int(info["sum"], "basket_info.sum") if info.get("sum") is not None else None
     basket, total, contracts = normalise_basket(data.get("basket"), declared_sum)
+    reset = update and basket is None and declared_sum is None
     if declared_sum is None:
-        if basket is None:
+        if basket is None and not update:
             raise BadRequest("basket_info.sum: is required")
         declared_sum = total
     if basket is not None and declared_sum != total:
@@ -340,7 +355,7 @@ def normalise(client: ApiClient, body: Any) -> Normalised:
             f"basket_info.sum: {declared_sum} does not equal the basket total {total} "
             f"(the sum of the {'sub-basket sums' if basket['type'] == 'mixed' else 'items'})"
         )
-    if declared_sum <= 0:
+    if declared_sum <= 0 and not reset:
         raise BadRequest("basket_info.sum: must be greater than 0")
     basket_info: dict[str, Any] = {"sum": declared_sum, "currency": currency}
     if info.get("gratuity") is not None:

@@ -80,7 +80,7 @@ def test_money_arrived_settles_the_prepaid_smart_transaction(
     status, _simple = statuses(api, stx["id"])
     assert status != "pending"
     leading = PaymentTransaction.objects.get(pci_id=leading_id(stx))
-    assert leading.executed
+    assert leading.payer_paid
 
 
 def test_selecting_the_parts_too_moves_each_once_without_warnings(
@@ -127,5 +127,5 @@ def test_the_changelist_finds_an_order_by_its_merchant_ref_and_offers_the_action
     assert leading_id(stx) in page
     assert leading_id(other) not in page
     assert 'value="money_arrived"' in page
-    assert "Money arrived (accepted)" in page
+    assert "Money arrived (accepted; paid for an invoice)" in page
     assert "Payment denied" in page

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from secu_marketplace.sandbox import smart_ops
 from secu_marketplace.sandbox.models import Customer, PaymentTransaction, SmartTransaction
-from secu_marketplace.sandbox.statuses import Simple
+from secu_marketplace.sandbox.statuses import PAYMENT_METHODS, Simple
 from tests.helpers import SandboxApi, guide_body
 
 from .conftest import plain_body
@@ -50,10 +50,21 @@ def _guide_without_customer() -> dict[str, Any]:
 # --- What the page shows ---------------------------------------------------------------------
 
 
-def test_the_links_in_the_answer_open_the_page(api: SandboxApi) -> None:
-    stx = api.create(guide_body())
+@pytest.mark.parametrize("intent", ["order", "sale"])
+def test_the_links_in_the_answer_open_the_page(api: SandboxApi, intent: str) -> None:
+    body = guide_body()
+    body["intent"] = intent
+    stx = api.create(body)
     client = Client()
-    for url in [stx["checkout_links"]["url_checkout"], *stx["payment_links"].values()]:
+    # Intent order answers only checkout_links, intent sale only payment_links (DEMO Step2).
+    if intent == "order":
+        assert "payment_links" not in stx
+        urls = [stx["checkout_links"]["url_checkout"]]
+    else:
+        assert "checkout_links" not in stx
+        urls = list(stx["payment_links"].values())
+        assert set(stx["payment_links"]) == {"general", *PAYMENT_METHODS}
+    for url in urls:
         response = client.get(url.removeprefix("http://testserver"))
         assert response.status_code == 200, url
         assert response["Content-Type"] == "text/html; charset=utf-8"
@@ -133,14 +144,7 @@ def test_asks_for_customer_details_only_when_none_were_given(api: SandboxApi) ->
 
 def test_offers_all_methods_by_default(api: SandboxApi) -> None:
     stx = api.create(guide_body())
-    assert _methods(_html(Client().get(_page(stx)))) == [
-        "creditcard",
-        "debit",
-        "invoice",
-        "paypal",
-        "prepaid",
-        "sofort",
-    ]
+    assert _methods(_html(Client().get(_page(stx)))) == list(PAYMENT_METHODS)
 
 
 def test_offers_only_the_allowed_methods(api: SandboxApi) -> None:
@@ -152,7 +156,9 @@ def test_offers_only_the_allowed_methods(api: SandboxApi) -> None:
 
 
 def test_per_method_link_offers_one_method(api: SandboxApi) -> None:
-    stx = api.create(guide_body())
+    body = guide_body()
+    body["intent"] = "sale"
+    stx = api.create(body)
     url = stx["payment_links"]["paypal"].removeprefix("http://testserver")
     html = _html(Client().get(url))
     assert _methods(html) == ["paypal"]

@@ -248,8 +248,29 @@ def test_with_a_token_unknown_ids_are_product_errors(
         body = answer.json()
         assert body["status"] == "error"
         assert body["error"] == "ProductNotFoundException"
-        assert body["code"] == 1002
+        # Not 1002, which DOC:Error_Codes documents as "Payment checkin wasn't save in db".
+        assert body["code"] == 9404
         assert "_X" in body["error_details"]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_the_unknown_id_switch_answers_403_not_allowed(
+    api: SandboxApi, method: str, path: str
+) -> None:
+    control.set_switch("UNKNOWN_ID", "403")
+    try:
+        answer = api.send(method, path, {} if method != "GET" else None)
+    finally:
+        control.reset_switches()
+    if path.endswith(("/Smart/Transactions", "/Payment/Transactions")):
+        assert answer.status in (200, 400), answer.text
+    elif "/Payment/Secupay" in path:
+        assert answer.status in (403, 404), answer.text  # the resource name is checked after
+    else:
+        assert answer.status == 403, answer.text
+        body = answer.json()
+        assert body["error"] == "ProductNotAllowedException"
+        assert body["code"] == 9403  # never 2003: that tells the client to fetch a new token
 
 
 def test_over_http_the_reason_phrase_names_the_exception(live_api: SandboxApi) -> None:

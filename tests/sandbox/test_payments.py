@@ -28,6 +28,10 @@ def _check(api: SandboxApi, pci_id: str) -> dict[str, Any]:
     return answer.json()
 
 
+def _row(pci_id: str) -> PaymentTransaction:
+    return PaymentTransaction.objects.get(pci_id=pci_id)
+
+
 def _error(answer: Any, status: int) -> dict[str, Any]:
     assert answer.status == status, answer.text
     assert answer.json()["status"] == "error"
@@ -63,7 +67,49 @@ def test_read_a_payment_transaction(api: SandboxApi) -> None:
     assert pci["parents"] == []
     assert pci["related_transactions"] == []
     assert pci["reference_id"] is None
-    assert pci["is_demo"] is False
+    # The PHP-SDK model's fields (PaymentTransactionsProductModel.php), nothing invented.
+    for invented in ("is_demo", "stakeholder_amount", "shipping_information"):
+        assert invented not in pci
+    assert pci["merchant"]["type"] == 11
+    assert pci["merchant"]["user"] == {
+        "name": "Mustermarktplatz GmbH",
+        "companyname": "Mustermarktplatz GmbH",
+    }
+    assert pci["product_id"] == 32
+    assert isinstance(pci["contract_id"], int)
+    assert pci["zahlungsmittel_id"] is None
+    assert pci["completion_date"]  # debit with auto_capture: completed at once
+    assert pci["incoming_payment_date"]
+    assert pci["transmitted_to_bank"] is False
+    assert pci["documents"] == []
+    for key in ("platform", "payment_data", "payout_date"):
+        assert key in pci
+    assert pci["basket"] == [
+        {
+            "tax": 19,
+            "quantity": 2,
+            "price": 1000,
+            "item_type": "article",
+            "name": "Teetasse",
+            "total": 2000,
+        },
+        {
+            "tax": 0,
+            "quantity": 1,
+            "price": 495,
+            "item_type": "shipping",
+            "name": "Versand",
+            "total": 495,
+        },
+        {
+            "tax": 0,
+            "quantity": 1,
+            "price": 200,
+            "item_type": "coupon",
+            "name": "Gutschein",
+            "total": -200,
+        },
+    ]
     for key in ("created", "updated"):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", pci[key])
 
@@ -78,7 +124,7 @@ def test_read_by_transaction_hash(api: SandboxApi) -> None:
 def test_demo_product_name(api: SandboxApi) -> None:
     stx = authorised(api, "invoice", mixed_body())
     assert api.pci(leading_id(stx))["product"] == "Kauf auf Rechnung (Demo)"
-    assert api.pci(leading_id(stx))["is_demo"] is True
+    assert "is_demo" not in api.pci(leading_id(stx))
 
 
 def test_check_status_shape(api: SandboxApi) -> None:
@@ -86,8 +132,8 @@ def test_check_status_shape(api: SandboxApi) -> None:
     assert _check(api, leading_id(stx)) == {
         "status": 25,
         "status_text": "Vorkasse wartend",
-        "status_simple": 10,
-        "status_simple_text": "pending",
+        "status_simple": 2,  # as recorded (DOC:Read_a_Payment_Transaction), not 10
+        "status_simple_text": "authorized",
         "amount": 2295,
         "currency": "EUR",
     }
@@ -145,10 +191,11 @@ def test_mixed_basket_reduce_a_sub_transaction_before_execution(api: SandboxApi)
         api, subs["sb0"], {"reduce_amount_by": 2220, "reduce_stakeholder_payment": True}
     ).json()
     assert sub["amount"] == 2220
-    assert sub["stakeholder_amount"] == 40  # 80 reduced in proportion
+    # The share is kept internally only (the wire model has no such field).
+    assert _row(subs["sb0"]).stakeholder_amount == 40  # 80 reduced in proportion
     assert api.pci(leading)["amount"] == 2220 + 3345
-    [untouched] = _cancel(api, subs["sb1"], {"reduce_amount_by": 345}).json()
-    assert untouched["stakeholder_amount"] == 70  # not asked to reduce the fee
+    _cancel(api, subs["sb1"], {"reduce_amount_by": 345}).json()
+    assert _row(subs["sb1"]).stakeholder_amount == 70  # not asked to reduce the fee
 
 
 # --- Cancel after execution: a refund transaction -----------------------------------------------
@@ -167,7 +214,12 @@ def test_refund_after_execution_creates_a_linked_negative_transaction(api: Sandb
     assert refund["amount"] == -500
     assert refund["currency"] == "EUR"
     assert refund["product"] == "Erstattung"
-    assert refund["description"] == "Retoure (1/2)"
+    # As DOC:Read_a_Payment_Transaction shows a refund: never the original's labels.
+    assert refund["description"] == (
+        f"TA-Code {original['trans_id']} | Refund TA-Code {refund['trans_id']}"
+    )
+    assert (refund["status"], refund["status_text"]) == (6, "abgeschlossen")
+    assert refund["details"]["cleared"] == "open"
     assert refund["details"]["status_simple"] == Simple.ACCEPTED
     [parent] = refund["parents"]
     assert parent == {
@@ -235,7 +287,8 @@ def test_reason_of_100_allowed_characters_is_accepted(api: SandboxApi) -> None:
     stx = authorised(api, "debit", plain_body())
     reason = ("Retoure A-1/2 (Teil), Kunde: Max? 'ok' + .")[:100].ljust(100, "x")
     _, refund = _cancel(api, leading_id(stx), {"reason": reason}).json()
-    assert refund["description"] == reason
+    assert refund["amount"] == -2295
+    assert _row(refund["id"]).description == reason  # kept; the wire shows the TA codes
 
 
 @pytest.mark.parametrize("amount", [0, -5, "100", 10.5, True])
@@ -252,12 +305,12 @@ def test_refund_of_a_sub_transaction_with_stakeholder_reduction(api: SandboxApi)
         api, subs["sb0"], {"reduce_amount_by": 2220, "reduce_stakeholder_payment": True}
     ).json()
     assert refund["amount"] == -2220
-    assert refund["stakeholder_amount"] == -40
+    assert _row(refund["id"]).stakeholder_amount == -40  # internal: not on the wire
     assert refund["reference_id"] == "sb0"
     assert refund["parents"][0]["id"] == subs["sb0"]
-    assert original["stakeholder_amount"] == 80
+    assert _row(original["id"]).stakeholder_amount == 80
     _, plain = _cancel(api, subs["sb1"], {"reduce_amount_by": 345}).json()
-    assert plain["stakeholder_amount"] == 0
+    assert _row(plain["id"]).stakeholder_amount == 0
     assert _check(api, subs["sb0"])["amount"] == 2220
     assert _check(api, subs["sb1"])["amount"] == 3000
     # What is left of the payment as a whole: what is left of its parts.
@@ -349,9 +402,15 @@ def test_capture_an_invoice(api: SandboxApi) -> None:
     assert captured["id"] == pci_id
     assert (captured["status"], captured["status_text"]) == (86, "abgeschlossen (Rechnung offen)")
     assert captured["details"]["status_simple"] == Simple.ACCEPTED
+    # Captured, but the buyer has not paid: "open" (DOC:Mark_as_Shipped, newer revision).
+    assert captured["details"]["cleared"] == "open"
+    assert captured["completion_date"]
+    assert captured["incoming_payment_date"] is None
     assert captured["invoice_number"] == "R-2026-1"
     assert captured["order_id"] == "ORDER-1"
-    assert captured["shipping_information"] == SHIPPING_INFORMATION
+    assert "shipping_information" not in captured
+    assert _row(pci_id).shipping_information == SHIPPING_INFORMATION
+    assert not _row(pci_id).payer_paid
     assert _error(api.post(f"{PT}/{pci_id}/capture", {}), 409)
 
 
@@ -362,7 +421,10 @@ def test_capture_the_leading_invoice_captures_every_part(api: SandboxApi) -> Non
     for t in stx["transactions"]:
         pci = api.pci(t["id"])
         assert pci["details"]["status_simple"] == Simple.ACCEPTED
-        assert pci["shipping_information"] == {"carrier": "DPD"}
+        assert pci["details"]["cleared"] == "open"
+        # None sent: the merchantRef, or without one the TA number (the sandbox's fallback).
+        assert pci["order_id"] == (stx["merchantRef"] or str(pci["trans_id"]))
+        assert _row(t["id"]).shipping_information == {"carrier": "DPD"}
 
 
 def test_capture_an_authorised_invoice_moves_the_smart_transaction(api: SandboxApi) -> None:
@@ -409,15 +471,14 @@ def test_put_shipping_information(api: SandboxApi) -> None:
         f"{PT}/{sub}/ShippingInformation", {"invoice_number": "R-9", "tracking_id": "T2"}
     )
     assert merged.json() == {"result": True}
-    pci = api.pci(sub)
-    assert pci["shipping_information"] == {
+    assert _row(sub).shipping_information == {
         "carrier": "DHL",
         "tracking_id": "T2",
         "invoice_number": "R-9",
     }
-    assert pci["invoice_number"] == "R-9"
+    assert api.pci(sub)["invoice_number"] == "R-9"
     # Shipping information alone does not capture.
-    assert pci["details"]["status_simple"] == Simple.WAITING_FOR_SHIPMENT
+    assert api.pci(sub)["details"]["status_simple"] == Simple.WAITING_FOR_SHIPMENT
     by_hash = api.put(f"{PT}/{stx['transactions'][1]['transaction_hash']}/ShippingInformation", {})
     assert by_hash.json() == {"result": True}
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import Contract, PaymentTransaction, SmartTransaction
@@ -23,7 +24,7 @@ def _state_error(answer: Any) -> dict[str, Any]:
     assert answer.status == 409, answer.text
     body = answer.json()
     assert body["error"] == "ProductStateException"
-    assert body["code"] == 1010
+    assert body["code"] == 9409  # not 1010, documented as "Basket item creation failed"
     return body
 
 
@@ -109,7 +110,9 @@ def test_put_replaces_the_transaction_while_created(api: SandboxApi) -> None:
     assert updated["basket_info"] == {"sum": 3295, "currency": "EUR"}
     assert updated["merchantRef"] == "ORDER-2"
     assert updated["payment_context"] == {"auto_capture": True, "payment_methods": ["debit"]}
-    assert set(updated["payment_links"]) == {"general", "debit"}
+    # Intent order now: only the checkout link (DEMO api_integration_of_smart_checkout/Step2).
+    assert "payment_links" not in updated
+    assert set(updated["checkout_links"]) == {"url_checkout"}
     assert updated["updated"] >= stx["updated"]
     assert api.stx(stx["id"]) == updated
 
@@ -152,18 +155,45 @@ def test_put_is_validated_and_leaves_the_transaction_alone(api: SandboxApi) -> N
     assert api.stx(stx["id"]) == stx
 
 
-@pytest.mark.parametrize("step", ["approved", "failed", "cancelled", "ok"])
-def test_put_only_while_created(api: SandboxApi, step: str) -> None:
+def test_put_without_basket_or_sum_resets_basket_info(api: SandboxApi) -> None:
+    # JAVA-SDK updateTransaction: omitting the basket drops it and resets basket_info to its
+    # defaults, instead of refusing the request.
+    stx = api.create(plain_body())
+    answer = api.put(f"{BASE}/{stx['id']}", {"intent": "sale"})
+    assert answer.status == 200, answer.text
+    updated = answer.json()
+    assert updated["basket"] is None
+    assert updated["basket_info"] == {"sum": 0, "currency": "EUR"}
+    # Nothing to pay until a sum is put again.
+    assert "sum" in _bad_request(api.prepare(stx["id"], "debit"))["error_details"]
+
+
+@pytest.mark.parametrize("step", ["approved", "failed"])
+def test_put_is_allowed_until_start(api: SandboxApi, step: str) -> None:
+    stx = api.create(plain_body(auto_capture=False))
+    api.prepare(stx["id"], "debit", outcome="declined" if step == "failed" else "success")
+    assert api.stx(stx["id"])["status"] == step
+    body = plain_body(auto_capture=False)
+    body["merchantRef"] = "ORDER-2"
+    answer = api.put(f"{BASE}/{stx['id']}", body)
+    assert answer.status == 200, answer.text
+    assert answer.json()["merchantRef"] == "ORDER-2"
+    assert answer.json()["status"] == step
+
+
+@pytest.mark.parametrize("step", ["cancelled", "ok", "started"])
+def test_put_after_start_is_refused(api: SandboxApi, step: str) -> None:
     stx = api.create(plain_body(auto_capture=step == "ok"))
     if step == "cancelled":
         api.post(f"{BASE}/{stx['id']}/abort")
     else:
-        outcome = "declined" if step == "failed" else "success"
-        api.prepare(stx["id"], "debit", outcome=outcome)
-    assert api.stx(stx["id"])["status"] == step
+        api.prepare(stx["id"], "debit")
+    if step == "started":
+        api.post(f"{BASE}/{stx['id']}/start")
+    status = api.stx(stx["id"])["status"]
     error = _state_error(api.put(f"{BASE}/{stx['id']}", plain_body()))
-    assert step in error["error_details"]
-    assert "created" in error["error_details"]
+    assert status in error["error_details"]
+    assert "started" in error["error_details"]
 
 
 # --- prepare ----------------------------------------------------------------------------------
@@ -270,6 +300,28 @@ def test_start_with_another_method_is_refused(api: SandboxApi) -> None:
     assert api.stx(stx["id"])["status"] == "approved"
 
 
+@pytest.mark.parametrize("method", ["creditcard", "prepaid", "invoice"])
+def test_start_with_a_method_authorises_and_captures_in_one_step(
+    api: SandboxApi, method: str
+) -> None:
+    # JAVA-SDK startTransaction: "pass the payment method and start it directly".
+    stx = api.create(plain_body(intent="order", auto_capture=False))
+    answer = api.post(f"{BASE}/{stx['id']}/start/{method}")
+    assert answer.status == 200, answer.text
+    started = answer.json()
+    assert started["payment_method"] == method
+    expected = {"creditcard": "received", "prepaid": "pending", "invoice": "received"}[method]
+    assert started["status"] == expected
+    simple = {"creditcard": 1, "prepaid": 2, "invoice": 14}[method]
+    assert api.pci(leading_id(started))["details"]["status_simple"] == simple
+
+
+def test_start_with_a_method_needs_a_customer(api: SandboxApi) -> None:
+    stx = api.create(plain_body(customer=False))
+    error = _bad_request(api.post(f"{BASE}/{stx['id']}/start/debit"))
+    assert "customer" in error["error_details"]
+
+
 @pytest.mark.parametrize("auto_capture", [True, False])
 def test_start_only_when_approved(api: SandboxApi, auto_capture: bool) -> None:
     stx = api.create(plain_body(auto_capture=auto_capture))
@@ -329,11 +381,58 @@ def test_abort_an_unpaid_transaction(api: SandboxApi, before: str) -> None:
     assert answer.json()["status"] == "cancelled"
 
 
-@pytest.mark.parametrize("auto_capture", [True, False])
-def test_abort_after_authorisation_is_refused(api: SandboxApi, auto_capture: bool) -> None:
-    stx = authorised(api, "debit", plain_body(auto_capture=auto_capture))
+def test_abort_an_approved_transaction_voids_its_authorisations(api: SandboxApi) -> None:
+    # JAVA-SDK: "abandons a Smart Transaction that has not yet been started"; approved has not.
+    stx = authorised(api, "creditcard", mixed_body(auto_capture=False))
+    assert stx["status"] == "approved"
+    answer = api.post(f"{BASE}/{stx['id']}/abort")
+    assert answer.status == 200, answer.text
+    assert answer.json()["status"] == "cancelled"
+    for t in stx["transactions"]:
+        assert api.pci(t["id"])["details"]["status_simple"] == Simple.VOID
+        assert api.get(f"/api/v2/Payment/Transactions/{t['id']}/checkStatus").json()["amount"] == 0
+    _state_error(api.post(f"{BASE}/{stx['id']}/start"))
+    _state_error(api.prepare(stx["id"], "debit"))
+
+
+@pytest.mark.parametrize("method", ["debit", "prepaid"])
+def test_abort_after_start_is_refused(api: SandboxApi, method: str) -> None:
+    stx = authorised(api, method, plain_body(auto_capture=True))
+    assert stx["status"] in ("ok", "pending")
     _state_error(api.post(f"{BASE}/{stx['id']}/abort"))
     assert api.stx(stx["id"])["status"] == stx["status"]
+
+
+@pytest.mark.parametrize("answer", ["cancelled", "failed"])
+def test_the_abort_status_switch(api: SandboxApi, answer: str) -> None:
+    control.set_switch("ABORT_STATUS", answer)
+    try:
+        stx = api.create(plain_body())
+        assert api.post(f"{BASE}/{stx['id']}/abort").json()["status"] == answer
+        # Whichever status it shows, an aborted transaction cannot be paid any more.
+        _state_error(api.prepare(stx["id"], "debit"))
+        _state_error(api.post(f"{BASE}/{stx['id']}/start/debit"))
+        page = Client().get(f"/sandbox/checkout/{stx['id']}/")
+        assert page.status_code == 409
+        assert b'name="action" value="pay"' not in page.content
+    finally:
+        control.reset_switches()
+
+
+@pytest.mark.parametrize("answer", ["cancelled", "failed"])
+def test_the_cancel_status_switch(api: SandboxApi, answer: str) -> None:
+    control.set_switch("CANCEL_STATUS", answer)
+    try:
+        stx = authorised(api, "prepaid", plain_body(auto_capture=True))
+        assert api.post(f"{BASE}/{stx['id']}/cancel").json()["status"] == answer
+        assert api.pci(leading_id(stx))["details"]["status_simple"] == Simple.VOID
+        _state_error(api.prepare(stx["id"], "debit"))
+        # A Payment Transaction cancelled in full before payment says the same.
+        other = authorised(api, "prepaid", plain_body(auto_capture=True))
+        api.post(f"/api/v2/Payment/Transactions/{leading_id(other)}/cancel", {})
+        assert api.stx(other["id"])["status"] == answer
+    finally:
+        control.reset_switches()
 
 
 # --- setDelivery ----------------------------------------------------------------------------
@@ -415,8 +514,16 @@ def test_set_delivery_makes_an_invoice_due(api: SandboxApi) -> None:
         assert pci["details"]["status_simple"] == Simple.ACCEPTED
         assert pci["status"] == 86
         assert pci["invoice_number"] == "R-1"
-        assert pci["shipping_information"]["carrier"] == "DHL"
-        assert pci["shipping_information"]["tracking_id"] == "00340434161094042557"
+        assert pci["details"]["cleared"] == "open"  # captured, not paid by the buyer
+        assert pci["completion_date"]
+        row = PaymentTransaction.objects.get(pci_id=t["id"])
+        assert not row.payer_paid
+        assert row.shipping_information == {
+            "carrier": "DHL",
+            "tracking_id": "00340434161094042557",
+            "invoice_number": "R-1",
+            "shipped_at": SHIPPING["shipped_at"],
+        }
 
 
 # --- The list ---------------------------------------------------------------------------------
@@ -465,6 +572,31 @@ def test_list_paging(api: SandboxApi) -> None:
 @pytest.mark.parametrize("query", ["?q=amount:5", "?q=nonsense", "?count=x"])
 def test_list_refuses_what_it_does_not_understand(api: SandboxApi, query: str) -> None:
     _bad_request(api.get(f"{BASE}{query}"))
+
+
+@pytest.mark.parametrize(
+    ("spelling", "accepted", "refused"),
+    [
+        ("merchantRef", ["merchantRef"], ["merchant_ref"]),
+        ("merchant_ref", ["merchant_ref"], ["merchantRef"]),
+        ("both", ["merchantRef", "merchant_ref"], []),
+    ],
+)
+def test_the_query_spelling_switch(
+    api: SandboxApi, spelling: str, accepted: list[str], refused: list[str]
+) -> None:
+    stx = api.create(plain_body())
+    control.set_switch("QUERY_SPELLING", spelling)
+    try:
+        for name in accepted:
+            assert [s["id"] for s in _list(api, f"?q={name}:ORDER-1")["data"]] == [stx["id"]]
+        for name in refused:
+            assert (
+                "unsupported term"
+                in _bad_request(api.get(f"{BASE}?q={name}:ORDER-1"))["error_details"]
+            )
+    finally:
+        control.reset_switches()
 
 
 # --- One client never sees another's transactions -------------------------------------------

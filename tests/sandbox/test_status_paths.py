@@ -1,5 +1,6 @@
-"""Every status path of ``secuconnect-api.md`` §3: by method, intent, delivery and auto_capture;
-declined and repeated authorisations; money that arrives later; mixed baskets."""
+"""Every status path (docs/provider.md, "Smart Transaction statuses" and "Payment Transaction
+statuses"): by method, intent, delivery and auto_capture; declined and repeated authorisations;
+money that arrives later; mixed baskets."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.helpers import SandboxApi
 from .conftest import authorised, leading_id, mixed_body, plain_body, sub_ids
 
 BASE = "/api/v2/Smart/Transactions"
-CARDLIKE = ["creditcard", "debit", "paypal", "sofort"]
+CARDLIKE = ["creditcard", "debit", "paypal", "sofort", "giropay", "eps", "easycredit"]
 LEGACY = {
     "creditcard": "Secupaycreditcards",
     "debit": "Secupaydebits",
@@ -58,14 +59,24 @@ def test_auto_capture_goes_straight_to_the_final_status(
     stx = authorised(api, method, _body(intent, delivery, auto_capture=True))
     assert stx["status"] == final
     assert stx["payment_method"] == method
-    assert "payment_instructions" not in stx
+    if method == "easycredit":
+        assert set(stx["payment_instructions"]) == {
+            "interest",
+            "total_value",
+            "number_of_installments",
+            "installment",
+            "last_installment",
+        }
+    else:
+        assert "payment_instructions" not in stx
     pci = api.pci(leading_id(stx))
     assert pci["details"]["status_simple"] == Simple.ACCEPTED
     assert pci["details"]["status_simple_text"] == "accepted"
     assert pci["status"] == 6
     assert pci["status_text"] == "abgeschlossen"
-    assert pci["details"]["cleared"] == "cleared"
+    assert pci["details"]["cleared"] == "cleared"  # the sandbox's guess once paid
     assert pci["amount"] == 2295
+    assert PaymentTransaction.objects.get(pci_id=pci["id"]).payer_paid
 
 
 @pytest.mark.parametrize("method", CARDLIKE)
@@ -122,14 +133,23 @@ def test_prepaid_is_pending_until_the_money_arrives(
     _assert_instructions(api, stx)
     pci_id = leading_id(stx)
     pci = api.pci(pci_id)
-    assert pci["details"]["status_simple"] == Simple.PENDING
-    assert pci["details"]["status_simple_text"] == "pending"
+    # As recorded (DOC:Read_a_Payment_Transaction; DEMO getSubTransactions.php): 25 with
+    # simple 2 "authorized", cleared "open", the payer has not paid.
+    assert pci["details"]["status_simple"] == Simple.AUTHORIZED
+    assert pci["details"]["status_simple_text"] == "authorized"
+    assert pci["details"]["cleared"] == "open"
     assert (pci["status"], pci["status_text"]) == (25, "Vorkasse wartend")
     assert pci["product"] == "Vorkasse"
+    assert pci["product_id"] == 36
+    assert pci["incoming_payment_date"] is None
+    assert not PaymentTransaction.objects.get(pci_id=pci_id).payer_paid
     # The buyer's transfer arrives.
     changed = _change(api, "prepaid", pci_id, Simple.ACCEPTED)
     assert changed["id"] == pci_id
     assert changed["details"]["status_simple"] == Simple.ACCEPTED
+    assert changed["details"]["cleared"] == "cleared"
+    assert changed["incoming_payment_date"]
+    assert PaymentTransaction.objects.get(pci_id=pci_id).payer_paid
     after = api.stx(stx["id"])
     assert after["status"] == final
     assert after["payment_instructions"] == stx["payment_instructions"]
@@ -142,7 +162,7 @@ def test_prepaid_without_auto_capture(api: SandboxApi) -> None:
     assert _simple(api, leading_id(stx)) == Simple.AUTHORIZED
     started = api.post(f"{BASE}/{stx['id']}/start/prepaid").json()
     assert started["status"] == "pending"
-    assert _simple(api, leading_id(stx)) == Simple.PENDING
+    assert _simple(api, leading_id(stx)) == Simple.AUTHORIZED  # still waiting: 25 / 2
     _change(api, "prepaid", leading_id(stx), Simple.ACCEPTED)
     assert api.stx(stx["id"])["status"] == "ok"
 
@@ -205,10 +225,28 @@ def test_invoice_capture_per_sub_transaction(api: SandboxApi) -> None:
     assert _simple(api, subs["sb1"]) == Simple.ACCEPTED
     assert _simple(api, leading) == Simple.ACCEPTED
     assert api.stx(stx["id"])["status"] == "received"
-    # The invoice is paid later.
+    # Captured is not paid: 86, cleared "open", the payer has not paid.
+    for pci_id in (leading, *subs.values()):
+        assert api.pci(pci_id)["details"]["cleared"] == "open"
+        assert not PaymentTransaction.objects.get(pci_id=pci_id).payer_paid
+    # The buyer pays the invoice later: 9 "paid", 87 "abgeschlossen (Rechnung bezahlt)".
     _change(api, "invoice", leading, Simple.PAID)
-    assert _simple(api, leading) == Simple.PAID
-    assert api.pci(leading)["details"]["status_simple_text"] == "paid"
+    for pci_id in (leading, *subs.values()):
+        pci = api.pci(pci_id)
+        assert pci["details"]["status_simple"] == Simple.PAID
+        assert pci["details"]["status_simple_text"] == "paid"
+        assert (pci["status"], pci["status_text"]) == (87, "abgeschlossen (Rechnung bezahlt)")
+        assert PaymentTransaction.objects.get(pci_id=pci_id).payer_paid
+
+
+def test_an_invoice_accepted_by_the_testing_helper_is_captured_not_paid(
+    api: SandboxApi,
+) -> None:
+    stx = authorised(api, "invoice", plain_body(intent="order"))
+    changed = _change(api, "invoice", leading_id(stx), Simple.ACCEPTED)
+    assert (changed["status"], changed["details"]["cleared"]) == (86, "open")
+    assert changed["completion_date"]
+    assert not PaymentTransaction.objects.get(pci_id=leading_id(stx)).payer_paid
 
 
 # --- Declined, and a new authorisation --------------------------------------------------------
@@ -274,7 +312,7 @@ def test_mixed_prepayment_arrives(api: SandboxApi) -> None:
     assert stx["status"] == "pending"
     leading, subs = leading_id(stx), sub_ids(stx)
     for pci_id in [leading, *subs.values()]:
-        assert _simple(api, pci_id) == Simple.PENDING
+        assert _simple(api, pci_id) == Simple.AUTHORIZED
     _change(api, "prepaid", leading, Simple.ACCEPTED)
     for pci_id in [leading, *subs.values()]:
         assert _simple(api, pci_id) == Simple.ACCEPTED
@@ -285,7 +323,7 @@ def test_sub_transactions_moving_one_by_one(api: SandboxApi) -> None:
     stx = authorised(api, "prepaid", mixed_body(intent="sale"))
     leading, subs = leading_id(stx), sub_ids(stx)
     _change(api, "prepaid", subs["sb0"], Simple.ACCEPTED)
-    assert _simple(api, leading) == Simple.PENDING
+    assert _simple(api, leading) == Simple.AUTHORIZED
     assert api.stx(stx["id"])["status"] == "pending"
     _change(api, "prepaid", subs["sb1"], Simple.ACCEPTED)
     assert _simple(api, leading) == Simple.ACCEPTED
@@ -322,12 +360,18 @@ def test_mixed_basket_transactions(api: SandboxApi, method: str) -> None:
         sub = api.pci(ref["id"])
         amount, fee, contract, company = expected[ref["reference_id"]]
         assert sub["amount"] == amount
-        assert sub["stakeholder_amount"] == fee
+        assert PaymentTransaction.objects.get(pci_id=ref["id"]).stakeholder_amount == fee
+        # Consecutive TA numbers after the leading one (DEMO Step3: 40015109 → 40015110).
+        assert ref["trans_id"] == leading_ref["trans_id"] + (1 if ref is sb0_ref else 2)
+        assert 10_000_000 <= ref["trans_id"] <= 99_999_999
         assert sub["reference_id"] == ref["reference_id"]
         assert sub["trans_id"] == ref["trans_id"]
         assert sub["transaction_hash"] == ref["transaction_hash"]
         assert sub["contract"]["id"] == contract
-        assert sub["merchant"]["companyname"] == company
+        assert sub["merchant"]["user"]["companyname"] == company
+        # The sub-basket's items, snake_case (PHP-SDK PaymentTransactionsProductModel basket).
+        assert [item["item_type"] for item in sub["basket"]][-1] == "stakeholder_payment"
+        assert all("priceOne" not in item for item in sub["basket"])
         assert sub["currency"] == "EUR"
         [parent] = sub["parents"]
         assert parent["id"] == leading_ref["id"]
@@ -351,3 +395,36 @@ def test_regular_basket_has_one_transaction(api: SandboxApi) -> None:
     assert pci["description"] == "Shop ORDER-1"
     assert pci["customer"]["forename"] == "Erika"
     assert pci["customer"]["surname"] == "Musterfrau"
+
+
+@pytest.mark.parametrize(
+    ("total", "months", "interest"),
+    [(2295, 6, 114), (7785, 6, 385), (100_000, 12, 9900), (123_456, 12, 12222)],
+)
+def test_the_easycredit_plan_adds_up(total: int, months: int, interest: int) -> None:
+    from secu_marketplace.sandbox.instructions import easycredit_plan
+
+    plan = easycredit_plan(total)
+    assert plan["number_of_installments"] == months
+    assert plan["interest"] == interest  # 9.90 % a year, simple, over the term
+    assert plan["total_value"] == total + interest
+    assert all(isinstance(value, int) for value in plan.values())
+    parts = plan["installment"] * (months - 1) + plan["last_installment"]
+    assert parts == plan["total_value"]
+    assert 0 <= plan["last_installment"] - plan["installment"] < months
+
+
+@pytest.mark.parametrize(
+    ("method", "product"),
+    [("easycredit", "easyCredit-Ratenkauf"), ("eps", "eps-Überweisung"), ("giropay", "giropay")],
+)
+def test_the_new_methods_are_accepted_everywhere(
+    api: SandboxApi, method: str, product: str
+) -> None:
+    stx = api.create(plain_body(methods=[method]))
+    assert set(stx["payment_links"]) == {"general", method}
+    page = Client().get(f"/sandbox/checkout/{stx['id']}/")
+    assert page.status_code == 200
+    assert f'value="{method}"'.encode() in page.content
+    prepared = api.prepare(stx["id"], method).json()
+    assert api.pci(leading_id(prepared))["product"] == product

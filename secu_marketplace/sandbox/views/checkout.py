@@ -97,9 +97,10 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
     with translation.override(_language(request, stx)):
         if stx is None:
             return render(request, "secu_sandbox/not_found.html", {"stx_id": stx_id}, status=404)
-        if smart_ops.expired(stx):
+        if smart_ops.expired(stx) and not stx.closed:
             return _finished(request, stx, "expired", 410)
-        if stx.status == "cancelled":
+        if stx.closed or stx.status == "cancelled":
+            # Aborted or cancelled, whichever status that left (ABORT_STATUS, CANCEL_STATUS).
             return _finished(request, stx, "cancelled", 409)
         if stx.status not in ("created", "failed"):
             return _finished(request, stx, "done", 409)
@@ -153,7 +154,7 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
                 "language": translation.get_language(),
                 "retry": stx.status == "failed",
                 # Without url_abort the shop's url_error takes the abort; without either, Smart
-                # Checkout does not offer to abort (secuconnect-api.md §2.2, Return URLs).
+                # Checkout does not offer to abort (docs/provider.md, "Smart Transactions").
                 "can_abort": bool(stx.return_url("url_abort") or stx.return_url("url_error")),
             },
         )

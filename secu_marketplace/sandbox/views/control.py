@@ -1,5 +1,6 @@
 """The control API under ``<mount>/control/``: arm faults, read the call log, expire tokens,
-send pending pushes. Not part of secuconnect; switched off with ``SECU_SANDBOX["CONTROL_API"]``."""
+send pending pushes, move the sandbox clock, set the switches. Not part of secuconnect; switched
+off with ``SECU_SANDBOX["CONTROL_API"]``."""
 
 from __future__ import annotations
 
@@ -87,6 +88,38 @@ def client_settings(request: HttpRequest, client_id: str) -> HttpResponse:
 @control_view
 def pushes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        sent = control.deliver_pushes(force=True)
+        # {"due": true}: only what is due by the sandbox clock; otherwise everything pending.
+        json_sent = request.content_type == "application/json" and request.body
+        due = bool(_body(request).get("due")) if json_sent else False
+        sent = control.deliver_due_pushes() if due else control.deliver_pushes(force=True)
         return JsonResponse({"sent": len(sent), "pushes": control.push_rows()})
     return JsonResponse({"pushes": control.push_rows()})
+
+
+@control_view
+def clock(request: HttpRequest) -> HttpResponse:
+    """``GET``: the sandbox time; ``POST {"advance": seconds}`` or ``POST {"reset": true}``."""
+    if request.method == "POST":
+        data = _body(request)
+        if data.get("reset"):
+            return JsonResponse(control.reset_clock())
+        seconds = data["advance"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("advance: a number of seconds is required")
+        return JsonResponse(control.advance_clock(float(seconds)))
+    return JsonResponse(control.clock_state())
+
+
+@control_view
+def switches(request: HttpRequest) -> HttpResponse:
+    """``GET``: every switch; ``POST {"NAME": value, ...}`` sets them (``null`` resets one);
+    ``DELETE`` resets all."""
+    if request.method == "POST":
+        for name, value in _body(request).items():
+            if value is None:
+                control.reset_switches(name)
+            else:
+                control.set_switch(name, value)
+    elif request.method == "DELETE":
+        control.reset_switches()
+    return JsonResponse({"switches": control.switches()})

@@ -7,10 +7,9 @@ import json
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from secu_marketplace.sandbox import conf, world
+from secu_marketplace.sandbox import clock, conf, world
 from secu_marketplace.sandbox.api import api_view
 from secu_marketplace.sandbox.errors import oauth_error
 from secu_marketplace.sandbox.models import AccessToken, ApiClient
@@ -47,11 +46,13 @@ def token(request: HttpRequest, _client: None) -> HttpResponse:
         if client.token_lifetime is not None
         else int(conf.get("TOKEN_LIFETIME"))
     )
-    now = timezone.now()
+    now = clock.now()
     # Old tokens stay valid until they expire (whether secuconnect revokes them on reissue is
     # undocumented); expired ones are swept here so the table stays small.
     AccessToken.objects.filter(client=client, expires_at__lte=now).delete()
-    issued = AccessToken.objects.create(client=client, expires_at=now + timedelta(seconds=lifetime))
+    issued = AccessToken.objects.create(
+        client=client, created=now, expires_at=now + timedelta(seconds=lifetime)
+    )
     return JsonResponse(
         {
             "access_token": issued.token,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from secu_marketplace.sandbox import representation, smart_ops
+from secu_marketplace.sandbox import representation, smart_actions, smart_ops
 from secu_marketplace.sandbox.api import allow, api_view, base_url, json_body, mount_url, ok
 from secu_marketplace.sandbox.errors import BadRequest
 from secu_marketplace.sandbox.models import ApiClient
@@ -76,26 +76,26 @@ def prepare(request: HttpRequest, client: ApiClient, stx_id: str, method: str) -
 def start(
     request: HttpRequest, client: ApiClient, stx_id: str, method: str | None = None
 ) -> HttpResponse:
-    smart_ops.start(client, stx_id, method)
+    smart_ops.start(client, stx_id, method, base=mount_url(request))
     return _render(request, client, stx_id)
 
 
 @allow("POST")
 @api_view("smart.cancel")
 def cancel(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse:
-    smart_ops.cancel(client, stx_id)
+    smart_actions.cancel(client, stx_id)
     return _render(request, client, stx_id)
 
 
 @allow("POST")
 @api_view("smart.abort")
 def abort(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse:
-    smart_ops.abort(client, stx_id)
+    smart_actions.abort(client, stx_id)
     return _render(request, client, stx_id)
 
 
 @allow("POST")
 @api_view("smart.set_delivery")
 def set_delivery(request: HttpRequest, client: ApiClient, stx_id: str) -> HttpResponse:
-    smart_ops.set_delivery(client, stx_id, json_body(request))
+    smart_actions.set_delivery(client, stx_id, json_body(request))
     return _render(request, client, stx_id)
