@@ -7,9 +7,13 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# Every method the API knows (docs/provider.md, "Payment methods").
 METHOD_LABELS = {
     "creditcard": _("Credit card"),
     "debit": _("SEPA direct debit"),
+    "easycredit": _("easyCredit instalment purchase"),
+    "eps": _("eps bank transfer"),
+    "giropay": _("giropay"),
     "invoice": _("Invoice"),
     "paypal": _("PayPal"),
     "prepaid": _("Prepayment (bank transfer)"),

@@ -26,7 +26,8 @@ GUIDE_SUPPLIER_CONTRACTS = {
 EXTRA_SUPPLIER_CONTRACTS = {
     "GCR_HB3WQ7KT5ZP2M9DX4RCE1LVN8SJ6YA": "Musterhändler Bürobedarf",
 }
-# Checkout templates the real service documents (§2.2); any other COT_ id is refused.
+# Checkout templates the real service documents; any other COT_ id is refused (a sandbox
+# validation on top of the real API: docs/provider.md, "Undecided").
 CHECKOUT_TEMPLATES = {
     "COT_WD0DE66HN2XWJHW8JM88003YG0NEA2": "regular checkout",
     "COT_QV85D3F542XWFFJYCSWG00W400YWAT": "subscriptions",

@@ -51,14 +51,15 @@ class Receiver:
                     entry["seen"] = receiver.on_push(entry["body"])
                 time.sleep(receiver.delay)
                 status = receiver.statuses.popleft() if receiver.statuses else 200
+                # Recorded before answering: once the sender has its answer, the test may count.
+                with receiver.arrived:
+                    receiver.received.append(entry)
+                    receiver.arrived.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
-                with receiver.arrived:
-                    receiver.received.append(entry)
-                    receiver.arrived.notify_all()
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -36,7 +36,8 @@ def check_status(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpRe
 @allow("POST")
 @api_view("payment.cancel")
 def cancel(request: HttpRequest, client: ApiClient, pci_id: str) -> HttpResponse:
-    # Answers an array: the transaction itself and any refund transaction it created (§4.2).
+    # Answers an array: the transaction itself and any refund transaction it created (PHP-SDK
+    # PaymentTransactionsApi.php; docs/provider.md, "Cancel and refund").
     changed = payment_ops.cancel(client, pci_id, json_body(request))
     return ok([_one(client, pt.pci_id) for pt in changed])
 
