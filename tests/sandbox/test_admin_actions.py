@@ -1,4 +1,4 @@
-"""The sandbox's admin actions on Payment Transactions: "Money arrived (accepted)" and "Payment
+"""The sandbox's admin actions on Payment Transactions: "Money arrived" and "Payment
 denied" do what ``TestChangedPaymentStatus`` does, for people playing the demo in a browser."""
 
 from __future__ import annotations
@@ -81,6 +81,22 @@ def test_money_arrived_settles_the_prepaid_smart_transaction(
     assert status != "pending"
     leading = PaymentTransaction.objects.get(pci_id=leading_id(stx))
     assert leading.payer_paid
+
+
+@pytest.mark.parametrize("captured", [False, True])
+def test_money_arrived_on_an_invoice_means_the_buyer_paid_it(
+    api: SandboxApi, admin_client: Client, captured: bool
+) -> None:
+    stx = authorised(api, "invoice", mixed_body())
+    if captured:
+        api.post(f"/api/v2/Payment/Transactions/{leading_id(stx)}/capture", {})
+    page = act(admin_client, "money_arrived", leading_id(stx))
+    assert f"{leading_id(stx)}: now paid." in page
+    for pci_id in (leading_id(stx), *sub_ids(stx).values()):
+        pci = api.get(f"/api/v2/Payment/Transactions/{pci_id}").json()
+        assert pci["details"]["status_simple"] == 9
+        assert (pci["status"], pci["status_text"]) == (87, "abgeschlossen (Rechnung bezahlt)")
+        assert PaymentTransaction.objects.get(pci_id=pci_id).payer_paid
 
 
 def test_selecting_the_parts_too_moves_each_once_without_warnings(

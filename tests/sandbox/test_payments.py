@@ -568,3 +568,53 @@ def test_changed_payment_status_validates_the_id(api: SandboxApi, new_status: An
     )
     assert _error(answer, 400)["error_details"].startswith("new_status_id")
     assert api.pci(leading_id(stx))["details"]["status_simple"] == Simple.AUTHORIZED
+
+
+# --- Who has paid decides what a cancel does (JAVA-SDK PaymentTransactionsApi cancel) ------------
+
+
+def test_a_captured_invoice_is_reduced_until_the_buyer_pays_then_refunded(
+    api: SandboxApi,
+) -> None:
+    stx = authorised(api, "invoice", mixed_body())
+    sb0 = sub_ids(stx)["sb0"]
+    captured = api.post(f"{PT}/{sb0}/capture", {}).json()
+    assert (captured["status"], captured["details"]["cleared"]) == (86, "open")
+    # Captured, not paid: the amount shrinks, no transaction is created.
+    [same] = _cancel(api, sb0, {"reduce_amount_by": 1000}).json()
+    assert same["amount"] == 4440 - 1000
+    assert _check(api, sb0)["amount"] == 4440 - 1000
+    assert not PaymentTransaction.objects.filter(kind="refund").exists()
+    # The buyer pays the invoice (9 "paid" → 87); now a cancel is a refund transaction.
+    answer = api.post(
+        f"/api/v2/Payment/Secupayinvoices/{leading_id(stx)}/TestChangedPaymentStatus",
+        {"new_status_id": 9},
+    )
+    assert answer.status == 200, answer.text
+    original, refund = _cancel(api, sb0, {"reduce_amount_by": 440}).json()
+    assert original["amount"] == 3440  # unchanged by the refund
+    assert (refund["amount"], refund["status"], refund["product"]) == (-440, 6, "Erstattung")
+    assert refund["details"]["cleared"] == "open"
+    assert refund["status_text"] == "abgeschlossen"  # never the invoice's labels
+    assert _check(api, sb0)["amount"] == 3000
+
+
+def test_a_pending_prepayment_is_reduced_and_voided_without_new_transactions(
+    api: SandboxApi,
+) -> None:
+    stx = authorised(api, "prepaid", plain_body())
+    pci_id = leading_id(stx)
+    [reduced] = _cancel(api, pci_id, {"reduce_amount_by": 295}).json()
+    assert (reduced["amount"], reduced["status"]) == (2000, 25)
+    [voided] = _cancel(api, pci_id).json()
+    assert voided["amount"] == 0
+    assert voided["details"]["status_simple"] == Simple.VOID
+    assert _check(api, pci_id)["amount"] == 0
+    assert PaymentTransaction.objects.count() == 1
+
+
+def test_a_paypal_refund_is_a_paypal_refund(api: SandboxApi) -> None:
+    stx = authorised(api, "paypal", plain_body())
+    _, refund = _cancel(api, leading_id(stx), {"reduce_amount_by": 100}).json()
+    assert refund["product"] == "PayPal Erstattung"
+    assert refund["parents"][0]["ref_type_id"] == 19
