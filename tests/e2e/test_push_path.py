@@ -86,7 +86,8 @@ def test_a_prepaid_order_turns_paid_by_push_once_the_money_arrives(
     staff.goto(f"/admin/secu_sandbox/paymenttransaction/?kind__exact=original&q={order.reference}")
     rows = staff.locator("#result_list tbody tr")
     assert rows.count() == 1
-    assert "10" in rows.first.locator("td.field-status_simple").inner_text()  # pending
+    # Waiting for the transfer: 25 "Vorkasse wartend", simple 2 "authorized", as recorded.
+    assert "2" in rows.first.locator("td.field-status_simple").inner_text()
     rows.first.locator("input.action-select").check()
     staff.select_option("select[name=action]", "money_arrived")
     staff.locator("button[name=index]").click()

@@ -193,9 +193,11 @@ def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
     assert messages_of(response) == ["Reported shipped to secuconnect."]
     part0 = order.payments.get(role=PaymentRole.SUB, sub_basket=sb0)
     remote = flow.sandbox.pci(part0.pci_id)
-    assert remote["details"]["status_simple"] == 1  # captured: the invoice is due
-    assert remote["shipping_information"]["carrier"] == "DHL"
+    # Captured: 86 "Rechnung offen", accepted, but the buyer has not paid (cleared "open").
+    assert (remote["status"], remote["details"]["status_simple"]) == (86, 1)
+    assert remote["details"]["cleared"] == "open"
     assert remote["invoice_number"] == "R-1"
+    assert remote["order_id"] == order.reference
     sb0.refresh_from_db()
     assert (sb0.carrier, sb0.tracking_id) == ("DHL", "00340434")
     order.refresh_from_db()

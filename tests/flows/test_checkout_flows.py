@@ -47,7 +47,10 @@ def test_card_payment_stores_every_id(flow: Flow) -> None:
 def test_prepaid_shows_transfer_instructions_and_a_girocode(flow: Flow) -> None:
     order = flow.order()
     started = flow.checkout(order, method="prepaid")
-    assert started.url.endswith("?method=prepaid")
+    # Intent "order" answers only the general link; the preselection limits the methods.
+    remote = flow.sandbox.stx(str(started.attempt.stx_id))
+    assert started.url == remote["checkout_links"]["url_checkout"]
+    assert remote["payment_context"]["payment_methods"] == ["prepaid"]
     flow.pay(started.attempt, "prepaid")
     page = flow.come_back(started.attempt)
 

@@ -84,7 +84,8 @@ def test_product_errors_are_typed_and_carry_the_providers_fields(flow: Flow) -> 
     assert error.value.http_status == 404
     assert error.value.status == "error"
     assert error.value.error == "ProductNotFoundException"
-    assert error.value.code == 1002
+    assert error.value.code  # the real number is unknown (docs/provider.md, "Errors")
+    assert error.value.code not in (1002, 1010)  # documented with other meanings
     assert error.value.support_id
     assert len(error.value.support_id) == 32
     assert error.value.error_user

@@ -188,9 +188,12 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
     processing.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="0034", invoice_number="R-1")
     part0 = order.payments.get(role=PaymentRole.SUB, sub_basket=sb0)
     part0_remote = flow.sandbox.pci(part0.pci_id)
-    assert part0_remote["details"]["status_simple"] == 1  # captured: the invoice is due
-    assert part0_remote["shipping_information"]["carrier"] == "DHL"
+    # Captured: the invoice is due (86, accepted), and the buyer has not paid it yet.
+    assert (part0_remote["status"], part0_remote["details"]["status_simple"]) == (86, 1)
+    assert part0_remote["details"]["cleared"] == "open"
+    assert part0_remote["completion_date"]
     assert part0_remote["invoice_number"] == "R-1"
+    assert part0_remote["order_id"] == order.reference
     assert (
         flow.sandbox.pci(order.payments.get(role=PaymentRole.SUB, sub_basket=sb1).pci_id)[
             "details"
