@@ -264,6 +264,9 @@ UNUSABLE = {
 }
 
 
+UNUSABLE["NUL characters"] = {**body(PCI), "\x00": "\x00", "target": "\x00payment"}
+
+
 @pytest.mark.parametrize("name", list(UNUSABLE))
 def test_a_push_the_app_cannot_use_is_acknowledged_and_recorded_as_ignored(
     flow: Flow, name: str, calls: Callable[[str], int]
