@@ -42,6 +42,24 @@ def _check_status(flow: Flow, order: Order, reference: str) -> dict:
     return answer.json()
 
 
+def _assert_money_returned(
+    flow: Flow, order: Order, record: Refund, reference: str, amount: int
+) -> None:
+    """A refund after the buyer paid: a refund transaction as the provider shows one (6,
+    accepted, cleared "open", negative, ref_type 19); the original keeps its amount and what is
+    left (checkStatus) is net of the refund."""
+    assert record.kind == Refund.Kind.REFUND
+    assert record.state == Refund.State.DONE
+    refund = flow.sandbox.pci(record.refund_pci_id)
+    assert refund["amount"] == -amount
+    assert (refund["status"], refund["details"]["status_simple"]) == (6, 1)
+    assert refund["details"]["cleared"] == "open"
+    assert refund["parents"][0]["ref_type_id"] == 19
+    original = order.sub_baskets.get(reference_id=reference).sum
+    assert _remote(flow, order, reference)["amount"] == original
+    assert _check_status(flow, order, reference)["amount"] == original - amount
+
+
 @pytest.mark.parametrize("method", INSTANT)
 def test_an_instant_method_is_paid_and_a_supplier_refund_returns_money(
     flow: Flow, method: str
@@ -57,17 +75,7 @@ def test_an_instant_method_is_paid_and_a_supplier_refund_returns_money(
 
     sb1 = order.sub_baskets.get(reference_id="sb1")
     (record,) = processing.refund(order, sub_basket=sb1, amount=1000, reason="Kratzer").refunds
-    assert record.kind == Refund.Kind.REFUND
-    assert record.state == Refund.State.DONE
-    refund = flow.sandbox.pci(record.refund_pci_id)
-    assert refund["amount"] == -1000
-    assert refund["status"] == 6
-    assert refund["details"]["status_simple"] == 1
-    assert refund["details"]["cleared"] == "open"
-    assert refund["parents"][0]["ref_type_id"] == 19
-    # The original keeps its amount; what is left is net of the refund.
-    assert _remote(flow, order, "sb1")["amount"] == sb1.sum
-    assert _check_status(flow, order, "sb1")["amount"] == sb1.sum - 1000
+    _assert_money_returned(flow, order, record, "sb1", 1000)
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
@@ -167,13 +175,7 @@ def test_invoice_ship_capture_refund_before_and_after_the_buyer_pays(flow: Flow)
 
     # After payment a refund returns money, and the original's amount stays.
     (refund,) = processing.refund(order, sub_basket=sb1, amount=500, reason="Kulanz").refunds
-    assert refund.kind == Refund.Kind.REFUND
-    assert refund.state == Refund.State.DONE
-    remote_refund = flow.sandbox.pci(refund.refund_pci_id)
-    assert remote_refund["amount"] == -500
-    assert (remote_refund["status"], remote_refund["details"]["status_simple"]) == (6, 1)
-    assert _remote(flow, order, "sb1")["amount"] == sb1.sum
-    assert _check_status(flow, order, "sb1")["amount"] == sb1.sum - 500
+    _assert_money_returned(flow, order, refund, "sb1", 500)
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
 
