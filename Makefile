@@ -17,13 +17,13 @@ BIN_DJ6    := $(VENV_DJ6)/bin
 STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STAMP_DJ6 := $(VENV_DJ6)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-dj52 test-dj6 install install-dj6 lint typecheck messages benchmarks clean serve
+.PHONY: demo test test-dj52 test-dj6 dist install install-dj6 lint typecheck messages benchmarks clean serve
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[demo,test,dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -53,7 +53,8 @@ install-dj6: $(STAMP_DJ6)
 # venv adds about 25 s per leg); each leg prints its own time:
 #   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 92 s, then PostgreSQL (.ci/run) 150 s
 #   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 100 s
-test: lint test-dj52 test-dj6
+#   dist       the wheel and sdist, built and twine-checked: ~15 s
+test: lint test-dj52 test-dj6 dist
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
 # a server (.ci/run starts one), again on PostgreSQL, where the lock and concurrency tests run.
@@ -87,6 +88,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy secu_marketplace
+
+# The wheel and sdist pip users get (python -m build, in an isolated environment from PyPI),
+# checked as PyPI would check them (metadata, the long description renders).
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --quiet --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 typecheck: install
 	$(BIN)/mypy secu_marketplace
