@@ -17,13 +17,13 @@ BIN_DJ6    := $(VENV_DJ6)/bin
 STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STAMP_DJ6 := $(VENV_DJ6)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-dj52 test-dj6 dist install install-dj6 lint typecheck messages benchmarks clean serve
+.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[demo,test,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[demo,test,dev,docs]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -54,7 +54,8 @@ install-dj6: $(STAMP_DJ6)
 #   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 92 s, then PostgreSQL (.ci/run) 150 s
 #   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 100 s
 #   dist       the wheel and sdist, built and twine-checked: ~15 s
-test: lint test-dj52 test-dj6 dist
+#   docs       the documentation site, warnings as errors: ~3 s
+test: lint docs dist test-dj52 test-dj6
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
 # a server (.ci/run starts one), again on PostgreSQL, where the lock and concurrency tests run.
@@ -96,6 +97,11 @@ dist: install
 	$(BIN)/python -m build --quiet --outdir dist .
 	$(BIN)/twine check --strict dist/*
 
+# The documentation site (mkdocs.yml, docs/) into site/; any warning (a broken link, a missing
+# page or snippet) fails the build. `$(BIN)/mkdocs serve` serves it while you write.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 typecheck: install
 	$(BIN)/mypy secu_marketplace
 
@@ -113,4 +119,4 @@ benchmarks: install
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(VENV_DJ6) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*
+	rm -rf $(VENV) $(VENV_DJ6) build dist site *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*
