@@ -49,12 +49,11 @@ $(STAMP_DJ6): pyproject.toml
 
 install-dj6: $(STAMP_DJ6)
 
-# Both stacks, each the whole suite. Measured on the 2-core dev machine, venvs installed (a fresh
-# venv adds about 25 s per leg); each leg prints its own time:
-#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 92 s, then PostgreSQL (.ci/run) 150 s
-#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 100 s
-#   dist       the wheel and sdist, built and twine-checked: ~15 s
-#   docs       the documentation site, warnings as errors: ~3 s
+# Both stacks, each the whole suite; each leg prints its own time. Measured by .ci/run on a fresh
+# clone (2-core machine; make test 7 min in all, venvs and wheel built from scratch):
+#   install .venv ~25 s; lint, docs, dist ~15 s
+#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) ~90 s, then PostgreSQL ~155 s
+#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) ~120 s, after ~25 s of install
 test: lint docs dist test-dj52 test-dj6
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
