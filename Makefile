@@ -50,10 +50,10 @@ $(STAMP_DJ6): pyproject.toml
 install-dj6: $(STAMP_DJ6)
 
 # Both stacks, each the whole suite; each leg prints its own time. Measured by .ci/run on a fresh
-# clone (2-core machine; make test 7 min in all, venvs and wheel built from scratch):
+# clone, twice (2-core machine; make test 7-8 min in all, venvs and wheel built from scratch):
 #   install .venv ~25 s; lint, docs, dist ~15 s
-#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) ~90 s, then PostgreSQL ~155 s
-#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) ~120 s, after ~25 s of install
+#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 90-120 s, then PostgreSQL 155-175 s
+#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 95-120 s, after ~25 s of install
 test: lint docs dist test-dj52 test-dj6
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
