@@ -1,22 +1,29 @@
 # Everything a fresh clone needs, with only Python 3.11+ present.
 #   make demo   - install, migrate, seed, serve the demo marketplace at http://127.0.0.1:$(PORT)
-#   make test   - install, lint, run the whole test suite
+#   make test   - install, lint, run the whole test suite on both supported stacks
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-# The install stamp changes whenever pyproject.toml changes, so a second run installs nothing.
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The second stack: the newest Django 6 on Python 3.12+ (python3.13/3.12 on PATH or pyenv's,
+# else the default python3; see .ci/python-for-django6), in its own venv.
+PYTHON_DJ6 ?= $(shell .ci/python-for-django6)
+VENV_DJ6   ?= .venv-dj6
+BIN_DJ6    := $(VENV_DJ6)/bin
 
-.PHONY: demo test install lint typecheck messages benchmarks clean serve
+# The install stamps change whenever pyproject.toml changes, so a second run installs nothing.
+STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP_DJ6 := $(VENV_DJ6)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[demo,test,dev,docs]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -27,21 +34,72 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names a server (.ci/run starts
-# one), the whole suite again on PostgreSQL, where the lock and concurrency tests really run.
-test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$SECU_TEST_POSTGRES_URL" ]; then \
+# Django 6 wants Python 3.12+: without one, say so and skip the leg (fail when
+# SECU_REQUIRE_DJ6=1, as .ci/run sets). Then the newest Django 6 the package allows.
+$(STAMP_DJ6): pyproject.toml
+	@$(PYTHON_DJ6) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "Django 6 needs Python 3.12+; found only $(PYTHON_DJ6) ($$($(PYTHON_DJ6) -V 2>&1))." \
+	       "Install python3.12 or python3.13, or set PYTHON_DJ6=/path/to/python3.12+." >&2; \
+	  exit 1; }
+	@test -x $(BIN_DJ6)/python || $(PYTHON_DJ6) -m venv $(VENV_DJ6)
+	$(BIN_DJ6)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN_DJ6)/python -m pip install --quiet --disable-pip-version-check --upgrade -e '.[test]' 'Django>=6'
+	@rm -f $(VENV_DJ6)/.installed-*
+	@touch $@
+
+install-dj6: $(STAMP_DJ6)
+
+# Both stacks, each the whole suite; each leg prints its own time. Measured by .ci/run on a fresh
+# clone, twice (2-core machine; make test 7-8 min in all, venvs and wheel built from scratch):
+#   install .venv ~25 s; lint, docs, dist ~15 s
+#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 90-120 s, then PostgreSQL 155-175 s
+#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 95-120 s, after ~25 s of install
+test: lint docs dist test-dj52 test-dj6
+
+# Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
+# a server (.ci/run starts one), again on PostgreSQL, where the lock and concurrency tests run.
+test-dj52: install
+	@start=$$(date +%s); \
+	echo "== Python $$($(BIN)/python -c 'import sys; print(sys.version.split()[0])')" \
+	     "+ Django $$($(BIN)/python -m django --version): SQLite"; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || exit 1; \
+	if [ -n "$$SECU_TEST_POSTGRES_URL" ]; then \
 	  echo "== again on PostgreSQL"; \
-	  TEST_DATABASE_URL="$$SECU_TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS); \
+	  TEST_DATABASE_URL="$$SECU_TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS) || exit 1; \
 	elif [ "$$SECU_REQUIRE_POSTGRES" = 1 ]; then \
 	  echo "SECU_REQUIRE_POSTGRES=1 but SECU_TEST_POSTGRES_URL is not set" >&2; exit 1; \
-	fi
+	fi; \
+	echo "== leg Django 5.2 took $$(( $$(date +%s) - start )) s"
+
+# Python 3.12+ + the newest Django 6: the whole suite on SQLite, e2e included.
+test-dj6:
+	@if ! $(PYTHON_DJ6) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	    && [ "$$SECU_REQUIRE_DJ6" != 1 ]; then \
+	  echo "== skipping the Django 6 leg: no Python 3.12+ (set PYTHON_DJ6 to one)" >&2; exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory install-dj6 || exit 1; \
+	start=$$(date +%s); \
+	echo "== Python $$($(BIN_DJ6)/python -c 'import sys; print(sys.version.split()[0])')" \
+	     "+ Django $$($(BIN_DJ6)/python -m django --version): SQLite"; \
+	env -u TEST_DATABASE_URL $(BIN_DJ6)/python -m pytest $(PYTEST_ARGS) || exit 1; \
+	echo "== leg Django 6 took $$(( $$(date +%s) - start )) s"
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy secu_marketplace
+
+# The wheel and sdist pip users get (python -m build, in an isolated environment from PyPI),
+# checked as PyPI would check them (metadata, the long description renders).
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --quiet --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+# The documentation site (mkdocs.yml, docs/) into site/; any warning (a broken link, a missing
+# page or snippet) fails the build. `$(BIN)/mkdocs serve` serves it while you write.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 typecheck: install
 	$(BIN)/mypy secu_marketplace
@@ -60,4 +118,4 @@ benchmarks: install
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*
+	rm -rf $(VENV) $(VENV_DJ6) build dist site *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,7 +97,13 @@ STATIC_ROOT = BASE_DIR / "static-collected"
 
 LOGIN_URL = "admin:login"
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Django 6.1 replaced EMAIL_BACKEND (and the other EMAIL_* connection settings) with MAILERS and
+# refuses both at once; set whichever this Django reads.
+_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": _email_backend}}
+else:
+    EMAIL_BACKEND = _email_backend
 DEFAULT_FROM_EMAIL = "Mustermarktplatz <shop@mustermarktplatz.example>"
 
 # --- secu-marketplace -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import django
 import environ
 
 from demo_project.settings import *  # noqa: F403
@@ -24,7 +25,12 @@ else:
     }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Django's test runner switches the mail backend to locmem itself; saying so keeps it explicit.
+# Django 6.1 reads MAILERS (EMAIL_BACKEND is deprecated there), older versions EMAIL_BACKEND.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
 }

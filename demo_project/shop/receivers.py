@@ -3,7 +3,7 @@
 Connected in ``ShopConfig.ready()``. The app sends each signal once per real transition, after
 commit, whichever way the news came (return page, push, staff, reconciliation), so each mail
 goes out once without any bookkeeping here. Receivers run through ``send_robust``: a mail server
-that is down is logged by the app and never undoes a payment. The demo's ``EMAIL_BACKEND``
+that is down is logged by the app and never undoes a payment. The demo's mail backend
 prints the mails on the server's console.
 
 - ``order_paid``: the buyer (order confirmed) and each supplier with an e-mail address (their

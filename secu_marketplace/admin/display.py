@@ -5,12 +5,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from secu_marketplace.money import format_money
 from secu_marketplace.redaction import redact
+
+# What staff read for secuconnect's payment method codes (statuses.PAYMENT_METHODS).
+PAYMENT_METHOD_LABELS: dict[str, Promise] = {
+    "creditcard": pgettext_lazy("payment method", "Credit card"),
+    "debit": pgettext_lazy("payment method", "Direct debit"),
+    "invoice": pgettext_lazy("payment method", "Invoice"),
+    "paypal": pgettext_lazy("payment method", "PayPal"),
+    "prepaid": pgettext_lazy("payment method", "Prepayment"),
+    "sofort": pgettext_lazy("payment method", "Sofort"),
+    "easycredit": pgettext_lazy("payment method", "easyCredit"),
+}
+
+
+def payment_method_label(code: str) -> str:
+    """The method's name; an unknown code as it came, none as a dash."""
+    if not code:
+        return "–"
+    return str(PAYMENT_METHOD_LABELS.get(code, code))
 
 
 def pretty_json(data: Any) -> SafeString:

@@ -27,9 +27,26 @@ from secu_marketplace.models import (
 )
 from secu_marketplace.money import format_money
 from secu_marketplace.services.refresh import RefreshSummary, refresh_orders
-from secu_marketplace.statuses import PAYMENT_METHODS, Source
+from secu_marketplace.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
 
-from .display import items_table, pretty_json
+from .display import items_table, payment_method_label, pretty_json
+
+# Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
+# owed or settled yet); after that it is the record of what was sold to whom. The e-mail address
+# and phone number stay correctable: they only say how to reach the buyer.
+RECORD_FIELDS = (
+    "forename",
+    "surname",
+    "company",
+    "street",
+    "street_number",
+    "additional_address",
+    "postal_code",
+    "city",
+    "country",
+    "date_of_birth",
+    "language",
+)
 
 
 class SupplierFilter(admin.SimpleListFilter):
@@ -52,7 +69,7 @@ class PaymentMethodFilter(admin.SimpleListFilter):
     parameter_name = "payment_method"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(method, method) for method in PAYMENT_METHODS]
+        return [(method, payment_method_label(method)) for method in PAYMENT_METHODS]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
         value = self.value()
@@ -123,7 +140,7 @@ class AttemptInline(ReadOnlyInline):
         "stx_id",
         "state",
         "provider_status",
-        "payment_method",
+        "method_display",
         "trans_id",
         "returned_via",
         "created",
@@ -133,6 +150,10 @@ class AttemptInline(ReadOnlyInline):
     )
     readonly_fields = fields
     verbose_name_plural = _("checkout attempts (Smart Transactions)")
+
+    @admin.display(description=_("payment method"))
+    def method_display(self, obj: SmartTransaction) -> str:
+        return payment_method_label(obj.payment_method)
 
     @admin.display(description=_("last error"))
     def error_display(self, obj: SmartTransaction) -> str:
@@ -173,9 +194,7 @@ class PaymentInline(ReadOnlyInline):
 
     @admin.display(description=_("status"))
     def status_display(self, obj: PaymentTransaction) -> str:
-        if obj.status_simple is None:
-            return "–"
-        return f"{obj.status_label} ({obj.status_simple})"
+        return obj.status_label or "–"
 
 
 class EventInline(ReadOnlyInline):
@@ -234,7 +253,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
         "buyer",
         "total_display",
         "status",
-        "payment_method",
+        "method_display",
         "supplier_count",
         "stx_display",
         "created",
@@ -252,7 +271,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
         "status",
         "currency",
         "total_display",
-        "payment_method",
+        "method_display",
         "trans_id",
         "instructions_display",
         "review_reason",
@@ -261,7 +280,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("reference", "status", "total_display", "currency", "review_reason")}),
-        (_("Payment"), {"fields": ("payment_method", "trans_id", "instructions_display")}),
+        (_("Payment"), {"fields": ("method_display", "trans_id", "instructions_display")}),
         (
             _("Buyer"),
             {
@@ -320,6 +339,19 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders come from the shop's checkout, through the builder
 
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        # Orders are kept: only one never sent to secuconnect may go (no bulk delete, which
+        # could not tell them apart).
+        if obj is None or obj.status != OrderStatus.NEW or obj.attempts.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status not in PAYABLE:
+            fields += RECORD_FIELDS
+        return fields
+
     @admin.display(description=_("buyer"), ordering="surname")
     def buyer(self, obj: Order) -> str:
         return f"{obj.buyer_name} <{obj.email}>"
@@ -327,6 +359,10 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("total"), ordering="total")
     def total_display(self, obj: Order) -> str:
         return format_money(obj.total, obj.currency)
+
+    @admin.display(description=_("payment method"), ordering="payment_method")
+    def method_display(self, obj: Order) -> str:
+        return payment_method_label(obj.payment_method)
 
     @admin.display(description=_("suppliers"), ordering="_suppliers")
     def supplier_count(self, obj: Order) -> int:
