@@ -3,7 +3,8 @@ URL's outcome word alone: that only words the message when nothing has happened 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
@@ -11,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
 from .girocode import epc_svg
-from .models import Order, PaymentTransaction, SmartTransaction
+from .models import LineItem, Order, PaymentTransaction, Refund, SmartTransaction, SubBasket
 from .services.refunds import refundable
 from .statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 
@@ -29,6 +30,7 @@ class PaymentPage:
     refresh_seconds: int = 0
     amount_due: int = 0
     installments: dict[str, Any] | None = None
+    summary: OrderSummary | None = None
 
     def context(self) -> dict[str, Any]:
         return {
@@ -42,9 +44,126 @@ class PaymentPage:
             "refresh_seconds": self.refresh_seconds,
             "amount_due": self.amount_due,
             "installments": self.installments,
+            "summary": self.summary if self.summary is not None else order_summary(self.order),
             "pay_url": self.order.get_payment_url(),
             "cart_url": cart_url(),
         }
+
+
+IN_FLIGHT = (Refund.State.REQUESTED, Refund.State.PENDING, Refund.State.UNKNOWN)
+
+
+@dataclass
+class PartSummary:
+    """One supplier's part as the buyer sees it: the items, and what became of them since."""
+
+    sub_basket: SubBasket
+    items: list[LineItem]
+    refunded: int = 0  # money returned (refunds secuconnect executed)
+    refunding: int = 0  # refunds on their way (asked, not executed yet)
+    reduced: int = 0  # taken off before the buyer paid (an invoice part cancelled)
+
+    @property
+    def supplier_name(self) -> str:
+        return str(self.sub_basket.supplier.name)
+
+    @property
+    def sum(self) -> int:
+        return int(self.sub_basket.sum)
+
+    @property
+    def left(self) -> int:
+        return max(self.sum - self.refunded - self.refunding - self.reduced, 0)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.refunded or self.refunding or self.reduced)
+
+    @property
+    def shipped_at(self) -> datetime | None:
+        return self.sub_basket.shipped_at
+
+    @property
+    def carrier(self) -> str:
+        return str(self.sub_basket.carrier)
+
+    @property
+    def tracking_id(self) -> str:
+        return str(self.sub_basket.tracking_id)
+
+
+@dataclass
+class OrderSummary:
+    """The order for the buyer's pages: sub-baskets with their items, and the refunds and
+    shipments the app has recorded (``Refund`` rows, ``SubBasket.shipped_at``), read from the
+    database, never from a URL."""
+
+    order: Order
+    parts: list[PartSummary] = field(default_factory=list)
+    order_refunded: int = 0  # refunds of the whole order (no sub-basket)
+    order_refunding: int = 0
+    order_reduced: int = 0
+
+    @property
+    def refunded(self) -> int:
+        return self.order_refunded + sum(part.refunded for part in self.parts)
+
+    @property
+    def refunding(self) -> int:
+        return self.order_refunding + sum(part.refunding for part in self.parts)
+
+    @property
+    def reduced(self) -> int:
+        return self.order_reduced + sum(part.reduced for part in self.parts)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.refunded or self.refunding or self.reduced)
+
+    @property
+    def left(self) -> int:
+        """What the order is worth to the buyer after refunds and reductions."""
+        return max(int(self.order.total) - self.refunded - self.refunding - self.reduced, 0)
+
+    @property
+    def shipped(self) -> list[PartSummary]:
+        return [part for part in self.parts if part.shipped_at is not None]
+
+    @property
+    def all_shipped(self) -> bool:
+        return bool(self.parts) and len(self.shipped) == len(self.parts)
+
+
+def order_summary(order: Order) -> OrderSummary:
+    """Three queries: the sub-baskets with their suppliers, their items, the refunds.
+
+    Failed refunds count for nothing; a refund of the whole order (no sub-basket) is shown
+    for the order as a whole."""
+    subs = list(
+        SubBasket.objects.filter(order=order)
+        .select_related("supplier")
+        .prefetch_related("items")
+        .order_by("position")
+    )
+    parts = {sub.pk: PartSummary(sub_basket=sub, items=list(sub.items.all())) for sub in subs}
+    summary = OrderSummary(order=order, parts=list(parts.values()))
+    refunds = Refund.objects.filter(order=order).exclude(state=Refund.State.FAILED)
+    for kind, state, sub_id, amount in refunds.values_list(
+        "kind", "state", "sub_basket_id", "amount"
+    ):
+        part = parts.get(sub_id) if sub_id is not None else None
+        if kind == Refund.Kind.REDUCTION:
+            slot = "reduced"
+        elif state in IN_FLIGHT:
+            slot = "refunding"
+        else:
+            slot = "refunded"
+        if part is not None:
+            setattr(part, slot, getattr(part, slot) + int(amount))
+        else:
+            name = f"order_{slot}"
+            setattr(summary, name, getattr(summary, name) + int(amount))
+    return summary
 
 
 def cart_url() -> str:
@@ -139,6 +258,7 @@ def payment_page(
         page.state, page.refresh_seconds = "confirming", refresh
     else:
         page.state = "awaiting"
+    page.summary = order_summary(order)
     if order.payment_method == "easycredit" and page.state == "paid":
         page.installments = installment_plan(order.payment_instructions)
     # Bank details only while the buyer still has to transfer: never on a failed, cancelled or
