@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from secu_marketplace.models import Supplier
+from secu_marketplace.models import Order, Supplier
+from secu_marketplace.statuses import PAYABLE
 
 from .models import CURRENCY, Product, ShippingRate
 
 SESSION_KEY = "shop_cart"
+# The order placed from this cart and what it took from it: the cart is kept while that order
+# may still be paid (a failed or cancelled payment leaves it as it was) and emptied once it is.
+ORDER_KEY = "shop_cart_order"
 MAX_QUANTITY = 99
 
 
@@ -129,6 +133,42 @@ class Cart:
 
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)
+        self.session.pop(ORDER_KEY, None)
+
+    def ordered(self, order: Order) -> None:
+        """The cart was ordered as ``order``: kept as it is until ``order`` is paid."""
+        self.session[ORDER_KEY] = {
+            "token": order.public_token,
+            "lines": {str(pk): qty for pk, qty in self.quantities().items()},
+        }
+
+    def settle(self) -> None:
+        """Take what the order took out of the cart once it no longer waits for the buyer
+        (paid, money on its way, or closed); until then a failed or aborted payment leaves
+        the cart as it was. One query, and only while an order from this cart is open."""
+        placed = self.session.get(ORDER_KEY)
+        if not isinstance(placed, dict):
+            self.session.pop(ORDER_KEY, None)
+            return
+        status = (
+            Order.objects.filter(public_token=str(placed.get("token", "")))
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status in PAYABLE:
+            return
+        self.session.pop(ORDER_KEY, None)
+        if status is None:
+            return  # no such order (any more): the cart stays as it is
+        quantities = self.quantities()
+        for key, ordered in (placed.get("lines") or {}).items():
+            try:
+                product_id, taken = int(key), int(ordered)
+            except (TypeError, ValueError):
+                continue
+            if product_id in quantities:
+                quantities[product_id] -= taken
+        self._save(quantities)
 
     def contents(self) -> CartContents:
         """The cart grouped by supplier (by name), in one query.

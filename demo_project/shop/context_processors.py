@@ -8,6 +8,11 @@ from .cart import Cart
 
 
 def cart(request: HttpRequest) -> dict[str, Any]:
-    """``cart_count`` for the header: read from the session, no query."""
+    """``cart_count`` for the header, read from the session; one query only while an order
+    placed from the cart waits to be paid (the cart is emptied once it is)."""
     session = getattr(request, "session", None)
-    return {"cart_count": Cart(session).count() if session is not None else 0}
+    if session is None:
+        return {"cart_count": 0}
+    basket = Cart(session)
+    basket.settle()
+    return {"cart_count": basket.count()}

@@ -7,7 +7,6 @@ import logging
 from itertools import groupby
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secu_marketplace.exceptions import BasketError
-from secu_marketplace.models import Order, SubBasket
+from secu_marketplace.models import Order
+from secu_marketplace.presentation import order_summary
 from secu_marketplace.statuses import PAYABLE
 
 from .cart import Cart, shipping_rate
@@ -34,6 +34,8 @@ from .forms import (
 from .models import Product
 
 logger = logging.getLogger(__name__)
+# The product just added to the cart, shown once in its card on the catalogue.
+ADDED_KEY = "shop_added"
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -57,12 +59,25 @@ def home(request: HttpRequest) -> HttpResponse:
         (supplier, shipping_rate(supplier), list(items))
         for supplier, items in groupby(products, key=lambda p: p.supplier)
     ]
-    return render(request, "shop/home.html", {"catalogue": catalogue})
+    # "Added to cart" is shown in the product's own card, where the buyer just clicked.
+    added = request.session.pop(ADDED_KEY, None)
+    quantities = Cart(request.session).quantities()
+    return render(
+        request,
+        "shop/home.html",
+        {
+            "catalogue": catalogue,
+            "added": added,
+            "added_quantity": quantities.get(added, 0) if isinstance(added, int) else 0,
+        },
+    )
 
 
 @require_GET
 def cart(request: HttpRequest) -> HttpResponse:
-    return render(request, "shop/cart.html", {"cart": Cart(request.session).contents()})
+    basket = Cart(request.session)
+    basket.settle()
+    return render(request, "shop/cart.html", {"cart": basket.contents()})
 
 
 @require_POST
@@ -73,7 +88,11 @@ def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
     form = AddToCartForm(data)
     if form.is_valid():
         Cart(request.session).add(product.pk, form.cleaned_data["quantity"])
-        messages.success(request, _("%(product)s is in your cart.") % {"product": product.name})
+        if request.POST.get("next"):
+            # Back to the product's card, which says so beside the button (shop/home.html).
+            request.session[ADDED_KEY] = product.pk
+        else:
+            messages.success(request, _("%(product)s is in your cart.") % {"product": product.name})
     else:
         messages.error(request, _("Please enter a quantity between 1 and 99."))
     return _back(request, "shop:cart")
@@ -98,6 +117,7 @@ def cart_remove(request: HttpRequest, product_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
     basket = Cart(request.session)
+    basket.settle()
     contents = basket.contents()
     if contents.is_empty:
         messages.info(request, _("Your cart is empty."))
@@ -112,7 +132,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 None, _("Your cart could not be ordered. Please check it and try again.")
             )
         else:
-            basket.clear()
+            # Kept until the order is paid: "Back to cart" after a failed payment finds it.
+            basket.ordered(order)
             return redirect("shop:order", token=order.public_token)
     return render(request, "shop/checkout.html", {"form": form, "cart": contents})
 
@@ -120,15 +141,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def order(request: HttpRequest, token: str) -> HttpResponse:
-    orders = Order.objects.prefetch_related(
-        Prefetch(
-            "sub_baskets",
-            queryset=SubBasket.objects.select_related("supplier").prefetch_related("items"),
-        )
-    )
-    placed = get_object_or_404(orders, public_token=token)
+    placed = get_object_or_404(Order, public_token=token)
     context = {
         "order": placed,
+        # Sub-baskets, items, refunds and shipments, as on the app's payment page.
+        "summary": order_summary(placed),
         "can_pay": placed.status in PAYABLE,
         "has_payment": placed.attempts.exists(),
         "payment_method": (
