@@ -26,8 +26,10 @@ def test_prepaid_shows_transfer_instructions_with_a_qr_code(page: Any) -> None:
     assert payment_state(page) == "pending_transfer"
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
-    assert page.locator("[data-field=iban]").inner_text() == "DE81850400611005523759"
-    assert page.locator("[data-field=purpose]").inner_text() == f"TA {order.trans_id}"
+    assert page.locator("[data-field=iban] .secu-copy").get_attribute("data-copy") == (
+        "DE81850400611005523759"
+    )
+    assert page.locator("[data-field=purpose] .secu-value").inner_text() == f"TA {order.trans_id}"
     assert (
         page.locator("[data-field=amount]").inner_text()
         == format_money(order.total, "EUR")

@@ -76,7 +76,9 @@ def test_a_prepaid_order_turns_paid_by_push_once_the_money_arrives(
     start_payment(page, "prepaid")
     sandbox_checkout(page, "prepaid")
     assert payment_state(page) == "pending_transfer"
-    assert page.locator("[data-field=iban]").inner_text() == "DE81850400611005523759"
+    assert page.locator("[data-field=iban] .secu-copy").get_attribute("data-copy") == (
+        "DE81850400611005523759"
+    )
     wait_for_status(order, OrderStatus.PENDING)
     # The buyer leaves; nothing of theirs will ask secuconnect again.
     page.goto("about:blank")
