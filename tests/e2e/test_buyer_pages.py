@@ -53,9 +53,16 @@ def phone(browser: Any, demo: str) -> Iterator[Any]:
 
 
 def fits(page: Any) -> None:
-    """Nothing wider than the screen: no sideways scrolling."""
+    """Nothing wider than the screen: no sideways scrolling (the message names what sticks out)."""
+    screen = page.viewport_size["width"]
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{width} px wide"
+    wide = page.evaluate(
+        """screen => [...document.querySelectorAll("body *")]
+            .filter(e => e.getBoundingClientRect().right > screen + 1).slice(0, 5)
+            .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)""",
+        screen,
+    )
+    assert width <= screen, f"{width} px wide: {wide}"
 
 
 def unobstructed(page: Any, selector: str) -> None:
