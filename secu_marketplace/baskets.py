@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.module_loading import import_string
@@ -172,8 +173,12 @@ def smart_transaction_payload(
     urls: dict[str, str],
     language: str,
     subs: list[SubBasket] | None = None,
+    methods: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The ``POST /Smart/Transactions`` body for one attempt; deterministic for the same input."""
+    """The ``POST /Smart/Transactions`` body for one attempt; deterministic for the same input.
+
+    ``methods``: what every supplier's contract accepts (``services/supplier_contracts``), sent
+    as ``payment_context.payment_methods``; a preselected method narrows it to that one."""
     subs = subs if subs is not None else list(order.sub_baskets.prefetch_related("items"))
     check_sums(order, subs)
     payload: dict[str, Any] = {
@@ -199,6 +204,8 @@ def smart_transaction_payload(
         # Intent "order" answers only the general checkout link (docs/provider.md, "Links"):
         # limiting the methods is how the buyer lands on the one they chose in the shop.
         payload["payment_context"]["payment_methods"] = [attempt.preselected_method]
+    elif methods is not None:
+        payload["payment_context"]["payment_methods"] = list(methods)
     elif app_settings.PAYMENT_METHODS:
         payload["payment_context"]["payment_methods"] = list(app_settings.PAYMENT_METHODS)
     return payload

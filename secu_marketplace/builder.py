@@ -31,6 +31,7 @@ from django.utils.translation import override
 
 from .exceptions import BasketError
 from .models import LineItem, Order, SubBasket, Supplier
+from .services.supplier_contracts import require_contract
 from .statuses import OrderStatus
 
 
@@ -189,6 +190,8 @@ def build_order(
     suppliers = [b.supplier.pk for b in baskets]
     if len(set(suppliers)) != len(suppliers):
         raise BasketError("each supplier may appear in one sub-basket only")
+    for basket in baskets:
+        require_contract(basket.supplier)
     prepared = []
     for position, basket in enumerate(baskets):
         label = f"sb{position}"

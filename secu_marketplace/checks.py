@@ -122,3 +122,47 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
             )
     return errors
+
+
+@register(Tags.database)
+def check_supplier_contracts(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """``manage.py check --database default``: active suppliers without a contract, and those
+    whose contract lacks a method the shop offers. Reads only what the cache holds (a system
+    check must not call secuconnect); ``secu_check`` asks secuconnect itself."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from .models import Supplier
+    from .services import supplier_contracts
+
+    messages: list[CheckMessage] = []
+    try:
+        suppliers = list(Supplier.objects.filter(is_active=True).only("name", "contract_id"))
+    except DatabaseError:  # not migrated yet: migrate runs the database checks first
+        return []
+    for supplier in suppliers:
+        if not supplier.contract_id:
+            messages.append(
+                Warning(
+                    f"Supplier {supplier.name} has no secuconnect contract.",
+                    hint="Onboard it in the admin; its products cannot be paid for until then.",
+                    id=f"{ID}.W004",
+                )
+            )
+            continue
+        methods = supplier_contracts.cached_payment_methods(supplier.contract_id)
+        lacking = supplier_contracts.lacking(methods) if methods is not None else []
+        if lacking:
+            messages.append(
+                Warning(
+                    f"Supplier {supplier.name}'s contract {supplier.contract_id} lacks "
+                    f"payment method(s) the shop offers: {', '.join(lacking)}.",
+                    hint="Baskets with this supplier offer only the methods every supplier "
+                    "accepts; limit SECU_MARKETPLACE['PAYMENT_METHODS'] or extend the contract.",
+                    id=f"{ID}.W005",
+                )
+            )
+    return messages

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of a callable(order) -> str that names the shop in the bank statement
     # (transactionRef); None sends "<reference>".
     "TRANSACTION_REF": None,
+    # Suppliers' contracts and their payment methods are cached this many seconds.
+    "CONTRACT_CACHE_SECONDS": 3600,
+    # Keep the API key requestId returns for a new supplier (write-only in the admin).
+    "STORE_SUPPLIER_APIKEY": False,
 }
 
 

@@ -25,11 +25,14 @@ SECRET_KEYS = frozenset(
         "password",
         "token",
         "secret",
+        # requestId's answer: the new merchant's API key.
+        "apikey",
+        "api_key",
     }
 )
 # Whole subtrees that describe a person; only their object/id survive.
 PERSONAL_SUBTREES = frozenset(
-    {"customer", "contact", "shipping_address", "payment_data", "container"}
+    {"customer", "contact", "shipping_address", "payment_data", "container", "payout_account"}
 )
 PERSONAL_KEYS = frozenset(
     {
@@ -56,7 +59,7 @@ _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + MASK),
     (
         re.compile(
-            r"(?i)((?:client_secret|access_token|refresh_token|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&,\s}]+"
+            r"(?i)((?:client_secret|access_token|refresh_token|password|apikey|api_key)[\"']?\s*[:=]\s*[\"']?)[^\"'&,\s}]+"
         ),
         r"\1" + MASK,
     ),

@@ -1,18 +1,51 @@
+"""Suppliers in the admin: their contracts, onboarding (a contract requested through
+``requestId``; ``services/onboarding.py``) and the payment methods each contract accepts."""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from secu_marketplace.exceptions import SecuconnectError
 from secu_marketplace.models import Supplier
+from secu_marketplace.services import onboarding, supplier_contracts
+
+from .onboarding_forms import OnboardingForm, SettleForm
 
 
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
-    list_display = ("name", "contract_id", "fee_rate", "fee_fixed", "is_active", "order_count")
-    list_filter = ("is_active",)
-    search_fields = ("name", "contract_id", "email")
+    list_display = (
+        "name",
+        "contract_id",
+        "contract_state",
+        "fee_rate",
+        "fee_fixed",
+        "is_active",
+        "order_count",
+    )
+    list_filter = ("is_active", "contract_state")
+    search_fields = ("name", "contract_id", "email", "onboarding_project")
+    readonly_fields = (
+        "contract_state",
+        "merchant_id",
+        "store_id",
+        "payin_account",
+        "onboarding_project",
+        "onboarding_requested",
+        "apikey_kept",
+        "accepted_methods",
+    )
+    actions = ["refresh_contracts"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Supplier]:
         return super().get_queryset(request).annotate(_orders=Count("sub_baskets", distinct=True))
@@ -20,3 +53,148 @@ class SupplierAdmin(admin.ModelAdmin):
     @admin.display(description=_("orders"), ordering="_orders")
     def order_count(self, obj: Supplier) -> int:
         return int(getattr(obj, "_orders", 0))
+
+    @admin.display(description=_("API key kept"), boolean=True)
+    def apikey_kept(self, obj: Supplier) -> bool:
+        # Write-only: whether it is stored, never what it is.
+        return bool(obj.apikey)
+
+    @admin.display(description=_("payment methods of the contract"))
+    def accepted_methods(self, obj: Supplier) -> str:
+        if not obj.contract_id:
+            return "-"
+        methods = supplier_contracts.cached_payment_methods(obj.contract_id)
+        if methods is None:
+            return gettext("not read yet (use the action “Refresh contracts from secuconnect”)")
+        lacking = supplier_contracts.lacking(methods)
+        text = ", ".join(methods) or "-"
+        if lacking:
+            text += " · " + gettext("lacks: %(methods)s") % {"methods": ", ".join(lacking)}
+        return text
+
+    @admin.action(description=_("Refresh contracts from secuconnect"))
+    def refresh_contracts(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
+        for supplier in queryset:
+            try:
+                supplier_contracts.refresh(supplier)
+            except SecuconnectError:
+                self.message_user(
+                    request,
+                    gettext("secuconnect could not be reached for %(name)s.")
+                    % {"name": supplier.name},
+                    messages.ERROR,
+                )
+                return
+            if supplier.contract_state == Supplier.ContractState.NOT_FOUND:
+                self.message_user(
+                    request,
+                    gettext("secuconnect does not know the contract %(contract)s of %(name)s.")
+                    % {"contract": supplier.contract_id, "name": supplier.name},
+                    messages.WARNING,
+                )
+        self.message_user(request, gettext("Contracts refreshed."), messages.SUCCESS)
+
+    # --- onboarding pages ---------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/onboard/",
+                view(self.onboard_view),
+                name="secu_marketplace_supplier_onboard",
+            ),
+            path(
+                "<path:object_id>/settle/",
+                view(self.settle_view),
+                name="secu_marketplace_supplier_settle",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _supplier_for(self, request: HttpRequest, object_id: str) -> Supplier:
+        supplier = get_object_or_404(Supplier, pk=object_id)
+        if not self.has_change_permission(request, supplier):
+            raise PermissionDenied
+        return supplier
+
+    def _back(self, supplier: Supplier) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse("admin:secu_marketplace_supplier_change", args=[supplier.pk])
+        )
+
+    def _page(self, request: HttpRequest, supplier: Supplier, **context: Any) -> HttpResponse:
+        return TemplateResponse(
+            request,
+            "admin/secu_marketplace/supplier/onboarding_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": supplier,
+                "supplier": supplier,
+                **context,
+            },
+        )
+
+    def onboard_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        supplier = self._supplier_for(request, object_id)
+        form = OnboardingForm(request.POST or None, supplier=supplier)
+        if request.method == "POST" and form.is_valid():
+            try:
+                onboarding.onboard(supplier, form.application())
+            except onboarding.OnboardingError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                if onboarding.is_unsettled(supplier):
+                    return self._back(supplier)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(name)s has its secuconnect contract %(contract)s.")
+                    % {"name": supplier.name, "contract": supplier.contract_id},
+                    messages.SUCCESS,
+                )
+                return self._back(supplier)
+        return self._page(
+            request,
+            supplier,
+            form=form,
+            form_id="secu-onboard-form",
+            title=gettext("Request a secuconnect contract"),
+            submit_label=gettext("Request the contract"),
+            explanation=gettext(
+                "secuconnect creates a contract for %(name)s, cloned from the marketplace's "
+                "contract, and pays the supplier's share to the payout account."
+            )
+            % {"name": supplier.name},
+        )
+
+    def settle_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        supplier = self._supplier_for(request, object_id)
+        form = SettleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if form.cleaned_data["contract_id"]:
+                    onboarding.settle_with_contract(supplier, form.cleaned_data["contract_id"])
+                    done = gettext("%(name)s has its secuconnect contract %(contract)s.") % {
+                        "name": supplier.name,
+                        "contract": supplier.contract_id,
+                    }
+                else:
+                    onboarding.abandon_request(supplier)
+                    done = gettext("The request is closed; %(name)s can be onboarded again.") % {
+                        "name": supplier.name
+                    }
+            except onboarding.OnboardingError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return self._back(supplier)
+        return self._page(
+            request,
+            supplier,
+            form=form,
+            form_id="secu-settle-form",
+            title=gettext("Settle the contract request"),
+            submit_label=gettext("Settle"),
+            explanation=onboarding.unknown_message(supplier),
+        )

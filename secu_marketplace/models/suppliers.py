@@ -14,10 +14,39 @@ CONTRACT_ID_VALIDATOR = RegexValidator(
 
 
 class Supplier(models.Model):
+    class ContractState(models.TextChoices):
+        # Entered by hand, or never checked.
+        NONE = "", _("not checked")
+        # Onboarding: the request is recorded and being sent (services/onboarding.py).
+        REQUESTING = "requesting", _("contract being requested")
+        # The request's answer was lost: it may have created a contract. Settle it in the admin.
+        UNKNOWN = "unknown", _("request outcome unknown")
+        # secuconnect answered with a contract but has not confirmed it on reading yet.
+        REQUESTED = "requested", _("contract requested")
+        ACTIVE = "active", _("known to secuconnect")
+        NOT_FOUND = "not_found", _("unknown to secuconnect")
+
     name = models.CharField(_("name"), max_length=200)
+    # Empty until the supplier is onboarded (or its contract id entered by hand).
     contract_id = models.CharField(
-        _("secuconnect contract"), max_length=34, unique=True, validators=[CONTRACT_ID_VALIDATOR]
+        _("secuconnect contract"),
+        max_length=34,
+        blank=True,
+        validators=[CONTRACT_ID_VALIDATOR],
     )
+    contract_state = models.CharField(
+        _("contract state"), max_length=20, choices=ContractState.choices, blank=True, default=""
+    )
+    merchant_id = models.CharField(_("secuconnect merchant"), max_length=40, blank=True)
+    store_id = models.CharField(_("secuconnect store"), max_length=40, blank=True)
+    # PaymentInformation (iban, bic, owner, bankname) when a pay-in account was asked for.
+    payin_account = models.JSONField(_("pay-in account"), default=dict, blank=True)
+    # The unique project name of the contract request; recorded before the request is sent.
+    onboarding_project = models.CharField(_("onboarding project"), max_length=255, blank=True)
+    onboarding_requested = models.DateTimeField(_("contract requested at"), null=True, blank=True)
+    # The new merchant's API key: a credential, kept only when SECU_MARKETPLACE
+    # ["STORE_SUPPLIER_APIKEY"] asks for it, and never shown again.
+    apikey = models.CharField(_("API key"), max_length=255, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True, help_text=_("Receives order notifications."))
     # The marketplace fee on a sub-basket: a share of its sum plus a fixed part.
     fee_rate = models.PositiveIntegerField(
@@ -37,7 +66,17 @@ class Supplier(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(fee_rate__lte=10000), name="secu_supplier_fee_rate_max_100pct"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["contract_id"],
+                condition=~models.Q(contract_id=""),
+                name="secu_supplier_contract_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["onboarding_project"],
+                condition=~models.Q(onboarding_project=""),
+                name="secu_supplier_project_unique",
+            ),
         ]
 
     def __str__(self) -> str:

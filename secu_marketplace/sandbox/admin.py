@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -24,7 +25,7 @@ from .models import (
     PushDelivery,
     SmartTransaction,
 )
-from .statuses import SIMPLE_TEXT, Simple
+from .statuses import PAYMENT_METHODS, SIMPLE_TEXT, Simple
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,12 +48,46 @@ class MerchantAdmin(admin.ModelAdmin):
     inlines = [ContractInline]
 
 
+class ContractForm(forms.ModelForm):
+    """The payment methods as checkboxes: what ``paymentMethods`` answers for the contract."""
+
+    payment_methods = forms.MultipleChoiceField(
+        label=_("payment methods"),
+        choices=[(m, m) for m in PAYMENT_METHODS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every method the sandbox knows."),
+    )
+
+    class Meta:
+        model = Contract
+        fields = (
+            "contract_id",
+            "merchant",
+            "kind",
+            "name",
+            "payment_methods",
+            "parent",
+            "demo",
+            "allow_cloning",
+            "project",
+            "created",
+        )
+
+    def clean_payment_methods(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("payment_methods") or ())
+        return [m for m in PAYMENT_METHODS if m in chosen]
+
+
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = ("contract_id", "name", "kind", "merchant")
-    list_filter = ("kind",)
-    list_select_related = ("merchant",)
-    search_fields = ("contract_id", "name")
+    form = ContractForm
+    list_display = ("contract_id", "name", "kind", "merchant", "parent", "allow_cloning")
+    list_filter = ("kind", "allow_cloning", "demo")
+    list_select_related = ("merchant", "parent")
+    search_fields = ("contract_id", "name", "project")
+    raw_id_fields = ("parent",)
+    readonly_fields = ("contact", "payout_account", "payin_account", "store_id")
 
 
 @admin.register(ApiClient)

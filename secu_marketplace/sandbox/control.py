@@ -1,5 +1,6 @@
-"""Driving the sandbox from Python: faults, the call log, tokens, pushes, the clock and the
-switches for what nothing public decides (``conf.py``; docs/provider.md, "Undecided").
+"""Driving the sandbox from Python: faults, the call log, tokens, pushes, the clock, contracts
+(payment methods, cloning) and the switches for what nothing public decides (``conf.py``;
+docs/provider.md, "Undecided").
 
 Tests and benchmarks import this module; the control API (``<mount>/control/...``) is a thin
 HTTP face over the same functions, for other processes and other languages. Clock and switches
@@ -13,8 +14,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from . import clock, conf, pushes
-from .models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
+from . import clock, conf, contract_ops, pushes
+from .models import AccessToken, ApiCall, ApiClient, Contract, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
 
@@ -152,3 +153,15 @@ def push_rows() -> list[dict[str, Any]]:
         }
         for d in PushDelivery.objects.order_by("created", "pk")
     ]
+
+
+def set_contract_methods(contract_id: str, methods: list[str] | None) -> list[str]:
+    """What ``GET /Payment/Contracts/{id}/paymentMethods`` answers from now on (None or []: every
+    method the sandbox knows); a Smart Transaction naming the contract offers no other."""
+    return contract_ops.set_methods(contract_id, methods)
+
+
+def set_contract_cloning(contract_id: str, allowed: bool) -> None:
+    """Allow or refuse ``requestId`` on a contract (its ``allow_cloning``)."""
+    if not Contract.objects.filter(contract_id=contract_id).update(allow_cloning=bool(allowed)):
+        raise LookupError(f"unknown contract {contract_id}")

@@ -17,6 +17,9 @@ never reuses a documented number for another meaning:
 - 9403 for an id the client may not see, when ``UNKNOWN_ID`` is "403" (HTTP 403
   ProductNotAllowedException): unknown; the sandbox's own number (2003 would tell the client to
   fetch a new token).
+- 9406 for ``requestId`` on a contract whose ``allow_cloning`` is off (HTTP 403
+  ProductNotAllowedException; the SDK says only "needs to be activated"): unknown; the
+  sandbox's own number (``contract_ops.CODE_CLONING_NOT_ALLOWED``).
 
 Clients must key on the HTTP status and the ``error`` name, not on these numbers.
 """

@@ -41,6 +41,29 @@ class Contract(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     # Methods this contract can be paid with; empty means all the sandbox knows.
     payment_methods = models.JSONField(_("payment methods"), default=list, blank=True)
+    # PaymentContractsProductModel (PHP-SDK): ``parent``, ``demo``, ``allow_cloning``. A
+    # contract made by ``requestId`` names the contract it was cloned from as its parent.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent contract"),
+    )
+    demo = models.BooleanField(_("demo contract"), default=False)
+    allow_cloning = models.BooleanField(
+        _("allow cloning"),
+        default=False,
+        help_text=_("Sub-contracts may be requested from this contract (requestId)."),
+    )
+    # What requestId was given: the project name is unique over all contracts.
+    project = models.CharField(_("project"), max_length=255, null=True, blank=True, unique=True)
+    store_id = models.CharField(_("store id"), max_length=40, blank=True)
+    contact = models.JSONField(_("contact"), default=dict, blank=True)
+    payout_account = models.JSONField(_("payout account"), default=dict, blank=True)
+    payin_account = models.JSONField(_("pay-in account"), default=dict, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("contract")

@@ -114,9 +114,17 @@ def update(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
 
 
 def allowed_methods(stx: SmartTransaction) -> list[str]:
+    """What the hosted page offers: the request's methods that the Smart Transaction's contract
+    and every supplier contract in a mixed basket accept. That the provider also honours the
+    suppliers' contracts is the sandbox's reading (docs/provider.md, "Payment contracts")."""
     wanted = stx.payment_context.get("payment_methods") or list(PAYMENT_METHODS)
-    contract_methods = stx.contract.payment_methods or list(PAYMENT_METHODS)
-    return [m for m in wanted if m in contract_methods]
+    accepted = set(stx.contract.payment_methods or PAYMENT_METHODS)
+    suppliers = [p.get("contract_id") for p in (stx.basket or {}).get("products", [])]
+    for methods in Contract.objects.filter(contract_id__in=[c for c in suppliers if c]).values_list(
+        "payment_methods", flat=True
+    ):
+        accepted &= set(methods or PAYMENT_METHODS)
+    return [m for m in wanted if m in accepted]
 
 
 def expired(stx: SmartTransaction) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from .api import unknown_endpoint
-from .views import checkout, control, oauth, payment, qr, smart
+from .views import checkout, contracts, control, oauth, payment, qr, smart
 
 app_name = "secu_sandbox"
 
@@ -76,6 +76,21 @@ urlpatterns = [
         payment.test_changed_status,
         name="payment-test-status",
     ),
+    re_path(
+        rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}$",
+        contracts.read,
+        name="contracts-detail",
+    ),
+    re_path(
+        rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}/paymentMethods$",
+        contracts.payment_methods,
+        name="contracts-payment-methods",
+    ),
+    re_path(
+        rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}/requestId$",
+        contracts.request_id,
+        name="contracts-request-id",
+    ),
     # Anything else under api/v2/ answers a product error (404), like every other API error.
     re_path(r"^api/v2/", unknown_endpoint, name="api-unknown"),
     path("checkout/<str:stx_id>/", checkout.checkout, name="checkout"),
@@ -87,4 +102,14 @@ urlpatterns = [
     path("control/pushes", control.pushes, name="control-pushes"),
     path("control/clock", control.clock, name="control-clock"),
     path("control/switches", control.switches, name="control-switches"),
+    path(
+        "control/contracts/<str:contract_id>/methods",
+        control.contract_methods,
+        name="control-contract-methods",
+    ),
+    path(
+        "control/contracts/<str:contract_id>/cloning",
+        control.contract_cloning,
+        name="control-contract-cloning",
+    ),
 ]

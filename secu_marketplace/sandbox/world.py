@@ -58,6 +58,9 @@ def ensure_defaults() -> World:
                 "merchant": merchant,
                 "kind": Contract.Kind.MERCHANT,
                 "name": merchant.companyname,
+                # The marketplace's contract is the parent of requestId (docs/provider.md,
+                # "Payment contracts"); control.set_contract_cloning turns it off.
+                "allow_cloning": True,
             },
         )
         Contract.objects.get_or_create(

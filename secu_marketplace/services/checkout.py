@@ -42,6 +42,7 @@ from secu_marketplace.statuses import (
 )
 
 from .snapshots import STX_ID_RE, parse_time
+from .supplier_contracts import checkout_methods
 from .sync import send_after_commit, sync_attempt
 
 logger = logging.getLogger(__name__)
@@ -187,10 +188,16 @@ def _create(
     method: str,
     language: str | None,
     client: SecuconnectClient,
+    methods: list[str] | None = None,
 ) -> CheckoutStart:
     order = attempt.order
     payload = smart_transaction_payload(
-        order, attempt, urls=return_urls(attempt), language=language_for(order, language), subs=subs
+        order,
+        attempt,
+        urls=return_urls(attempt),
+        language=language_for(order, language),
+        subs=subs,
+        methods=methods,
     )
     try:
         answer = client.create_smart_transaction(payload)
@@ -274,13 +281,17 @@ def start_checkout(
 ) -> CheckoutStart:
     """Return where to send the buyer for ``order``; see the module docstring.
 
-    Raises ``CheckoutError`` when the order cannot be paid (already paid, under review),
+    Raises ``CheckoutError`` when the order cannot be paid (already paid, under review, a
+    supplier's contract missing or unknown, a method some supplier does not take),
     ``BasketError`` for sums secuconnect would refuse, ``ProviderUnavailable`` (and its
     ``OutcomeUnknown``) when secuconnect cannot be reached, ``ApiError`` when it refuses.
     """
     if method and method not in (app_settings.PAYMENT_METHODS or PAYMENT_METHODS):
         raise CheckoutError(f"payment method {method!r} is not offered")
     client = client or SecuconnectClient()
+    # Before anything is created: every supplier's contract is known to secuconnect and takes
+    # the chosen method (docs/provider.md, "Payment contracts").
+    methods = checkout_methods(order, method, client=client)
     language = language or get_language()
     for _round in range(MAX_ROUNDS):
         try:
@@ -288,7 +299,7 @@ def start_checkout(
         except IntegrityError:
             continue  # another request opened an attempt between our check and insert
         if action == "create":
-            return _create(attempt, subs, method, language, client)
+            return _create(attempt, subs, method, language, client, methods)
         if action == "wait":
             _wait_for(attempt)
         elif action == "resolve":

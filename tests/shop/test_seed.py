@@ -10,6 +10,7 @@ from django.core.management import call_command
 from demo_project.shop.models import Product, ShippingRate
 from secu_marketplace.models import Supplier
 from secu_marketplace.sandbox import world
+from secu_marketplace.sandbox.models import Contract
 
 
 def seed() -> str:
@@ -41,9 +42,18 @@ def test_seed_demo_is_idempotent(db: None) -> None:
 
 
 def test_seed_demo_creates_the_three_suppliers_with_shipping_and_products(db: None) -> None:
-    seed()
+    output = seed()
 
-    contracts = {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}
+    office = Supplier.objects.get(name="Musterhändler Bürobedarf")
+    # Onboarded through requestId: a contract the sandbox cloned from the marketplace's.
+    assert office.contract_state == Supplier.ContractState.ACTIVE
+    assert office.merchant_id
+    assert office.store_id
+    remote = Contract.objects.get(contract_id=office.contract_id)
+    assert remote.parent is not None
+    assert remote.parent.contract_id == world.GUIDE_CONTRACT
+    assert f"onboarded with contract {office.contract_id}" in output
+    contracts = {**world.GUIDE_SUPPLIER_CONTRACTS, office.contract_id: office.name}
     suppliers = {s.contract_id: s for s in Supplier.objects.all()}
     assert {cid: s.name for cid, s in suppliers.items()} == contracts
     assert {s.fee_rate for s in suppliers.values()} == {200}
@@ -59,10 +69,7 @@ def test_seed_demo_creates_the_three_suppliers_with_shipping_and_products(db: No
 
 
 def test_seed_demo_gives_every_supplier_an_email_address(db: None) -> None:
-    coffee, furniture, _office = {
-        **world.GUIDE_SUPPLIER_CONTRACTS,
-        **world.EXTRA_SUPPLIER_CONTRACTS,
-    }
+    coffee, furniture = world.GUIDE_SUPPLIER_CONTRACTS
     # A demo database seeded before suppliers had addresses.
     Supplier.objects.create(contract_id=coffee, name="Musterhändler Kaffee & Tee", fee_rate=200)
     Supplier.objects.create(

@@ -1,8 +1,9 @@
 """``manage.py secu_check``: are the credentials and contract accepted by the configured host?
 
 Runs the system checks for SECU_MARKETPLACE, fetches a token, and makes one harmless read (a
-Smart Transaction id that cannot exist) to prove the token is accepted by the API. Nothing is
-created.
+Smart Transaction id that cannot exist) to prove the token is accepted by the API. Then reads
+each active supplier's contract and its payment methods, and names those missing or lacking a
+method the shop offers. Nothing is created.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import AuthenticationError, NotFound, SecuconnectError
+from secu_marketplace.models import Supplier
+from secu_marketplace.services import supplier_contracts
 
 PROBE_ID = "STX_" + "0" * 30
 
@@ -42,3 +45,32 @@ class Command(BaseCommand):
         except SecuconnectError as error:
             raise CommandError(f"The API refused a read with that token: {error}") from error
         self.stdout.write(self.style.SUCCESS("API:       reachable and the token is accepted"))
+        self._suppliers(client)
+
+    def _suppliers(self, client: SecuconnectClient) -> None:
+        for supplier in Supplier.objects.filter(is_active=True).order_by("name"):
+            label = f"Supplier:  {supplier.name}"
+            if not supplier.contract_id:
+                self.stdout.write(self.style.WARNING(f"{label}: no contract (onboard it)"))
+                continue
+            try:
+                supplier_contracts.refresh(supplier, client=client)
+                if supplier.contract_state == Supplier.ContractState.NOT_FOUND:
+                    self.stdout.write(
+                        self.style.WARNING(
+                            f"{label}: secuconnect does not know {supplier.contract_id}"
+                        )
+                    )
+                    continue
+                methods = supplier_contracts.payment_methods(supplier.contract_id, client=client)
+            except SecuconnectError as error:
+                raise CommandError(f"Could not read {supplier.contract_id}: {error}") from error
+            lacking = supplier_contracts.lacking(methods)
+            if lacking:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{label}: {supplier.contract_id} lacks {', '.join(lacking)}"
+                    )
+                )
+            else:
+                self.stdout.write(f"{label}: {supplier.contract_id} takes every offered method")

@@ -1,6 +1,6 @@
 """The control API under ``<mount>/control/``: arm faults, read the call log, expire tokens,
-send pending pushes, move the sandbox clock, set the switches. Not part of secuconnect; switched
-off with ``SECU_SANDBOX["CONTROL_API"]``."""
+send pending pushes, move the sandbox clock, set the switches,
+configure contracts. Not part of secuconnect; switched off with ``SECU_SANDBOX["CONTROL_API"]``."""
 
 from __future__ import annotations
 
@@ -123,3 +123,30 @@ def switches(request: HttpRequest) -> HttpResponse:
     elif request.method == "DELETE":
         control.reset_switches()
     return JsonResponse({"switches": control.switches()})
+
+
+@control_view
+def contract_methods(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """``POST {"methods": [...]}``: the contract's payment methods (``[]`` or ``null``: all)."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    methods = _body(request)["methods"]
+    if methods is not None and not (
+        isinstance(methods, list) and all(isinstance(m, str) for m in methods)
+    ):
+        raise ValueError("methods: a list of method names, or null")
+    return JsonResponse(
+        {"contract_id": contract_id, "methods": control.set_contract_methods(contract_id, methods)}
+    )
+
+
+@control_view
+def contract_cloning(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """``POST {"allow_cloning": true|false}``: allow or refuse requestId on the contract."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    allowed = _body(request)["allow_cloning"]
+    if not isinstance(allowed, bool):
+        raise ValueError("allow_cloning: true or false")
+    control.set_contract_cloning(contract_id, allowed)
+    return JsonResponse({"contract_id": contract_id, "allow_cloning": allowed})

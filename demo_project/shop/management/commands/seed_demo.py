@@ -1,5 +1,9 @@
 """Seed the demo marketplace: the sandbox's world, the suppliers with their shipping and
-products, and an admin login. Idempotent: a second run creates nothing and changes nothing."""
+products, and an admin login. Idempotent: a second run creates nothing and changes nothing.
+
+The guide's two suppliers come with their contracts; the third is onboarded the way staff would
+in the admin: a contract requested through ``requestId`` (secu_marketplace.services.onboarding),
+from the bundled sandbox, reached in-process because the demo server is not running yet."""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo_project.shop.in_process import ORIGIN, InProcessAdapter
 from demo_project.shop.models import Product, ShippingRate
+from secu_marketplace.client import SecuconnectClient, session
+from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Supplier
 from secu_marketplace.sandbox import world
+from secu_marketplace.services import onboarding
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
@@ -26,11 +34,23 @@ class P(NamedTuple):
     tax_rate: int = 19
 
 
-COFFEE, FURNITURE, OFFICE = (
-    *world.GUIDE_SUPPLIER_CONTRACTS,
-    *world.EXTRA_SUPPLIER_CONTRACTS,
+COFFEE, FURNITURE = world.GUIDE_SUPPLIER_CONTRACTS
+# The third supplier has no contract until it is onboarded: it is keyed by its name.
+OFFICE = "Musterhändler Bürobedarf"
+SUPPLIER_NAMES = {**world.GUIDE_SUPPLIER_CONTRACTS, OFFICE: OFFICE}
+OFFICE_APPLICATION = onboarding.Application(
+    project="Mustermarktplatz: Musterhändler Bürobedarf",
+    companyname="Musterhändler Bürobedarf GmbH",
+    forename="Berta",
+    surname="Büro",
+    email="buero@musterhaendler.example",
+    street="Papierweg",
+    street_number="7",
+    postal_code="09111",
+    city="Chemnitz",
+    payout_iban="DE89370400440532013000",
+    payout_owner="Musterhändler Bürobedarf GmbH",
 )
-SUPPLIER_NAMES = {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}
 # Shipping per supplier, in cents: charged once per order and supplier.
 SHIPPING = {COFFEE: 450, FURNITURE: 350, OFFICE: 490}
 # Where each supplier's order mails go (the demo prints them on the console).
@@ -67,14 +87,19 @@ def seed_catalogue() -> int:
     created = 0
     with transaction.atomic():
         for contract_id, products in CATALOGUE.items():
-            supplier, new = Supplier.objects.get_or_create(
-                contract_id=contract_id,
-                defaults={
-                    "name": SUPPLIER_NAMES[contract_id],
-                    "fee_rate": FEE_RATE,
-                    "email": EMAILS[contract_id],
-                },
-            )
+            if contract_id == OFFICE:
+                supplier, new = Supplier.objects.get_or_create(
+                    name=OFFICE, defaults={"fee_rate": FEE_RATE, "email": EMAILS[OFFICE]}
+                )
+            else:
+                supplier, new = Supplier.objects.get_or_create(
+                    contract_id=contract_id,
+                    defaults={
+                        "name": SUPPLIER_NAMES[contract_id],
+                        "fee_rate": FEE_RATE,
+                        "email": EMAILS[contract_id],
+                    },
+                )
             created += new
             if not supplier.email:
                 supplier.email = EMAILS[contract_id]
@@ -98,12 +123,28 @@ def seed_catalogue() -> int:
     return created
 
 
+def onboard_office() -> str:
+    """Request the third supplier's contract from the bundled sandbox (once)."""
+    supplier = Supplier.objects.get(name=OFFICE)
+    if supplier.contract_id or onboarding.is_unsettled(supplier):
+        return ""
+    if app_settings.api_url != f"{app_settings.site_url}/sandbox":
+        return f"{OFFICE}: onboard it in the admin (not against {app_settings.api_url} here)."
+    session().mount(f"{ORIGIN}/", InProcessAdapter())
+    client = SecuconnectClient(api_url=f"{ORIGIN}/sandbox")
+    onboarding.onboard(supplier, OFFICE_APPLICATION, client=client)
+    return f"{OFFICE}: onboarded with contract {supplier.contract_id}."
+
+
 class Command(BaseCommand):
     help = "Create the demo marketplace's data and an admin login (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         world.ensure_defaults()
         created = seed_catalogue()
+        onboarded = onboard_office()
+        if onboarded:
+            self.stdout.write(onboarded)
         users = get_user_model().objects
         if not users.filter(username=ADMIN_USER).exists():
             users.create_superuser(ADMIN_USER, "admin@mustermarktplatz.example", ADMIN_PASSWORD)

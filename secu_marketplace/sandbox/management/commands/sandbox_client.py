@@ -68,6 +68,7 @@ class Command(BaseCommand):
                     "merchant": merchant,
                     "kind": Contract.Kind.MERCHANT,
                     "name": merchant.companyname,
+                    "allow_cloning": True,
                 },
             )
             for spec in options["supplier"]:

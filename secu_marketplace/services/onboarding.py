@@ -1,0 +1,314 @@
+"""Onboarding a supplier: a secuconnect contract of its own, requested through ``requestId`` on
+the marketplace's contract (``SECU_MARKETPLACE["CONTRACT_ID"]``; docs/provider.md, "Payment
+contracts").
+
+The request is recorded on the supplier *before* it is sent (its unique project name, state
+"requesting"), so a double click is refused and a lost answer leaves a trace. Then:
+
+- an answer: the contract, merchant and store ids and the pay-in account are stored, the
+  contract is read back to learn whether secuconnect knows it ("active"), and the ``apikey`` is
+  dropped (or kept write-only when ``STORE_SUPPLIER_APIKEY`` asks for it);
+- a refusal (taken project name, IBAN, not allowed) or an unreachable secuconnect: the supplier
+  is put back as it was, and ``OnboardingError`` says why;
+- a lost answer (``OutcomeUnknown``): the state becomes "unknown" and the request is **not** sent
+  again. secuconnect offers no way to find a contract by its project name (the contract model has
+  no project field, and no idempotency key is documented), so only a person can tell whether the
+  contract exists: staff look in secuOffice and either enter the contract id (``settle_with_
+  contract``, checked against secuconnect) or declare that none was made (``abandon_request``).
+  Requesting again afterwards with the same project name is safe either way: secuconnect refuses a
+  project name twice, so a contract made by the lost request can never get a twin.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secu_marketplace import iban
+from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import (
+    ApiError,
+    OutcomeUnknown,
+    ProviderUnavailable,
+    SecuconnectError,
+    SecuMarketplaceError,
+)
+from secu_marketplace.models import Supplier
+
+from . import supplier_contracts
+
+logger = logging.getLogger(__name__)
+
+CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
+State = Supplier.ContractState
+UNSETTLED = (State.REQUESTING, State.UNKNOWN)
+# What a failed request puts back: the fields the request touched.
+RECORD_FIELDS = ("onboarding_project", "onboarding_requested", "contract_state")
+
+
+class OnboardingError(SecuMarketplaceError):
+    """Onboarding did not happen (or cannot be settled); the message is for the staff."""
+
+
+@dataclass(frozen=True)
+class Application:
+    """What staff enter for a new supplier's contract (PaymentContractsDTORequestId)."""
+
+    project: str
+    companyname: str
+    payout_iban: str
+    payout_owner: str
+    forename: str = ""
+    surname: str = ""
+    email: str = ""
+    phone: str = ""
+    street: str = ""
+    street_number: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = "DE"
+    payin_account: bool = False
+
+    def body(self) -> dict[str, Any]:
+        address = {
+            "street": self.street,
+            "street_number": self.street_number,
+            "postal_code": self.postal_code,
+            "city": self.city,
+            "country": self.country.upper(),
+        }
+        contact = {
+            "companyname": self.companyname,
+            "forename": self.forename,
+            "surname": self.surname,
+            "email": self.email,
+            "phone": self.phone,
+            "address": {k: v for k, v in address.items() if v},
+        }
+        return {
+            "project": self.project.strip(),
+            "contact": {k: v for k, v in contact.items() if v},
+            "payout_account": {
+                "iban": iban.normalise(self.payout_iban),
+                "owner": self.payout_owner.strip(),
+            },
+            "payin_account": bool(self.payin_account),
+        }
+
+
+def _unsettled_for(supplier: Supplier) -> bool:
+    """A request that is (or was left) in flight: "requesting" for longer than a call can take
+    counts as lost."""
+    if supplier.contract_state == State.UNKNOWN:
+        return True
+    if supplier.contract_state != State.REQUESTING:
+        return False
+    connect, read = app_settings.timeouts
+    started = supplier.onboarding_requested or timezone.now()
+    return timezone.now() - started > timedelta(seconds=connect + read + 5)
+
+
+def _record(supplier: Supplier, project: str) -> dict[str, Any]:
+    """Lock the supplier, refuse what cannot be requested, record the request; returns what to
+    put back if the request fails."""
+    with transaction.atomic():
+        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if locked.contract_id:
+            raise OnboardingError(
+                _("Supplier %(name)s has a contract already (%(contract)s).")
+                % {"name": locked.name, "contract": locked.contract_id}
+            )
+        if locked.contract_state in UNSETTLED:
+            raise OnboardingError(
+                _(
+                    "A contract request for %(name)s is still unsettled (project %(project)s); "
+                    "settle it first."
+                )
+                % {"name": locked.name, "project": locked.onboarding_project}
+            )
+        taken = Supplier.objects.filter(onboarding_project=project).exclude(pk=locked.pk)
+        if taken.exists():
+            raise OnboardingError(_duplicate(project))
+        previous = {field: getattr(locked, field) for field in RECORD_FIELDS}
+        locked.onboarding_project = project
+        locked.onboarding_requested = timezone.now()
+        locked.contract_state = State.REQUESTING
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=list(RECORD_FIELDS))
+        except IntegrityError:  # another supplier took the name a moment ago
+            raise OnboardingError(_duplicate(project)) from None
+    return previous
+
+
+def _duplicate(project: str) -> str:
+    return _("The project name %(project)s is taken; every contract request needs a new one.") % {
+        "project": project
+    }
+
+
+def _put_back(supplier: Supplier, previous: dict[str, Any]) -> None:
+    Supplier.objects.filter(pk=supplier.pk).update(**previous)
+    for field, value in previous.items():
+        setattr(supplier, field, value)
+
+
+def _refusal(error: ApiError, project: str) -> str:
+    details = str(error.error_details or error.message)
+    if details.startswith("project"):
+        return _duplicate(project)
+    if details.startswith("payout_account.iban"):
+        return _("secuconnect refused the payout account's IBAN: %(details)s") % {
+            "details": details
+        }
+    if error.http_status == 403:
+        return _(
+            "secuconnect does not allow the marketplace's contract %(contract)s to request "
+            "contracts (requestId needs to be activated by secuconnect): %(details)s"
+        ) % {"contract": app_settings.CONTRACT_ID, "details": details}
+    return _("secuconnect refused the contract request: %(details)s") % {"details": details}
+
+
+def _ids(answer: dict[str, Any], key: str) -> str:
+    value = answer.get(key)
+    return str(value.get("id") or "") if isinstance(value, dict) else ""
+
+
+def onboard(
+    supplier: Supplier, application: Application, *, client: SecuconnectClient | None = None
+) -> Supplier:
+    """Request a contract for ``supplier``; returns it updated, or raises ``OnboardingError``
+    (the supplier as it was, except after a lost answer: see the module docstring)."""
+    project = application.project.strip()
+    if not project:
+        raise OnboardingError(_("A project name is required."))
+    problem = iban.problem(application.payout_iban)
+    if problem:
+        raise OnboardingError(
+            _("The payout account's IBAN is not valid: %(problem)s") % {"problem": problem}
+        )
+    if not application.payout_owner.strip():
+        raise OnboardingError(_("The payout account's owner is required."))
+    previous = _record(supplier, project)
+    client = client or SecuconnectClient()
+    try:
+        answer = client.request_contract_id(app_settings.CONTRACT_ID, application.body())
+    except OutcomeUnknown as error:
+        Supplier.objects.filter(pk=supplier.pk).update(contract_state=State.UNKNOWN)
+        supplier.refresh_from_db()
+        logger.warning("contract request for supplier %s lost its answer: %s", supplier.pk, error)
+        raise OnboardingError(unknown_message(supplier)) from error
+    except ApiError as error:
+        _put_back(supplier, previous)
+        raise OnboardingError(_refusal(error, project)) from error
+    except (ProviderUnavailable, SecuconnectError) as error:
+        _put_back(supplier, previous)
+        raise OnboardingError(
+            _("secuconnect could not be reached; nothing was requested. Please try again later.")
+        ) from error
+    contract_id = _ids(answer, "contract")
+    if not CONTRACT_RE.match(contract_id):
+        Supplier.objects.filter(pk=supplier.pk).update(contract_state=State.UNKNOWN)
+        supplier.refresh_from_db()
+        raise OnboardingError(unknown_message(supplier))
+    return _store(supplier, answer, contract_id, client)
+
+
+def _store(
+    supplier: Supplier, answer: dict[str, Any], contract_id: str, client: SecuconnectClient
+) -> Supplier:
+    payin = answer.get("payin_account")
+    supplier.contract_id = contract_id
+    supplier.merchant_id = _ids(answer, "merchant")
+    supplier.store_id = _ids(answer, "store")
+    supplier.payin_account = dict(payin) if isinstance(payin, dict) else {}
+    supplier.contract_state = State.REQUESTED
+    if app_settings.STORE_SUPPLIER_APIKEY and answer.get("apikey"):
+        supplier.apikey = str(answer["apikey"])
+    supplier.save(
+        update_fields=[
+            "contract_id",
+            "merchant_id",
+            "store_id",
+            "payin_account",
+            "contract_state",
+            "apikey",
+        ]
+    )
+    logger.info("supplier %s onboarded with contract %s", supplier.pk, contract_id)
+    try:
+        supplier_contracts.refresh(supplier, client=client)
+    except SecuconnectError as error:  # the contract is stored; the state is learnt later
+        logger.info("could not read the new contract %s yet: %s", contract_id, error)
+    return supplier
+
+
+def unknown_message(supplier: Supplier) -> str:
+    return _(
+        "The answer to the contract request for %(name)s (project %(project)s) was lost: "
+        "secuconnect may or may not have created the contract, so it is not requested again. "
+        "Look for the project in secuOffice: enter the contract id if it exists, or confirm "
+        "that none was created."
+    ) % {"name": supplier.name, "project": supplier.onboarding_project}
+
+
+def settle_with_contract(
+    supplier: Supplier, contract_id: str, *, client: SecuconnectClient | None = None
+) -> Supplier:
+    """A lost request did create a contract: store its id once secuconnect confirms it (and,
+    when it names a parent, that the parent is the marketplace's contract)."""
+    contract_id = contract_id.strip()
+    if not CONTRACT_RE.match(contract_id):
+        raise OnboardingError(_("That is not a contract id (GCR_ and 30 capitals or digits)."))
+    if not _unsettled_for(supplier):
+        raise OnboardingError(_("There is no unsettled contract request for this supplier."))
+    if Supplier.objects.filter(contract_id=contract_id).exclude(pk=supplier.pk).exists():
+        raise OnboardingError(
+            _("Contract %(contract)s belongs to another supplier already.")
+            % {"contract": contract_id}
+        )
+    try:
+        found = supplier_contracts.contract(contract_id, client=client, refresh=True)
+    except SecuconnectError as error:
+        raise OnboardingError(
+            _("secuconnect could not be reached to confirm the contract; try again later.")
+        ) from error
+    if found is None:
+        raise OnboardingError(
+            _("secuconnect does not know the contract %(contract)s.") % {"contract": contract_id}
+        )
+    parent = found.get("parent")
+    parent_id = parent.get("id") if isinstance(parent, dict) else None
+    if parent_id and parent_id != app_settings.CONTRACT_ID:
+        raise OnboardingError(
+            _("Contract %(contract)s was not requested from the marketplace's contract.")
+            % {"contract": contract_id}
+        )
+    supplier.contract_id = contract_id
+    supplier.contract_state = State.ACTIVE
+    supplier.save(update_fields=["contract_id", "contract_state"])
+    return supplier
+
+
+def abandon_request(supplier: Supplier) -> Supplier:
+    """Staff checked secuOffice: the lost request made no contract. The supplier may be
+    onboarded again (the same project name is safe: secuconnect refuses it if it does exist)."""
+    if not _unsettled_for(supplier):
+        raise OnboardingError(_("There is no unsettled contract request for this supplier."))
+    supplier.onboarding_project = ""
+    supplier.onboarding_requested = None
+    supplier.contract_state = State.NONE
+    supplier.save(update_fields=list(RECORD_FIELDS))
+    return supplier
+
+
+def is_unsettled(supplier: Supplier) -> bool:
+    return _unsettled_for(supplier)
