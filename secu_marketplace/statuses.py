@@ -15,9 +15,9 @@ from django.utils.translation import pgettext_lazy
 
 class OrderStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("order status", "new")
-    AWAITING_PAYMENT = "awaiting_payment", pgettext_lazy("order status", "awaiting payment")
+    AWAITING_PAYMENT = "awaiting_payment", pgettext_lazy("order status", "at checkout")
     AUTHORIZED = "authorized", pgettext_lazy("order status", "authorised")
-    PENDING = "pending", pgettext_lazy("order status", "waiting for payment")
+    PENDING = "pending", pgettext_lazy("order status", "transfer or check pending")
     PAID = "paid", pgettext_lazy("order status", "paid")
     SHIPPED = "shipped", pgettext_lazy("order status", "shipped")
     REFUNDED = "refunded", pgettext_lazy("order status", "refunded")

@@ -199,9 +199,17 @@ class PaymentInline(ReadOnlyInline):
 
 class EventInline(ReadOnlyInline):
     model = StatusEvent
-    fields = ("created", "subject", "from_status", "to_status", "source", "detail")
+    fields = ("created", "subject", "from_label", "to_label", "source", "detail")
     readonly_fields = fields
     verbose_name_plural = _("timeline")
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj: StatusEvent) -> str:
+        return obj.status_word(obj.from_status)
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj: StatusEvent) -> str:
+        return obj.status_word(obj.to_status)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StatusEvent]:
         return super().get_queryset(request).order_by("created", "pk")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from secu_marketplace.statuses import Source
+from secu_marketplace.statuses import OrderStatus, Source
 
 from .attempts import SmartTransaction
 from .orders import Order
@@ -36,4 +38,19 @@ class StatusEvent(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.subject}: {self.from_status or '-'} → {self.to_status} ({self.source})"
+        return (
+            f"{self.get_subject_display()}: {self.status_word(self.from_status)} → "
+            f"{self.status_word(self.to_status)} ({self.get_source_display()})"
+        )
+
+    def status_word(self, value: str) -> str:
+        """A status as staff read it: the order's and a refund's in our labels; a Smart or
+        Payment Transaction's in secuconnect's own words, as secuOffice shows them."""
+        from .refunds import Refund
+
+        by_subject: dict[str, dict[str, Any]] = {
+            self.Subject.ORDER: dict(OrderStatus.choices),
+            self.Subject.REFUND: dict(Refund.State.choices),
+        }
+        labels = by_subject.get(self.subject, {})
+        return str(labels.get(value, value)) if value else "–"

@@ -34,7 +34,7 @@ def test_staff_review_an_order_and_refresh_it(page: Any, demo: str) -> None:
     page.locator("input[type=submit]").click()
     page.goto("/admin/secu_marketplace/order/")
     row = page.locator("#result_list tbody tr", has_text=order.reference)
-    assert "waiting for payment" in row.inner_text()
+    assert "transfer or check pending" in row.inner_text()
     row.get_by_role("link", name=order.reference).click()
     page.wait_for_url(re.compile(rf"/admin/secu_marketplace/order/{order.pk}/change/"))
 
@@ -43,7 +43,7 @@ def test_staff_review_an_order_and_refresh_it(page: Any, demo: str) -> None:
         assert sub.contract_id in body
     for payment in order.payments.all():
         assert payment.pci_id in body
-    assert "awaiting_payment" in body
+    assert "at checkout" in body
     assert "pending" in body
 
     page.locator("#secu-refresh").click()

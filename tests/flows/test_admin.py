@@ -33,7 +33,8 @@ def test_order_page_shows_sub_baskets_every_pci_and_the_timeline(
     assert order.attempts.get().stx_id in page
     assert "Kaffeepads Aromata 20 Stück" in page
     assert "0.80 EUR" in page  # the marketplace fee of sb0, for staff
-    assert "awaiting_payment" in page
+    assert "at checkout" in page  # the timeline in words, not codes
+    assert "awaiting_payment" not in page
     assert "secu-refresh" in page
     # The provider snapshots are shown redacted: the contact secuconnect echoes (with its
     # normalised phone number) is replaced, only the customer's id is kept.
