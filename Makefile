@@ -17,7 +17,7 @@ BIN_DJ6    := $(VENV_DJ6)/bin
 STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STAMP_DJ6 := $(VENV_DJ6)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve
+.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -116,6 +116,10 @@ messages: install
 # Every benchmarks/*.py in turn; modules starting with "_" (the shared harness) are not scripts.
 benchmarks: install
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The buyer pages' screenshots in the docs, taken again by the browser tests (Debian's chromium).
+screenshots: install
+	SECU_SCREENSHOTS=docs/img/buyer $(BIN)/python -m pytest -q tests/e2e/test_buyer_pages.py
 
 clean:
 	rm -rf $(VENV) $(VENV_DJ6) build dist site *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*
