@@ -10,4 +10,9 @@ class SecuMarketplaceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .sqlite import begin_immediate
+
+        connection_created.connect(begin_immediate, dispatch_uid="secu_marketplace.sqlite")

@@ -166,3 +166,48 @@ def check_supplier_contracts(
                 )
             )
     return messages
+
+
+def _sqlite_aliases() -> list[str]:
+    from django.db import connections
+
+    return [alias for alias in connections if connections[alias].vendor == "sqlite"]
+
+
+@register(Tags.compatibility)
+def check_sqlite(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A SQLite database whose transactions begin DEFERRED fails under concurrent payments."""
+    from django.db import connections
+
+    from .sqlite import chosen_mode
+
+    messages: list[CheckMessage] = []
+    for alias in _sqlite_aliases():
+        mode = chosen_mode(connections[alias]) or (
+            "IMMEDIATE" if app_settings.SQLITE_IMMEDIATE else None
+        )
+        if mode != "IMMEDIATE":
+            messages.append(
+                Warning(
+                    f"SQLite database {alias!r} begins transactions {mode or 'DEFERRED'}: "
+                    "concurrent checkouts, returns and pushes fail with 'database is locked'.",
+                    hint="Leave SECU_MARKETPLACE['SQLITE_IMMEDIATE'] on, or set "
+                    "DATABASES[...]['OPTIONS']['transaction_mode'] = 'IMMEDIATE'.",
+                    id=f"{ID}.W006",
+                )
+            )
+    return messages
+
+
+@register(Tags.compatibility, deploy=True)
+def check_sqlite_in_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``manage.py check --deploy``: SQLite is for the demo and tests, not for taking money."""
+    return [
+        Warning(
+            f"SQLite database {alias!r} in a deployment: every payment write waits for one lock "
+            "on one file, and only one machine can use it.",
+            hint="Use PostgreSQL in production (docs: Deployment).",
+            id=f"{ID}.W007",
+        )
+        for alias in _sqlite_aliases()
+    ]

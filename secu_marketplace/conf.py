@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "CONTRACT_CACHE_SECONDS": 3600,
     # Keep the API key requestId returns for a new supplier (write-only in the admin).
     "STORE_SUPPLIER_APIKEY": False,
+    # On SQLite without a transaction_mode of the project's own, begin transactions IMMEDIATE so
+    # concurrent requests wait for the write lock instead of failing (see sqlite.py).
+    "SQLITE_IMMEDIATE": True,
 }
 
 

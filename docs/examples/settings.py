@@ -23,8 +23,9 @@ SECU_MARKETPLACE = {
     "CART_URL": "/",  # URL name or path of your cart, for "back to cart" after an abort
 }
 
-# SQLite: the sandbox's pushes and the buyer's pages write from several threads. Take the write
-# lock at BEGIN, wait for it, and let readers read during writes (PostgreSQL needs none of this).
+# SQLite: the sandbox's pushes and the buyer's pages write from several threads. The app begins
+# its transactions IMMEDIATE by itself when you choose no mode (SQLITE_IMMEDIATE); these options
+# also wait longer for the lock and let readers read during writes (PostgreSQL needs none of it).
 DATABASES["default"]["OPTIONS"] = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -63,3 +64,71 @@ def test_settings_are_read_lazily(settings: Any) -> None:
     assert app_settings.api_url == "https://connect.secucard.com"
     with pytest.raises(AttributeError):
         _ = app_settings.NOT_A_SETTING
+
+
+def _sqlite_connection(options: dict[str, Any]) -> Any:
+    """A new SQLite connection to its own in-memory database, with these OPTIONS."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    settings_dict = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "OPTIONS": options,
+        "TIME_ZONE": None,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "AUTOCOMMIT": True,
+        "ATOMIC_REQUESTS": False,
+        "TEST": {},
+    }
+    wrapper = DatabaseWrapper(settings_dict, alias="extra")
+    wrapper.connect()  # sends connection_created, as for every connection Django makes
+    return wrapper
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("options", "immediate", "expected"),
+    [
+        ({}, True, "IMMEDIATE"),  # Django's default (DEFERRED) fails concurrent payments
+        ({"transaction_mode": "EXCLUSIVE"}, True, "EXCLUSIVE"),  # the project's own choice
+        ({}, False, None),  # switched off: Django's default
+    ],
+)
+def test_sqlite_connections_begin_immediate_unless_the_project_chose(
+    settings: Any, options: dict[str, Any], immediate: bool, expected: str | None
+) -> None:
+    settings.SECU_MARKETPLACE = {**GOOD, "SQLITE_IMMEDIATE": immediate}
+    connection = _sqlite_connection(options)
+    try:
+        assert connection.transaction_mode == expected
+    finally:
+        connection.close()
+
+
+sqlite_only = pytest.mark.skipif(
+    "postgres" in os.environ.get("TEST_DATABASE_URL", ""), reason="about a SQLite database"
+)
+
+
+@sqlite_only
+def test_switching_it_off_without_a_mode_of_ones_own_is_warned_about(settings: Any) -> None:
+    from unittest import mock
+
+    from django.db import connections
+
+    from secu_marketplace.checks import check_sqlite
+
+    options = connections["default"].settings_dict.setdefault("OPTIONS", {})
+    with mock.patch.dict(options, clear=True):
+        settings.SECU_MARKETPLACE = {**GOOD, "SQLITE_IMMEDIATE": False}
+        assert [m.id for m in check_sqlite()] == ["secu_marketplace.W006"]
+        settings.SECU_MARKETPLACE = GOOD
+        assert check_sqlite() == []
+
+
+@sqlite_only
+def test_sqlite_in_a_deployment_is_a_deploy_warning() -> None:
+    from secu_marketplace.checks import check_sqlite_in_production
+
+    assert [m.id for m in check_sqlite_in_production()] == ["secu_marketplace.W007"]
