@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
@@ -54,7 +55,10 @@ def cart_url() -> str:
     try:
         return reverse(target)
     except NoReverseMatch:
-        return str(target)
+        # A path or a URL is used as it is; a URL name that does not resolve is a mistake, and
+        # rendering it as an href would send the buyer nowhere.
+        text = str(target)
+        return text if text.startswith(("/", "https://", "http://")) else ""
 
 
 def amount_due(order: Order, attempt: SmartTransaction | None) -> int:
@@ -106,6 +110,13 @@ def _qr(order: Order, instructions: dict[str, Any], amount: int) -> SafeString |
     return mark_safe(svg) if svg else None  # noqa: S308
 
 
+def _still_confirming(attempt: SmartTransaction) -> bool:
+    since = attempt.returned_at or attempt.updated
+    if since is None:
+        return True
+    return (timezone.now() - since).total_seconds() < float(app_settings.CONFIRMING_FOR)
+
+
 def payment_page(
     order: Order, attempt: SmartTransaction | None, *, reachable: bool = True
 ) -> PaymentPage:
@@ -134,8 +145,9 @@ def payment_page(
         page.state = str(status)
     elif status == S.NEEDS_REVIEW:
         page.state = "needs_review"
-    elif attempt is not None and attempt.returned_via == "success":
-        # Back from a successful checkout, but secuconnect does not say so yet.
+    elif attempt is not None and attempt.returned_via == "success" and _still_confirming(attempt):
+        # Back from a successful checkout, but secuconnect does not say so yet: for a while
+        # the payment may be on its way; after that the page says it was not paid.
         page.state, page.refresh_seconds = "confirming", refresh
     else:
         page.state = "awaiting"

@@ -1,6 +1,7 @@
 """The app's models, one module per concern; import them from here."""
 
 from .attempts import PaymentTransaction, SmartTransaction
+from .claims import InFlight
 from .events import StatusEvent
 from .orders import LineItem, Order, SubBasket
 from .pushes import PushNotification
@@ -8,6 +9,7 @@ from .refunds import Refund
 from .suppliers import Supplier
 
 __all__ = [
+    "InFlight",
     "LineItem",
     "Order",
     "PaymentTransaction",

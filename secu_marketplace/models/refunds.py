@@ -53,6 +53,9 @@ class Refund(models.Model):
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
+    # The target's amount when the cancel was sent: a reduction whose answer was lost is
+    # settled by reading whether the amount went down since.
+    target_amount_before = models.BigIntegerField(null=True, blank=True)
     reduce_stakeholder_payment = models.BooleanField(
         _("reduce the marketplace fee too"), default=False
     )

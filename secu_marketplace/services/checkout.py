@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -38,11 +38,11 @@ from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
     Source,
-    can_move,
 )
 
+from . import ledger
 from .snapshots import STX_ID_RE, parse_time
-from .sync import send_after_commit, sync_attempt
+from .sync import sync_attempt
 
 logger = logging.getLogger(__name__)
 
@@ -73,30 +73,10 @@ def _creating_window() -> float:
     return connect + read + 5.0
 
 
-def _move_to_awaiting(
-    order: Order, attempt: SmartTransaction, moves: list[tuple[str, str]]
-) -> None:
-    if order.status != OrderStatus.AWAITING_PAYMENT and can_move(
-        order.status, OrderStatus.AWAITING_PAYMENT
-    ):
-        StatusEvent.objects.create(
-            order=order,
-            attempt=attempt,
-            subject=StatusEvent.Subject.ORDER,
-            from_status=order.status,
-            to_status=OrderStatus.AWAITING_PAYMENT,
-            source=Source.CHECKOUT,
-            detail={"stx": attempt.stx_id},
-        )
-        moves.append((order.status, OrderStatus.AWAITING_PAYMENT))
-        order.status = OrderStatus.AWAITING_PAYMENT
-        order.save(update_fields=["status", "updated"])
-
-
 def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[SubBasket]]:
     """Under the order's lock: what to do next, and the attempt to do it with."""
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+    with ledger.locked(order_id, source=Source.CHECKOUT) as w:
+        order = w.order
         if order.status not in PAYABLE:
             raise CheckoutError(f"order {order.reference} is {order.status} and cannot be paid now")
         subs = list(order.sub_baskets.prefetch_related("items"))
@@ -148,16 +128,13 @@ def _wait_for(attempt: SmartTransaction) -> None:
 
 
 def _close(attempt: SmartTransaction, reason: str) -> None:
-    with transaction.atomic():
-        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
+        locked = w.locked_attempt
         if locked.state in OPEN_ATTEMPT_STATES:
-            StatusEvent.objects.create(
-                order_id=locked.order_id,
-                attempt=locked,
-                subject=StatusEvent.Subject.ATTEMPT,
+            w.note(
+                StatusEvent.Subject.ATTEMPT,
+                "closed",
                 from_status=locked.provider_status,
-                to_status="closed",
-                source=Source.CHECKOUT,
                 detail={"reason": reason},
             )
             locked.state = AttemptState.CLOSED
@@ -192,6 +169,8 @@ def _create(
     payload = smart_transaction_payload(
         order, attempt, urls=return_urls(attempt), language=language_for(order, language), subs=subs
     )
+    # From now on the create may land at secuconnect, even if its answer is lost.
+    SmartTransaction.objects.filter(pk=attempt.pk).update(create_sent_at=timezone.now())
     try:
         answer = client.create_smart_transaction(payload)
     except OutcomeUnknown as error:
@@ -218,10 +197,8 @@ def _create(
         raise OutcomeUnknown(
             "secuconnect's answer to the create call had no Smart Transaction id or link"
         )
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        locked_order = Order.objects.select_for_update().get(pk=order.pk)
-        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+    with ledger.locked(order.pk, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
+        locked = w.locked_attempt
         locked.stx_id = stx_id
         locked.state = AttemptState.OPEN
         locked.provider_status = str(answer.get("status") or "created")
@@ -230,16 +207,12 @@ def _create(
         locked.snapshot = redact(answer)
         locked.last_error = None
         locked.save()
-        StatusEvent.objects.create(
-            order=locked_order,
-            attempt=locked,
-            subject=StatusEvent.Subject.ATTEMPT,
-            to_status=locked.provider_status,
-            source=Source.CHECKOUT,
+        w.note(
+            StatusEvent.Subject.ATTEMPT,
+            locked.provider_status,
             detail={"stx": stx_id, "attempt": locked.number},
         )
-        _move_to_awaiting(locked_order, locked, moves)
-        send_after_commit(locked_order.pk, moves, Source.CHECKOUT, {})
+        w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": stx_id})
     return CheckoutStart(url=url, attempt=locked, reused=False)
 
 
@@ -253,14 +226,11 @@ def _reuse(
     fresh = result.attempt
     if fresh.state != AttemptState.OPEN or fresh.provider_status != "created":
         return None
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=fresh.order_id)
-        locked = SmartTransaction.objects.select_for_update().get(pk=fresh.pk)
+    with ledger.locked(fresh.order_id, attempt_id=fresh.pk, source=Source.CHECKOUT) as w:
+        locked = w.locked_attempt
         locked.returned_via = ""  # a new visit to checkout; how they came back last time is moot
         locked.save(update_fields=["returned_via", "updated"])
-        _move_to_awaiting(order, locked, moves)
-        send_after_commit(order.pk, moves, Source.CHECKOUT, {})
+        w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": locked.stx_id})
     url = checkout_url(fresh.snapshot or {}, method) or fresh.checkout_url
     return CheckoutStart(url=url, attempt=locked, reused=True)
 

@@ -17,15 +17,21 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import SmartTransaction
 from secu_marketplace.statuses import AttemptState, Source
 
+from .recovery import adopt_late
 from .refresh import RefreshSummary, refresh_attempts
 from .sync import SyncResult
 
 # Smart Transaction statuses that may still move without anyone acting on our side.
 OPEN_PROVIDER_STATUSES = ("created", "approved", "pending", "")
+
+
+# How long a claim keeps other runs off an attempt if the run that took it never releases it.
+CLAIM_HOLD = timedelta(minutes=10)
 
 
 def due(min_age: int, now: datetime | None = None) -> QuerySet[SmartTransaction]:
@@ -39,9 +45,10 @@ def due(min_age: int, now: datetime | None = None) -> QuerySet[SmartTransaction]
     )
     # Abandoned checkouts are not re-read for ever; a prepaid transfer gets weeks to arrive.
     recent = Q(created__gt=now - timedelta(days=int(app_settings.SYNC_WINDOW_DAYS)))
-    return SmartTransaction.objects.filter(stale & recent & (open_at_provider | lost)).order_by(
-        "last_synced_at", "pk"
-    )
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return SmartTransaction.objects.filter(
+        stale & recent & free & (open_at_provider | lost)
+    ).order_by("last_synced_at", "pk")
 
 
 def claim(
@@ -60,7 +67,9 @@ def claim(
         if limit:
             query = query[:limit]
         attempts = list(query)
-        SmartTransaction.objects.filter(pk__in=[a.pk for a in attempts]).update(last_synced_at=now)
+        SmartTransaction.objects.filter(pk__in=[a.pk for a in attempts]).update(
+            last_synced_at=now, claimed_until=now + CLAIM_HOLD
+        )
     return list(
         SmartTransaction.objects.filter(pk__in=[a.pk for a in attempts]).select_related("order")
     )
@@ -74,8 +83,15 @@ def reconcile(
     concurrency: int | None = None,
     progress: Callable[[SmartTransaction, SyncResult | None], None] | None = None,
 ) -> tuple[list[SmartTransaction], RefreshSummary]:
+    # A Smart Transaction whose create was taken as never made may have landed after all.
+    late, failed_searches = adopt_late(client=SecuconnectClient(), order_reference=order_reference)
     attempts = claim(min_age=min_age, limit=limit, order_reference=order_reference)
+    claimed_ids = {a.pk for a in attempts}
+    attempts += [a for a in late if a.pk not in claimed_ids]
     summary = refresh_attempts(
         attempts, source=Source.RECONCILE, concurrency=concurrency, progress=progress
     )
+    for label in failed_searches:
+        summary.add(label, None)
+    SmartTransaction.objects.filter(pk__in=[a.pk for a in attempts]).update(claimed_until=None)
     return attempts, summary

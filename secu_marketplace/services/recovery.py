@@ -3,23 +3,36 @@
 secuconnect has no idempotency key, so a lost answer leaves two possibilities: the Smart
 Transaction exists, or it never did. We look for it by ``merchantRef`` and recognise ours by the
 attempt's signed token inside its ``url_success``, which no other attempt can carry. Found: the
-attempt adopts it. Not found: the create never happened, the attempt failed, and a new one may be
+attempt adopts it. Not found: the create may still be running at secuconnect, so nothing is
+concluded until the landing window (connect + read timeout + ``LOST_CREATE_MARGIN``) has passed
+since the create was sent; after that the attempt is taken as never created and a new one may be
 made. The search itself failing leaves the attempt ``unknown`` for the next try.
+
+A Smart Transaction that lands even later is still found: ``adopt_late`` (run by ``secu_sync``)
+searches again for every attempt taken as never created, adopts what turns up and aborts it when
+another attempt has taken over, so it is never paid unnoticed.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.exceptions import ApiError, BadRequest, ProviderUnavailable
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import (
+    ApiError,
+    BadRequest,
+    ProviderUnavailable,
+    SecuconnectError,
+)
 from secu_marketplace.links import token_for
 from secu_marketplace.models import SmartTransaction, StatusEvent
-from secu_marketplace.statuses import AttemptState, Source
+from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
 
+from . import ledger
 from .snapshots import STX_ID_RE
 
 logger = logging.getLogger(__name__)
@@ -51,6 +64,16 @@ def _search(client: SecuconnectClient, reference: str) -> list[dict]:
     return client.search_smart_transactions(f"{first}:{reference}")
 
 
+# Marks (in ``last_error``) an attempt taken as never created, which adopt_late searches for.
+PRESUMED = "presumed_never_created"
+
+
+def _landing_window_passed(attempt: SmartTransaction) -> bool:
+    sent = attempt.create_sent_at or attempt.created
+    waited = (timezone.now() - sent).total_seconds()
+    return waited >= app_settings.landing_window
+
+
 def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> SmartTransaction:
     if attempt.stx_id or attempt.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
         return attempt
@@ -66,10 +89,13 @@ def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> 
         SmartTransaction.objects.filter(pk=attempt.pk).update(last_error=error.as_dict())
         return attempt
     stx = _ours(found, token_for(attempt))
+    if stx is None and not _landing_window_passed(attempt):
+        logger.info("%s: not found yet, and its create may still land", attempt)
+        return attempt
     from .checkout import checkout_url
 
-    with transaction.atomic():
-        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
+        locked = w.locked_attempt
         if locked.stx_id or locked.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
             return locked
         if stx is not None:
@@ -79,17 +105,86 @@ def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> 
             outcome = "found"
         else:
             locked.state = AttemptState.FAILED
-            locked.last_error = {"message": "the create call never reached secuconnect"}
+            locked.last_error = {
+                "message": "the create call never reached secuconnect",
+                PRESUMED: True,
+            }
             outcome = "not created"
         locked.updated = timezone.now()
         locked.save()
-        StatusEvent.objects.create(
-            order_id=locked.order_id,
-            attempt=locked,
-            subject=StatusEvent.Subject.ATTEMPT,
+        w.note(
+            StatusEvent.Subject.ATTEMPT,
+            locked.state,
             from_status=AttemptState.UNKNOWN,
-            to_status=locked.state,
-            source=Source.RECONCILE,
             detail={"lost_answer": outcome, "stx": locked.stx_id},
         )
+    return locked
+
+
+def adopt_late(
+    *, client: SecuconnectClient, order_reference: str | None = None
+) -> tuple[list[SmartTransaction], list[str]]:
+    """Search again for every recent attempt taken as never created; adopt what turned up.
+
+    Returns the adopted attempts (for the caller to sync) and the references whose search
+    failed."""
+    since = timezone.now() - timedelta(days=int(app_settings.SYNC_WINDOW_DAYS))
+    presumed = SmartTransaction.objects.filter(
+        state=AttemptState.FAILED,
+        stx_id__isnull=True,
+        created__gt=since,
+        **{f"last_error__{PRESUMED}": True},
+    ).select_related("order")
+    if order_reference:
+        presumed = presumed.filter(order__reference=order_reference)
+    by_order: dict[int, list[SmartTransaction]] = {}
+    for attempt in presumed:
+        by_order.setdefault(attempt.order_id, []).append(attempt)
+    adopted: list[SmartTransaction] = []
+    failed: list[str] = []
+    for attempts in by_order.values():
+        reference = attempts[0].order.reference
+        try:
+            found = _search(client, reference)
+        except SecuconnectError as error:
+            logger.warning("cannot search for late Smart Transactions of %s: %s", reference, error)
+            failed.append(f"search {reference}")
+            continue
+        for attempt in attempts:
+            stx = _ours(found, token_for(attempt))
+            if stx is not None:
+                adopted.append(_adopt(attempt, stx, client))
+    return adopted, failed
+
+
+def _adopt(attempt: SmartTransaction, stx: dict, client: SecuconnectClient) -> SmartTransaction:
+    """Give the late Smart Transaction to its attempt. When another attempt is open or holds
+    the payment, the late one is closed and aborted at secuconnect (the buyer never saw its
+    link); if it cannot be aborted because money moved on it, the sync that follows sees that
+    (paid, or "needs review" when the other attempt holds money too)."""
+    from .checkout import checkout_url
+
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
+        order, locked = w.order, w.locked_attempt
+        if locked.stx_id:
+            return locked
+        taken_over = order.attempts.exclude(pk=locked.pk).filter(
+            state__in=[*OPEN_ATTEMPT_STATES, AttemptState.SETTLED]
+        )
+        locked.stx_id = stx["id"]
+        locked.checkout_url = checkout_url(stx)
+        locked.state = AttemptState.CLOSED if taken_over.exists() else AttemptState.OPEN
+        locked.save()
+        w.note(
+            StatusEvent.Subject.ATTEMPT,
+            locked.state,
+            from_status=AttemptState.FAILED,
+            detail={"lost_answer": "found late", "stx": locked.stx_id},
+        )
+    logger.error("order %s: Smart Transaction %s turned up late", order.reference, locked.stx_id)
+    if locked.state == AttemptState.CLOSED:
+        try:
+            client.abort_smart_transaction(str(locked.stx_id))
+        except SecuconnectError as error:
+            logger.error("could not abort late %s: %s", locked.stx_id, error)
     return locked

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from secu_marketplace import signals
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.exceptions import NotAllowed, NotFound, SecuconnectError
 from secu_marketplace.models import (
@@ -41,9 +40,9 @@ from secu_marketplace.statuses import (
     PaymentRole,
     Simple,
     attempt_state_for_stx,
-    can_move,
 )
 
+from . import ledger
 from . import refunds as refund_records
 from .snapshots import Snapshot, as_int, fetch, parse_time, verify
 
@@ -92,6 +91,7 @@ def sync_attempt(
             return SyncResult(
                 attempt=attempt, order=order, reachable=attempt.state != AttemptState.UNKNOWN
             )
+    fetched_at = timezone.now()
     try:
         snap = fetch(client, attempt.stx_id)
     except (NotFound, NotAllowed) as error:
@@ -111,7 +111,7 @@ def sync_attempt(
         if foreign:
             order = Order.objects.get(pk=attempt.order_id)
             return SyncResult(attempt=attempt, order=order, foreign=foreign)
-    return apply(attempt, snap, source=source, returned_via=returned_via)
+    return apply(attempt, snap, source=source, returned_via=returned_via, fetched_at=fetched_at)
 
 
 def _note_error(attempt: SmartTransaction, error: SecuconnectError) -> None:
@@ -144,8 +144,14 @@ def _target(
         if order.status in MONEY:
             return None  # "created" after money moved is stale news, whatever its timestamp
         target: str | None = {"abort": OrderStatus.ABORTED, "error": OrderStatus.FAILED}.get(
-            returned_via, OrderStatus.AWAITING_PAYMENT
+            returned_via
         )
+        if target is None:
+            # "success" (or no word at all) over a Smart Transaction still "created" says
+            # nothing happened: it never moves an order back from aborted or failed.
+            if order.status != OrderStatus.NEW:
+                return None
+            target = OrderStatus.AWAITING_PAYMENT
     else:
         target = ORDER_STATUS_FOR_STX.get(status)
     if target is None:
@@ -157,58 +163,16 @@ def _target(
     return target if latest else None
 
 
-def _move(
-    order: Order,
-    target: str,
-    *,
-    attempt: SmartTransaction | None,
-    source: str,
-    detail: dict[str, Any],
-    queue: list[tuple[str, str]],
-) -> bool:
-    if target == order.status or not can_move(order.status, target):
-        return False
-    StatusEvent.objects.create(
-        order=order,
-        attempt=attempt,
-        subject=Event.ORDER,
-        from_status=order.status,
-        to_status=target,
-        source=source,
-        detail=detail,
-    )
-    queue.append((order.status, target))
-    order.status = target
-    return True
-
-
-def send_after_commit(
-    order_id: int, moves: list[tuple[str, str]], source: str, extra: dict[str, Any]
-) -> None:
-    def send() -> None:
-        order = Order.objects.get(pk=order_id)
-        for old, new in moves:
-            kwargs = {"order": order, "old_status": old, "new_status": new, "source": source}
-            for signal in (signals.order_status_changed, signals.BY_STATUS.get(new)):
-                if signal is None:
-                    continue
-                more = {"reason": order.review_reason} if new == OrderStatus.NEEDS_REVIEW else {}
-                signals.send(signal, **kwargs, **more, **extra)
-
-    if moves:
-        transaction.on_commit(send)
-
-
 def _upsert_payments(
-    attempt: SmartTransaction, order: Order, subs: dict[str, SubBasket], snap: Snapshot, source: str
+    writer: ledger.Writer, attempt: SmartTransaction, subs: dict[str, SubBasket], snap: Snapshot
 ) -> list[PaymentTransaction]:
     """Store every Payment Transaction of the answer in a fixed number of queries (however many
     sub-baskets), with one timeline event per new transaction or changed status."""
+    order = writer.order
     existing = {p.pci_id: p for p in PaymentTransaction.objects.filter(order=order)}
     listed = {entry["id"]: entry for entry in snap.listed()}
     new_rows: list[PaymentTransaction] = []
     changed_rows: list[PaymentTransaction] = []
-    events: list[StatusEvent] = []
     # Leading and sub-transactions first, so refunds find the rows they point at.
     ordered = [pid for pid in snap.payments if pid not in snap.refund_parents] + list(
         snap.refund_parents
@@ -258,21 +222,12 @@ def _upsert_payments(
             changed_rows.append(row)
             if row.status_label == before:
                 continue
-        events.append(
-            StatusEvent(
-                order=order,
-                attempt=attempt,
-                subject=Event.PAYMENT,
-                from_status=before,
-                to_status=row.status_label,
-                source=source,
-                detail={
-                    "pci": pci_id,
-                    "role": role,
-                    "reference_id": reference,
-                    "amount": row.amount,
-                },
-            )
+        writer.note(
+            Event.PAYMENT,
+            row.status_label,
+            from_status=before,
+            attempt=attempt,
+            detail={"pci": pci_id, "role": role, "reference_id": reference, "amount": row.amount},
         )
     # Refunds last: their parent may be created in the same answer and needs its key first.
     PaymentTransaction.objects.bulk_create([r for r in new_rows if r.role != PaymentRole.REFUND])
@@ -285,7 +240,6 @@ def _upsert_payments(
         for row in changed_rows:
             row.updated = now
         PaymentTransaction.objects.bulk_update(changed_rows, [*UPSERT_FIELDS, "updated"])
-    StatusEvent.objects.bulk_create(events)
     return new_rows + changed_rows
 
 
@@ -314,18 +268,21 @@ def apply(
     source: str,
     returned_via: str = "",
     lost: SecuconnectError | None = None,
+    fetched_at: datetime | None = None,
 ) -> SyncResult:
-    """Apply a fetched answer under the order's and the attempt's row locks."""
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=attempt.order_id)
-        attempt = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+    """Apply a fetched answer through the write path (order, attempt and refund locks)."""
+    with ledger.locked(
+        attempt.order_id, attempt_id=attempt.pk, source=source, refunds=True
+    ) as writer:
+        order = writer.order
+        attempt = writer.locked_attempt
         abandoned = attempt.state == AttemptState.CLOSED
         subs = {s.reference_id: s for s in order.sub_baskets.all()}
         now = timezone.now()
         attempt.last_synced_at = now
         if returned_via:
             attempt.returned_via = returned_via
+            attempt.returned_at = now
         if snap is None:
             problems = [f"secuconnect does not know {attempt.stx_id} ({lost})"]
         else:
@@ -335,22 +292,14 @@ def apply(
             logger.error("order %s needs review: %s", order.reference, reason)
             attempt.state = AttemptState.MISMATCH
             attempt.last_error = {"problems": problems}
-            if _move(
-                order,
-                OrderStatus.NEEDS_REVIEW,
-                attempt=attempt,
-                source=source,
-                detail={"problems": problems},
-                queue=moves,
-            ):
+            if writer.move(OrderStatus.NEEDS_REVIEW, detail={"problems": problems}):
                 order.review_reason = reason
             if snap is not None:
                 attempt.snapshot = redact(snap.stx)
-                _upsert_payments(attempt, order, subs, snap, source)
+                _upsert_payments(writer, attempt, subs, snap)
             attempt.save()
             order.save()
-            send_after_commit(order.pk, moves, source, {})
-            return SyncResult(attempt=attempt, order=order, changed=bool(moves), problems=problems)
+            return SyncResult(attempt=attempt, order=order, changed=writer.moved, problems=problems)
 
         if snap is None:  # unreachable: a missing answer is always a problem above
             raise RuntimeError("no snapshot to apply")
@@ -361,13 +310,10 @@ def apply(
         status = attempt.provider_status if stale else snap.status
         if not stale:
             if snap.status != attempt.provider_status:
-                StatusEvent.objects.create(
-                    order=order,
-                    attempt=attempt,
-                    subject=Event.ATTEMPT,
+                writer.note(
+                    Event.ATTEMPT,
+                    snap.status,
                     from_status=attempt.provider_status,
-                    to_status=snap.status,
-                    source=source,
                     detail={"stx": attempt.stx_id},
                 )
             attempt.provider_status = snap.status
@@ -385,7 +331,7 @@ def apply(
                 attempt.state = attempt_state_for_stx(snap.status)
             attempt.payment_method = str(snap.stx.get("payment_method") or attempt.payment_method)
             attempt.trans_id = as_int(snap.stx.get("trans_id")) or attempt.trans_id
-            _upsert_payments(attempt, order, subs, snap, source)
+            _upsert_payments(writer, attempt, subs, snap)
         others_with_money = (
             order.attempts.exclude(pk=attempt.pk)
             .filter(state=AttemptState.SETTLED, provider_status__in=list(_MONEY_STX))
@@ -409,29 +355,18 @@ def apply(
             )
         governs = target is not None and target != OrderStatus.NEEDS_REVIEW
         if target is not None:
-            _move(
-                order,
-                target,
-                attempt=attempt,
-                source=source,
-                detail={"stx": attempt.stx_id, "stx_status": status},
-                queue=moves,
-            )
+            writer.move(target, detail={"stx": attempt.stx_id, "stx_status": status})
         if governs and not stale:
             order.payment_method = attempt.payment_method or order.payment_method
             order.trans_id = attempt.trans_id or order.trans_id
             if snap.stx.get("payment_instructions"):
                 order.payment_instructions = snap.stx["payment_instructions"]
         attempt.save()
-        finished = refund_records.reconcile(order, source=source)
+        finished = refund_records.reconcile(writer, fetched_at=fetched_at)
         if refund_records.after_refunds(order):
-            _move(
-                order, OrderStatus.REFUNDED, attempt=attempt, source=source, detail={}, queue=moves
-            )
+            writer.move(OrderStatus.REFUNDED, detail={})
         order.save()
-        send_after_commit(order.pk, moves, source, {})
-        refund_records.send_after_commit(order.pk, finished, source)
-    return SyncResult(attempt=attempt, order=order, changed=bool(moves) or bool(finished))
+    return SyncResult(attempt=attempt, order=order, changed=writer.moved or bool(finished))
 
 
 # Smart Transaction statuses after which nothing more happens on it without money.

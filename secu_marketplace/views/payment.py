@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from secu_marketplace.exceptions import ApiError, BasketError, CheckoutError, ProviderUnavailable
+from secu_marketplace.exceptions import (
+    ApiError,
+    AuthenticationError,
+    BasketError,
+    CheckoutError,
+    ProviderUnavailable,
+)
 from secu_marketplace.links import OUTCOMES, attempt_for
 from secu_marketplace.models import Order, SmartTransaction
 from secu_marketplace.presentation import payment_page
@@ -50,6 +56,11 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=400)
     except ProviderUnavailable:
         return render(request, "secu_marketplace/unavailable.html", {"order": order}, status=503)
+    except AuthenticationError as error:
+        # Revoked or wrong credentials: staff must act; the buyer is told payment is down.
+        logger.critical("secuconnect refused the shop's credentials: %s", error)
+        context = {"order": order, "reason": "configuration"}
+        return render(request, "secu_marketplace/unavailable.html", context, status=503)
     except ApiError as error:
         logger.error("secuconnect refused the checkout of %s: %s", order.reference, error)
         return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=502)

@@ -77,3 +77,10 @@ class Command(BaseCommand):
         )
         for label in summary.failures:
             self.stderr.write(f"  could not sync {label}")
+        if summary.failed:
+            # Cron and monitoring only see the exit status: a run that left anything unsynced
+            # must not look like a clean one.
+            raise CommandError(
+                f"{summary.failed} of {summary.checked} could not be synced: "
+                + ", ".join(summary.failures)
+            )
