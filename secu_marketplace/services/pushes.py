@@ -58,7 +58,7 @@ class MalformedPush(SecuMarketplaceError, ValueError):
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def receive(attempt: SmartTransaction, raw: bytes) -> PushAnswer:
         push = parse(raw)
     except MalformedPush as error:
         logger.warning("malformed push for %s: %s", attempt, error)
-        return PushAnswer(error.status, str(error))
+        return PushAnswer(error.http_status, str(error))
     record, new = _store(attempt, push)
     if not new and record.attempt_id != attempt.pk:
         logger.warning("push %s replayed to another attempt's URL", push.push_id)
