@@ -26,6 +26,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -87,6 +88,18 @@ def _text(value: object, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _without_nul(value: Any) -> Any:
+    """The body with every NUL character replaced: PostgreSQL refuses ``\u0000`` in JSON and
+    text, and the inbox must still record the push (a 500 would be retried for 24 h)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def parse(raw: bytes) -> Push:
     """Read a push body. Raises ``MalformedPush`` only for a body that is not a JSON object;
     anything else comes back as a ``Push``, with ``ignored`` saying why when it is unusable."""
@@ -98,6 +111,7 @@ def parse(raw: bytes) -> Push:
         raise MalformedPush("body is not JSON") from None
     if not isinstance(data, dict):
         raise MalformedPush("body is not a JSON object")
+    data = _without_nul(data)
     raw_id = data.get("id")
     push_id = raw_id if isinstance(raw_id, str) and PUSH_ID_RE.match(raw_id) else ""
     # Without a usable id, redeliveries of the same body still land on one inbox row.

@@ -300,3 +300,12 @@ def test_debug_logs_never_show_the_signed_urls(
     assert "creating Smart Transaction" in caplog.text
     assert token not in caplog.text
     assert token.split(":")[1] not in caplog.text
+
+
+def test_a_push_with_nul_characters_is_recorded_not_a_500(flow: Flow) -> None:
+    started = flow.checkout(flow.order())
+    body = b'{"object": "event.pushes", "id": "\\u0000", "target": "\\u0000x", "data": []}'
+    response = Client().post(
+        f"/payments/push/{token_for(started.attempt)}/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 200
