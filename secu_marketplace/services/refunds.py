@@ -19,6 +19,7 @@ from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEve
 from secu_marketplace.statuses import OrderStatus, PaymentRole
 
 from . import ledger
+from .decide import refund_state
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def reconcile(writer: ledger.Writer, *, fetched_at: datetime | None = None) -> l
                 order.reference,
                 payment.pci_id,
             )
-        new_state = state_for(payment)
+        new_state = refund_state(record.state, state_for(payment))
         if record.state == new_state and record.refund_transaction_id == payment.pk:
             continue
         old_state = record.state

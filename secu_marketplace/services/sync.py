@@ -33,17 +33,15 @@ from secu_marketplace.models import (
 )
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import (
-    MONEY,
-    ORDER_STATUS_FOR_STX,
     AttemptState,
     OrderStatus,
     PaymentRole,
     Simple,
-    attempt_state_for_stx,
 )
 
 from . import ledger
 from . import refunds as refund_records
+from .decide import MONEY_STX, Current, Seen, decide
 from .snapshots import Snapshot, as_int, fetch, parse_time, verify
 
 logger = logging.getLogger(__name__)
@@ -119,48 +117,6 @@ def _note_error(attempt: SmartTransaction, error: SecuconnectError) -> None:
     SmartTransaction.objects.filter(pk=attempt.pk).update(
         last_error=error.as_dict(), updated=timezone.now()
     )
-
-
-def _target(
-    order: Order,
-    attempt: SmartTransaction,
-    status: str,
-    returned_via: str,
-    others_with_money: bool,
-    voided: bool = False,
-    abandoned: bool = False,
-) -> str | None:
-    """The order status this answer asks for, or None when it should not move the order.
-    ``abandoned``: we closed the attempt ourselves before this answer (superseded it)."""
-    if status in ENDED_STX and abandoned:
-        # We abandoned this attempt (a newer one replaced it): its end is not the order's.
-        return None
-    if status in ENDED_STX and voided:
-        # The payment was voided (staff cancelled it, or secuconnect did). Whether the Smart
-        # Transaction then shows "cancelled" or "failed" is undecided; either way the buyer
-        # must not be invited to pay again.
-        return OrderStatus.CANCELLED
-    if status == "created":
-        if order.status in MONEY:
-            return None  # "created" after money moved is stale news, whatever its timestamp
-        target: str | None = {"abort": OrderStatus.ABORTED, "error": OrderStatus.FAILED}.get(
-            returned_via
-        )
-        if target is None:
-            # "success" (or no word at all) over a Smart Transaction still "created" says
-            # nothing happened: it never moves an order back from aborted or failed.
-            if order.status != OrderStatus.NEW:
-                return None
-            target = OrderStatus.AWAITING_PAYMENT
-    else:
-        target = ORDER_STATUS_FOR_STX.get(status)
-    if target is None:
-        return None  # a status we do not know: kept on the attempt, the order waits
-    if target in MONEY:
-        # Money moved on this attempt; if it moved on another one too, the buyer paid twice.
-        return OrderStatus.NEEDS_REVIEW if others_with_money else target
-    latest = not order.attempts.filter(number__gt=attempt.number).exists()
-    return target if latest else None
 
 
 def _upsert_payments(
@@ -276,7 +232,6 @@ def apply(
     ) as writer:
         order = writer.order
         attempt = writer.locked_attempt
-        abandoned = attempt.state == AttemptState.CLOSED
         subs = {s.reference_id: s for s in order.sub_baskets.all()}
         now = timezone.now()
         attempt.last_synced_at = now
@@ -303,12 +258,15 @@ def apply(
 
         if snap is None:  # unreachable: a missing answer is always a problem above
             raise RuntimeError("no snapshot to apply")
-        stale = (
-            attempt.provider_updated is not None
-            and (parse_time(snap.stx.get("updated")) or now) < attempt.provider_updated
+        seen = Seen(status=snap.status, updated=parse_time(snap.stx.get("updated")))
+        stale = attempt.provider_updated is not None and (seen.updated or now) < (
+            attempt.provider_updated
         )
-        status = attempt.provider_status if stale else snap.status
         if not stale:
+            # The answer's own rows first: whether the payment is void is read from them.
+            _upsert_payments(writer, attempt, subs, snap)
+        decision = decide(_current(order, attempt), seen, now=now)
+        if not decision.stale:
             if snap.status != attempt.provider_status:
                 writer.note(
                     Event.ATTEMPT,
@@ -317,46 +275,21 @@ def apply(
                     detail={"stx": attempt.stx_id},
                 )
             attempt.provider_status = snap.status
-            attempt.provider_updated = (
-                parse_time(snap.stx.get("updated")) or attempt.provider_updated
-            )
+            attempt.provider_updated = seen.updated or attempt.provider_updated
             attempt.snapshot = redact(snap.stx)
             attempt.last_error = None
-            # A mismatch stays one; an attempt we closed stays closed until money shows up on it
-            # (aborted, it reads "created", "cancelled" or "failed", depending on the host).
-            keep = attempt.state == AttemptState.MISMATCH or (
-                attempt.state == AttemptState.CLOSED and snap.status in ("created", *ENDED_STX)
-            )
-            if not keep:
-                attempt.state = attempt_state_for_stx(snap.status)
+            attempt.state = decision.attempt_state
             attempt.payment_method = str(snap.stx.get("payment_method") or attempt.payment_method)
             attempt.trans_id = as_int(snap.stx.get("trans_id")) or attempt.trans_id
-            _upsert_payments(writer, attempt, subs, snap)
-        others_with_money = (
-            order.attempts.exclude(pk=attempt.pk)
-            .filter(state=AttemptState.SETTLED, provider_status__in=list(_MONEY_STX))
-            .exists()
-        )
-        voided = PaymentTransaction.objects.filter(
-            attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
-        ).exists()
-        target = _target(
-            order,
-            attempt,
-            status,
-            attempt.returned_via,
-            others_with_money,
-            voided=voided,
-            abandoned=abandoned,
-        )
-        if target == OrderStatus.NEEDS_REVIEW:
+        if decision.review_reason:
             order.review_reason = (
                 f"paid twice: {attempt.stx_id} and an earlier attempt both hold money"
             )
-        governs = target is not None and target != OrderStatus.NEEDS_REVIEW
-        if target is not None:
-            writer.move(target, detail={"stx": attempt.stx_id, "stx_status": status})
-        if governs and not stale:
+        if decision.order_target is not None:
+            writer.move(
+                decision.order_target, detail={"stx": attempt.stx_id, "stx_status": decision.status}
+            )
+        if decision.governs and not decision.stale:
             order.payment_method = attempt.payment_method or order.payment_method
             order.trans_id = attempt.trans_id or order.trans_id
             if snap.stx.get("payment_instructions"):
@@ -369,9 +302,19 @@ def apply(
     return SyncResult(attempt=attempt, order=order, changed=writer.moved or bool(finished))
 
 
-# Smart Transaction statuses after which nothing more happens on it without money.
-ENDED_STX = ("failed", "cancelled")
-# Smart Transaction statuses that mean money is authorised, on its way, or secured.
-_MONEY_STX = frozenset(
-    {"approved", "pending", "ok", "received", "collection", "shipped", "collected"}
-)
+def _current(order: Order, attempt: SmartTransaction) -> Current:
+    """The state ``decide`` needs, read under the write path's locks."""
+    return Current(
+        order_status=order.status,
+        attempt_state=attempt.state,
+        provider_status=attempt.provider_status,
+        provider_updated=attempt.provider_updated,
+        returned_via=attempt.returned_via,
+        latest=not order.attempts.filter(number__gt=attempt.number).exists(),
+        others_with_money=order.attempts.exclude(pk=attempt.pk)
+        .filter(state=AttemptState.SETTLED, provider_status__in=list(MONEY_STX))
+        .exists(),
+        voided=PaymentTransaction.objects.filter(
+            attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
+        ).exists(),
+    )
