@@ -390,8 +390,17 @@ def _ship_sub_basket(
             client.capture_payment_transaction(part.pci_id, shipping_information=info)
         else:
             client.update_shipping_information(part.pci_id, info)
-    except ApiError as error:
-        raise ProcessingError(f"secuconnect refused the shipping report: {error}") from error
+    except (OutcomeUnknown, ApiError) as error:
+        # The answer was lost, or a repeat was refused because the first report (whose answer
+        # was lost) did land: secuconnect's copy of the part says which. A capture is never
+        # sent twice on a guess.
+        if not _reported(client, part.pci_id):
+            if isinstance(error, OutcomeUnknown):
+                raise ProcessingError(
+                    "secuconnect's answer to the shipping report was lost and it does not show "
+                    "the report yet; try again in a minute"
+                ) from error
+            raise ProcessingError(f"secuconnect refused the shipping report: {error}") from error
     with ledger.locked(order.pk, source=source, sub_basket_id=sub_basket.pk) as w:
         locked_order, sub = w.order, w.sub_basket
         if sub is None or sub.shipped_at:  # the claim makes this unreachable; never twice
@@ -431,6 +440,15 @@ def _ship_sub_basket(
     _resync(attempt, source, client)
     sub_basket.refresh_from_db()
     return sub_basket
+
+
+def _reported(client: SecuconnectClient, pci_id: str) -> bool:
+    """Whether secuconnect holds shipping information for the part (only this app sends it)."""
+    try:
+        remote = client.get_payment_transaction(pci_id)
+    except SecuconnectError:
+        return False
+    return bool(remote.get("shipping_information"))
 
 
 def _all_shipped(order: Order, attempt: SmartTransaction) -> bool:

@@ -309,3 +309,17 @@ def test_a_push_with_nul_characters_is_recorded_not_a_500(flow: Flow) -> None:
         f"/payments/push/{token_for(started.attempt)}/", data=body, content_type="application/json"
     )
     assert response.status_code == 200
+
+
+def test_a_shipping_report_whose_answer_was_lost_is_settled_by_reading_the_part(
+    flow: Flow, heard: list[str], calls: Callable[[str], int]
+) -> None:
+    order = _paid(flow, "invoice")
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+    control.inject("payment.capture", "drop_response")  # captured, the answer never arrives
+    processing.ship_sub_basket(order, sb0, carrier="DHL")
+    sb0.refresh_from_db()
+    assert sb0.shipped_at is not None
+    assert calls("payment.capture") == 1
+    assert StatusEvent.objects.filter(order=order, subject="shipping").count() == 1
+    assert heard.count("sub_basket_shipped") == 1
