@@ -10,7 +10,7 @@ export PORT
 # The install stamp changes whenever pyproject.toml changes, so a second run installs nothing.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test install lint typecheck messages benchmarks clean serve
+.PHONY: demo test install lint typecheck messages benchmarks clean serve reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -54,6 +54,11 @@ messages: install
 	$(BIN)/python manage.py makemessages -l de --no-obsolete --no-location --no-wrap \
 	  -i 'secu_marketplace/*' -i '.venv/*' -i 'tests/*' -i 'benchmarks/*' -i 'build/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+# The fault matrix, race, property and input tests on PostgreSQL, printed as the tables of
+# docs/reliability.md. Needs TEST_DATABASE_URL=postgres://... (or SECU_TEST_POSTGRES_URL).
+reliability: install
+	$(BIN)/python -m tests.reliability
 
 # Every benchmarks/*.py in turn; modules starting with "_" (the shared harness) are not scripts.
 benchmarks: install
