@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError
 from django.db.models import Max
@@ -30,6 +29,7 @@ from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
 from secu_marketplace.links import return_urls
 from secu_marketplace.models import Order, SmartTransaction, StatusEvent, SubBasket
+from secu_marketplace.provider import STX_ID_RE, parse_smart
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import (
     OPEN_ATTEMPT_STATES,
@@ -41,7 +41,7 @@ from secu_marketplace.statuses import (
 )
 
 from . import ledger
-from .snapshots import STX_ID_RE, parse_time
+from .recovery import resolve_unknown
 from .sync import sync_attempt
 
 logger = logging.getLogger(__name__)
@@ -55,17 +55,6 @@ class CheckoutStart:
     url: str
     attempt: SmartTransaction
     reused: bool
-
-
-def checkout_url(stx: dict[str, Any], method: str = "") -> str:
-    """Where to send the buyer: the per-method link when a method is preselected, else
-    ``checkout_links.url_checkout`` (newer documentation), else ``payment_links.general``."""
-    links = stx.get("payment_links") or {}
-    url = (links.get(method) if method else None) or (stx.get("checkout_links") or {}).get(
-        "url_checkout"
-    )
-    url = url or links.get("general") or ""
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
 
 
 def _creating_window() -> float:
@@ -187,8 +176,9 @@ def _create(
             state=AttemptState.FAILED, last_error=details, updated=timezone.now()
         )
         raise
-    stx_id = str(answer.get("id") or "")
-    url = checkout_url(answer, method)
+    created = parse_smart(answer)
+    stx_id = created.id
+    url = created.checkout_url(method)
     if not STX_ID_RE.match(stx_id) or not url:
         SmartTransaction.objects.filter(pk=attempt.pk).update(
             state=AttemptState.UNKNOWN,
@@ -201,10 +191,10 @@ def _create(
         locked = w.locked_attempt
         locked.stx_id = stx_id
         locked.state = AttemptState.OPEN
-        locked.provider_status = str(answer.get("status") or "created")
-        locked.provider_updated = parse_time(answer.get("updated") or answer.get("created"))
-        locked.checkout_url = checkout_url(answer)
-        locked.snapshot = redact(answer)
+        locked.provider_status = created.status or "created"
+        locked.provider_updated = created.updated or created.created
+        locked.checkout_url = created.checkout_url()
+        locked.snapshot = redact(created.raw)
         locked.last_error = None
         locked.save()
         w.note(
@@ -231,7 +221,7 @@ def _reuse(
         locked.returned_via = ""  # a new visit to checkout; how they came back last time is moot
         locked.save(update_fields=["returned_via", "updated"])
         w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": locked.stx_id})
-    url = checkout_url(fresh.snapshot or {}, method) or fresh.checkout_url
+    url = parse_smart(fresh.snapshot).checkout_url(method) or fresh.checkout_url
     return CheckoutStart(url=url, attempt=locked, reused=True)
 
 
@@ -262,8 +252,6 @@ def start_checkout(
         if action == "wait":
             _wait_for(attempt)
         elif action == "resolve":
-            from .recovery import resolve_unknown
-
             resolved = resolve_unknown(attempt, client=client)
             if resolved.state == AttemptState.UNKNOWN:
                 raise ProviderUnavailable("the previous attempt's outcome is not known yet")

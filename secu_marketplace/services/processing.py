@@ -45,6 +45,7 @@ from secu_marketplace.models import (
     StatusEvent,
     SubBasket,
 )
+from secu_marketplace.provider import parse_payment, refunds_created
 from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
@@ -201,14 +202,12 @@ def _request(
         if isinstance(error, ApiError):
             raise ProcessingError(f"secuconnect refused: {error}") from error
         raise
-    created = [
-        item for item in answer if isinstance(item.get("amount"), int) and item["amount"] < 0
-    ]
+    created = refunds_created(answer)
     with ledger.locked(order.pk, source=source, refunds=True) as w:
         record = next(r for r in w.refunds if r.pk == record.pk)
         if created:
             record.kind = Refund.Kind.REFUND
-            record.refund_pci_id = str(created[0].get("id") or "")
+            record.refund_pci_id = created[0]
             record.state = Refund.State.PENDING  # done once its transaction is executed
         else:
             # Before execution the amount itself was reduced; secuconnect's answer says so.
@@ -448,7 +447,7 @@ def _reported(client: SecuconnectClient, pci_id: str) -> bool:
         remote = client.get_payment_transaction(pci_id)
     except SecuconnectError:
         return False
-    return bool(remote.get("shipping_information"))
+    return parse_payment(remote).has_shipping_information
 
 
 def _all_shipped(order: Order, attempt: SmartTransaction) -> bool:

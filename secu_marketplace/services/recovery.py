@@ -30,20 +30,18 @@ from secu_marketplace.exceptions import (
 )
 from secu_marketplace.links import token_for
 from secu_marketplace.models import SmartTransaction, StatusEvent
+from secu_marketplace.provider import STX_ID_RE, SmartData, parse_search
 from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
 
 from . import ledger
-from .snapshots import STX_ID_RE
 
 logger = logging.getLogger(__name__)
 
 
-def _ours(found: list[dict], token: str) -> dict | None:
+def _ours(found: list[SmartData], token: str) -> SmartData | None:
+    """The match carrying this attempt's signed token in its ``url_success``."""
     for stx in found:
-        urls = ((stx.get("application_context") or {}).get("return_urls")) or {}
-        if token in str(urls.get("url_success") or "") and STX_ID_RE.match(
-            str(stx.get("id") or "")
-        ):
+        if token in stx.url_success and STX_ID_RE.match(stx.id):
             return stx
     return None
 
@@ -53,15 +51,15 @@ def _ours(found: list[dict], token: str) -> dict | None:
 QUERY_SPELLINGS = ("merchantRef", "merchant_ref")
 
 
-def _search(client: SecuconnectClient, reference: str) -> list[dict]:
+def _search(client: SecuconnectClient, reference: str) -> list[SmartData]:
     """Smart Transactions whose merchant reference is ``reference``, under either spelling."""
     first, *others = QUERY_SPELLINGS
     for name in others:
         try:
-            return client.search_smart_transactions(f"{first}:{reference}")
+            return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
         except BadRequest:  # this host does not know the field by that name: try the other
             first = name
-    return client.search_smart_transactions(f"{first}:{reference}")
+    return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
 
 
 # Marks (in ``last_error``) an attempt taken as never created, which adopt_late searches for.
@@ -92,16 +90,14 @@ def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> 
     if stx is None and not _landing_window_passed(attempt):
         logger.info("%s: not found yet, and its create may still land", attempt)
         return attempt
-    from .checkout import checkout_url
-
     with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
         locked = w.locked_attempt
         if locked.stx_id or locked.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
             return locked
         if stx is not None:
-            locked.stx_id = stx["id"]
+            locked.stx_id = stx.id
             locked.state = AttemptState.OPEN
-            locked.checkout_url = checkout_url(stx)
+            locked.checkout_url = stx.checkout_url()
             outcome = "found"
         else:
             locked.state = AttemptState.FAILED
@@ -157,13 +153,13 @@ def adopt_late(
     return adopted, failed
 
 
-def _adopt(attempt: SmartTransaction, stx: dict, client: SecuconnectClient) -> SmartTransaction:
+def _adopt(
+    attempt: SmartTransaction, stx: SmartData, client: SecuconnectClient
+) -> SmartTransaction:
     """Give the late Smart Transaction to its attempt. When another attempt is open or holds
     the payment, the late one is closed and aborted at secuconnect (the buyer never saw its
     link); if it cannot be aborted because money moved on it, the sync that follows sees that
     (paid, or "needs review" when the other attempt holds money too)."""
-    from .checkout import checkout_url
-
     with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
         order, locked = w.order, w.locked_attempt
         if locked.stx_id:
@@ -171,8 +167,8 @@ def _adopt(attempt: SmartTransaction, stx: dict, client: SecuconnectClient) -> S
         taken_over = order.attempts.exclude(pk=locked.pk).filter(
             state__in=[*OPEN_ATTEMPT_STATES, AttemptState.SETTLED]
         )
-        locked.stx_id = stx["id"]
-        locked.checkout_url = checkout_url(stx)
+        locked.stx_id = stx.id
+        locked.checkout_url = stx.checkout_url()
         locked.state = AttemptState.CLOSED if taken_over.exists() else AttemptState.OPEN
         locked.save()
         w.note(

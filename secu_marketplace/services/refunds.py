@@ -16,6 +16,7 @@ from django.db.models import Q, Sum
 
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent
+from secu_marketplace.provider import SimpleStatus, parse_payment
 from secu_marketplace.statuses import OrderStatus, PaymentRole
 
 from . import ledger
@@ -23,8 +24,9 @@ from .decide import refund_state
 
 logger = logging.getLogger(__name__)
 
-DONE_SIMPLE = {1, 9}  # accepted, paid: the refund was executed
-FAILED_SIMPLE = {3, 5}  # denied, void
+# A refund transaction accepted or paid was executed; a part denied or void is dead.
+DONE_SIMPLE = frozenset({SimpleStatus.ACCEPTED, SimpleStatus.PAID})
+FAILED_SIMPLE = frozenset({SimpleStatus.DENIED, SimpleStatus.VOID})
 
 
 def state_for(payment: PaymentTransaction) -> str:
@@ -79,9 +81,7 @@ def reconcile(writer: ledger.Writer, *, fetched_at: datetime | None = None) -> l
                 refund_pci_id=payment.pci_id,
                 amount=-payment.amount,
                 currency=payment.currency or order.currency,
-                reason=str(payment.snapshot.get("description") or "")[:100]
-                if payment.snapshot
-                else "",
+                reason=parse_payment(payment.snapshot).description[:100],
                 source="external",
                 state=Refund.State.PENDING,
             )
@@ -151,7 +151,8 @@ def _settle(record: Refund, fetched_at: datetime) -> str | None:
         and target.amount <= before - record.amount
     ):
         return Refund.State.DONE
-    answered = bool((record.error or {}).get("http_status"))
+    # record.error is our own SecuconnectError.as_dict(), not a provider answer.
+    answered = bool((record.error or {}).get("http_status"))  # own data
     sent_long_ago = record.created + timedelta(seconds=app_settings.landing_window) < fetched_at
     return Refund.State.FAILED if answered or sent_long_ago else None
 

@@ -42,7 +42,8 @@ from secu_marketplace.statuses import (
 from . import ledger
 from . import refunds as refund_records
 from .decide import MONEY_STX, Current, Seen, decide
-from .snapshots import Snapshot, as_int, fetch, parse_time, verify
+from .recovery import resolve_unknown
+from .snapshots import Snapshot, fetch, verify
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,6 @@ def sync_attempt(
     is applied and the result lists them in ``foreign``."""
     client = client or SecuconnectClient()
     if not attempt.stx_id:
-        from .recovery import resolve_unknown
-
         attempt = resolve_unknown(attempt, client=client)
         if not attempt.stx_id:
             order = Order.objects.get(pk=attempt.order_id)
@@ -126,7 +125,7 @@ def _upsert_payments(
     sub-baskets), with one timeline event per new transaction or changed status."""
     order = writer.order
     existing = {p.pci_id: p for p in PaymentTransaction.objects.filter(order=order)}
-    listed = {entry["id"]: entry for entry in snap.listed()}
+    listed = {entry.id: entry for entry in snap.stx.transactions}
     new_rows: list[PaymentTransaction] = []
     changed_rows: list[PaymentTransaction] = []
     # Leading and sub-transactions first, so refunds find the rows they point at.
@@ -135,9 +134,8 @@ def _upsert_payments(
     )
     for pci_id in ordered:
         data = snap.payments[pci_id]
-        entry = listed.get(pci_id, {})
-        details = data.get("details") or {}
-        reference = str(entry.get("reference_id") or data.get("reference_id") or "")
+        entry = listed.get(pci_id)
+        reference = (entry.reference_id if entry else "") or data.reference_id
         if pci_id in snap.refund_parents:
             role = PaymentRole.REFUND
         else:
@@ -146,19 +144,19 @@ def _upsert_payments(
             "role": role,
             "parent": existing.get(snap.refund_parents.get(pci_id, "")),
             "sub_basket": subs.get(reference) if role != PaymentRole.LEADING else None,
-            "trans_id": as_int(entry.get("trans_id") or data.get("trans_id")),
-            "transaction_hash": str(
-                entry.get("transaction_hash") or data.get("transaction_hash") or ""
+            "trans_id": (entry.trans_id if entry else None) or data.trans_id,
+            "transaction_hash": (
+                (entry.transaction_hash if entry else "") or data.transaction_hash
             )[:80],
             "reference_id": reference[:50],
-            "status_simple": as_int(details.get("status_simple")),
-            "status_simple_text": str(details.get("status_simple_text") or "")[:40],
-            "status": as_int(data.get("status")),
-            "status_text": str(data.get("status_text") or "")[:80],
-            "amount": as_int(data.get("amount")),
-            "currency": str(data.get("currency") or "")[:3],
-            "snapshot": redact(data),
-            "provider_updated": parse_time(data.get("updated")),
+            "status_simple": data.status_simple,
+            "status_simple_text": data.status_simple_text[:40],
+            "status": data.status,
+            "status_text": data.status_text[:80],
+            "amount": data.amount,
+            "currency": data.currency[:3],
+            "snapshot": redact(data.raw),
+            "provider_updated": data.updated,
         }
         if role == PaymentRole.SUB and fields["sub_basket"] is None:
             continue  # verify() has already flagged it; a row would break the model's rules
@@ -250,7 +248,7 @@ def apply(
             if writer.move(OrderStatus.NEEDS_REVIEW, detail={"problems": problems}):
                 order.review_reason = reason
             if snap is not None:
-                attempt.snapshot = redact(snap.stx)
+                attempt.snapshot = redact(snap.stx.raw)
                 _upsert_payments(writer, attempt, subs, snap)
             attempt.save()
             order.save()
@@ -258,7 +256,7 @@ def apply(
 
         if snap is None:  # unreachable: a missing answer is always a problem above
             raise RuntimeError("no snapshot to apply")
-        seen = Seen(status=snap.status, updated=parse_time(snap.stx.get("updated")))
+        seen = Seen(status=snap.status, updated=snap.stx.updated)
         stale = attempt.provider_updated is not None and (seen.updated or now) < (
             attempt.provider_updated
         )
@@ -276,11 +274,11 @@ def apply(
                 )
             attempt.provider_status = snap.status
             attempt.provider_updated = seen.updated or attempt.provider_updated
-            attempt.snapshot = redact(snap.stx)
+            attempt.snapshot = redact(snap.stx.raw)
             attempt.last_error = None
             attempt.state = decision.attempt_state
-            attempt.payment_method = str(snap.stx.get("payment_method") or attempt.payment_method)
-            attempt.trans_id = as_int(snap.stx.get("trans_id")) or attempt.trans_id
+            attempt.payment_method = snap.stx.payment_method or attempt.payment_method
+            attempt.trans_id = snap.stx.trans_id or attempt.trans_id
         if decision.review_reason:
             order.review_reason = (
                 f"paid twice: {attempt.stx_id} and an earlier attempt both hold money"
@@ -292,8 +290,8 @@ def apply(
         if decision.governs and not decision.stale:
             order.payment_method = attempt.payment_method or order.payment_method
             order.trans_id = attempt.trans_id or order.trans_id
-            if snap.stx.get("payment_instructions"):
-                order.payment_instructions = snap.stx["payment_instructions"]
+            if snap.stx.payment_instructions:
+                order.payment_instructions = snap.stx.payment_instructions
         attempt.save()
         finished = refund_records.reconcile(writer, fetched_at=fetched_at)
         if refund_records.after_refunds(order):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from secu_marketplace import signals
 from secu_marketplace.models import SmartTransaction
+from secu_marketplace.provider import parse_smart
 from secu_marketplace.sandbox.ids import object_id
 from secu_marketplace.services.snapshots import Snapshot
 from secu_marketplace.services.sync import apply
@@ -54,17 +55,19 @@ def snapshot(
     attempt: SmartTransaction, status: str, updated: str = "2026-01-01T10:00:00+01:00"
 ) -> Snapshot:
     return Snapshot(
-        stx={
-            "object": "smart.transactions",
-            "id": attempt.stx_id,
-            "status": status,
-            "updated": updated,
-            "merchantRef": attempt.order.reference,
-            "contract": {"id": attempt.contract_id},
-            "basket_info": {"sum": attempt.amount, "currency": attempt.currency},
-            "is_demo": attempt.is_demo,
-            "transactions": [],
-        }
+        stx=parse_smart(
+            {
+                "object": "smart.transactions",
+                "id": attempt.stx_id,
+                "status": status,
+                "updated": updated,
+                "merchantRef": attempt.order.reference,
+                "contract": {"id": attempt.contract_id},
+                "basket_info": {"sum": attempt.amount, "currency": attempt.currency},
+                "is_demo": attempt.is_demo,
+                "transactions": [],
+            }
+        )
     )
 
 

@@ -51,3 +51,33 @@ def test_the_write_path_documents_its_lock_order() -> None:
     order = ["1. the order", "2. the checkout attempt", "3. the order's Payment Transaction rows"]
     assert all(step in text for step in order)
     assert "4. the order's refund records" in text
+
+
+# Flow modules read provider answers only through secu_marketplace.provider's dataclasses.
+FLOWS = ["checkout", "sync", "recovery", "processing", "refunds", "snapshots", "decide", "ledger"]
+RAW_READ = re.compile(r"""\.get\(["']|\[["'](status|details|id|amount|transactions)["']\]""")
+BARE_SIMPLE = re.compile(r"status_simple\s*(==|in)\s*[\d({\[]\s*\d")
+
+
+def test_flows_never_read_raw_provider_dicts_or_bare_status_numbers() -> None:
+    found = []
+    for name in FLOWS:
+        path = PACKAGE / "services" / f"{name}.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if line.rstrip().endswith("# own data"):
+                continue
+            code = line.split("#", 1)[0]
+            if RAW_READ.search(code) or BARE_SIMPLE.search(code):
+                found.append(f"services/{name}.py:{number}: {line.strip()}")
+    assert found == []
+
+
+def test_the_flows_import_each_other_at_the_top() -> None:
+    """checkout, recovery and sync no longer form an import cycle hidden by local imports."""
+    local = [
+        f"{path.name}:{number}"
+        for path in sorted((PACKAGE / "services").glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"\s+from \.", line)
+    ]
+    assert local == []
