@@ -12,8 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
 from .girocode import epc_svg
-from .models import Order, PaymentTransaction, SmartTransaction
-from .services.refunds import refundable
+from .models import CheckoutAttempt, Order, PaymentTransaction
+from .services.refund_records import refundable
 from .statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 
 S = OrderStatus
@@ -23,7 +23,7 @@ S = OrderStatus
 class PaymentPage:
     state: str
     order: Order
-    attempt: SmartTransaction | None
+    attempt: CheckoutAttempt | None
     instructions: dict[str, Any] | None = None
     qr_svg: SafeString | None = None
     can_retry: bool = False
@@ -61,7 +61,7 @@ def cart_url() -> str:
         return text if text.startswith(("/", "https://", "http://")) else ""
 
 
-def amount_due(order: Order, attempt: SmartTransaction | None) -> int:
+def amount_due(order: Order, attempt: CheckoutAttempt | None) -> int:
     """What secuconnect expects from the buyer: the leading transaction's amount as last synced
     (a supplier's part cancelled before payment lowers it) less refunds already granted (an
     invoice refunded in part), else the order's total."""
@@ -89,7 +89,7 @@ def installment_plan(instructions: dict[str, Any] | None) -> dict[str, Any] | No
     return plan
 
 
-def invoice_settled(attempt: SmartTransaction | None) -> bool:
+def invoice_settled(attempt: CheckoutAttempt | None) -> bool:
     """Whether the buyer has paid the invoice (its leading transaction says so)."""
     if attempt is None:
         return False
@@ -110,7 +110,7 @@ def _qr(order: Order, instructions: dict[str, Any], amount: int) -> SafeString |
     return mark_safe(svg) if svg else None  # noqa: S308
 
 
-def _still_confirming(attempt: SmartTransaction) -> bool:
+def _still_confirming(attempt: CheckoutAttempt) -> bool:
     since = attempt.returned_at or attempt.updated
     if since is None:
         return True
@@ -118,7 +118,7 @@ def _still_confirming(attempt: SmartTransaction) -> bool:
 
 
 def payment_page(
-    order: Order, attempt: SmartTransaction | None, *, reachable: bool = True
+    order: Order, attempt: CheckoutAttempt | None, *, reachable: bool = True
 ) -> PaymentPage:
     refresh = int(app_settings.CONFIRMING_REFRESH_SECONDS)
     status = order.status

@@ -17,16 +17,16 @@ from django.utils.translation import ngettext
 
 from secu_marketplace.admin.processing import ProcessingAdminMixin
 from secu_marketplace.models import (
+    CheckoutAttempt,
     Order,
     PaymentTransaction,
     Refund,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
     Supplier,
 )
 from secu_marketplace.money import format_money
-from secu_marketplace.services.refresh import RefreshSummary, refresh_orders
+from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
 from secu_marketplace.statuses import PAYMENT_METHODS, Source
 
 from .display import items_table, pretty_json
@@ -117,7 +117,7 @@ class SubBasketInline(ReadOnlyInline):
 
 
 class AttemptInline(ReadOnlyInline):
-    model = SmartTransaction
+    model = CheckoutAttempt
     fields = (
         "number",
         "stx_id",
@@ -135,11 +135,11 @@ class AttemptInline(ReadOnlyInline):
     verbose_name_plural = _("checkout attempts (Smart Transactions)")
 
     @admin.display(description=_("last error"))
-    def error_display(self, obj: SmartTransaction) -> str:
+    def error_display(self, obj: CheckoutAttempt) -> str:
         return pretty_json(obj.last_error)
 
     @admin.display(description=_("provider snapshot (redacted)"))
-    def snapshot_display(self, obj: SmartTransaction) -> str:
+    def snapshot_display(self, obj: CheckoutAttempt) -> str:
         return pretty_json(obj.snapshot)
 
 
@@ -283,7 +283,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         # Subqueries, not a join with GROUP BY: the COUNT(*) and the filters then never touch
         # the annotations, and each page computes them for its own rows only.
-        latest_stx = SmartTransaction.objects.filter(
+        latest_stx = CheckoutAttempt.objects.filter(
             order=OuterRef("pk"), stx_id__isnull=False
         ).order_by("-number")
         suppliers = (

@@ -18,7 +18,7 @@ from secu_marketplace.exceptions import AuthenticationError, ProcessingError, Se
 from secu_marketplace.models import Order, PaymentTransaction
 from secu_marketplace.money import format_money
 from secu_marketplace.services import processing
-from secu_marketplace.services.refunds import refundable
+from secu_marketplace.services.refund_records import refundable
 from secu_marketplace.statuses import PaymentRole, Source
 
 from .forms import RefundForm, ShipForm

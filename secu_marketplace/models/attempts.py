@@ -27,7 +27,7 @@ def new_attempt_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class SmartTransaction(models.Model):
+class CheckoutAttempt(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField(_("attempt"))
     # The secret behind the signed tokens in this attempt's return and push URLs.
@@ -100,7 +100,7 @@ class SmartTransaction(models.Model):
 
 
 class PaymentTransaction(models.Model):
-    attempt = models.ForeignKey(SmartTransaction, on_delete=models.CASCADE, related_name="payments")
+    attempt = models.ForeignKey(CheckoutAttempt, on_delete=models.CASCADE, related_name="payments")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     sub_basket = models.ForeignKey(
         SubBasket, on_delete=models.CASCADE, related_name="payments", null=True, blank=True

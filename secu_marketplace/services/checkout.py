@@ -28,7 +28,7 @@ from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
 from secu_marketplace.links import return_urls
-from secu_marketplace.models import Order, SmartTransaction, StatusEvent, SubBasket
+from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent, SubBasket
 from secu_marketplace.provider import STX_ID_RE, parse_smart
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import (
@@ -41,7 +41,7 @@ from secu_marketplace.statuses import (
 )
 
 from . import ledger
-from .recovery import resolve_unknown
+from .lost_create import resolve_unknown
 from .sync import sync_attempt
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ MAX_ROUNDS = 4
 @dataclass
 class CheckoutStart:
     url: str
-    attempt: SmartTransaction
+    attempt: CheckoutAttempt
     reused: bool
 
 
@@ -62,7 +62,7 @@ def _creating_window() -> float:
     return connect + read + 5.0
 
 
-def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[SubBasket]]:
+def _decide(order_id: int, method: str) -> tuple[str, CheckoutAttempt, list[SubBasket]]:
     """Under the order's lock: what to do next, and the attempt to do it with."""
     with ledger.locked(order_id, source=Source.CHECKOUT) as w:
         order = w.order
@@ -74,7 +74,7 @@ def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[Sub
         attempt = order.attempts.filter(state__in=OPEN_ATTEMPT_STATES).first()
         if attempt is None:
             number = (order.attempts.aggregate(n=Max("number"))["n"] or 0) + 1
-            attempt = SmartTransaction.objects.create(
+            attempt = CheckoutAttempt.objects.create(
                 order=order,
                 number=number,
                 state=AttemptState.CREATING,
@@ -104,19 +104,19 @@ def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[Sub
         return "supersede", attempt, subs
 
 
-def _wait_for(attempt: SmartTransaction) -> None:
+def _wait_for(attempt: CheckoutAttempt) -> None:
     """Another request is creating this order's Smart Transaction right now: let it finish."""
     deadline = time.monotonic() + _creating_window()
     while time.monotonic() < deadline:
         state = (
-            SmartTransaction.objects.filter(pk=attempt.pk).values_list("state", flat=True).first()
+            CheckoutAttempt.objects.filter(pk=attempt.pk).values_list("state", flat=True).first()
         )
         if state != AttemptState.CREATING:
             return
         time.sleep(POLL_SECONDS)
 
 
-def _close(attempt: SmartTransaction, reason: str) -> None:
+def _close(attempt: CheckoutAttempt, reason: str) -> None:
     with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
         locked = w.locked_attempt
         if locked.state in OPEN_ATTEMPT_STATES:
@@ -130,7 +130,7 @@ def _close(attempt: SmartTransaction, reason: str) -> None:
             locked.save(update_fields=["state", "updated"])
 
 
-def _supersede(attempt: SmartTransaction, client: SecuconnectClient) -> None:
+def _supersede(attempt: CheckoutAttempt, client: SecuconnectClient) -> None:
     """Abort a stale Smart Transaction before opening a new one, so the buyer cannot pay both."""
     try:
         client.abort_smart_transaction(str(attempt.stx_id))
@@ -148,7 +148,7 @@ def _supersede(attempt: SmartTransaction, client: SecuconnectClient) -> None:
 
 
 def _create(
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     subs: list[SubBasket],
     method: str,
     language: str | None,
@@ -159,12 +159,12 @@ def _create(
         order, attempt, urls=return_urls(attempt), language=language_for(order, language), subs=subs
     )
     # From now on the create may land at secuconnect, even if its answer is lost.
-    SmartTransaction.objects.filter(pk=attempt.pk).update(create_sent_at=timezone.now())
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(create_sent_at=timezone.now())
     try:
         answer = client.create_smart_transaction(payload)
     except OutcomeUnknown as error:
         # It may exist: never create blindly again; the next click or secu_sync resolves it.
-        SmartTransaction.objects.filter(pk=attempt.pk).update(
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
             state=AttemptState.UNKNOWN, last_error=error.as_dict(), updated=timezone.now()
         )
         raise
@@ -172,7 +172,7 @@ def _create(
         details = (
             error.as_dict() if hasattr(error, "as_dict") else {"exception": type(error).__name__}
         )
-        SmartTransaction.objects.filter(pk=attempt.pk).update(
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
             state=AttemptState.FAILED, last_error=details, updated=timezone.now()
         )
         raise
@@ -180,7 +180,7 @@ def _create(
     stx_id = created.id
     url = created.checkout_url(method)
     if not STX_ID_RE.match(stx_id) or not url:
-        SmartTransaction.objects.filter(pk=attempt.pk).update(
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
             state=AttemptState.UNKNOWN,
             last_error={"message": "create answer without id or checkout link"},
         )
@@ -207,7 +207,7 @@ def _create(
 
 
 def _reuse(
-    attempt: SmartTransaction, method: str, client: SecuconnectClient
+    attempt: CheckoutAttempt, method: str, client: SecuconnectClient
 ) -> CheckoutStart | None:
     """The open attempt, if secuconnect confirms it is still ``created``; else None."""
     result = sync_attempt(attempt, source=Source.CHECKOUT, client=client)

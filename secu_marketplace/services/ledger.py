@@ -1,6 +1,6 @@
 """The one write path: every change of an order's state, its timeline and its signals.
 
-Flows (checkout, sync, recovery, capture, refund, shipping) decide what changed; this module
+Flows (checkout, sync, lost_create, capture, refund, shipping) decide what changed; this module
 writes it. ``locked()`` opens one short transaction and takes the row locks in ONE order, the
 same everywhere, so two flows never wait on each other crosswise (no deadlock):
 
@@ -46,11 +46,11 @@ from secu_marketplace import signals
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import (
+    CheckoutAttempt,
     InFlight,
     Order,
     PaymentTransaction,
     Refund,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
 )
@@ -64,7 +64,7 @@ class Writer:
     """The locked rows of one write, and what it will announce after commit."""
 
     order: Order
-    attempt: SmartTransaction | None
+    attempt: CheckoutAttempt | None
     source: str
     payments: list[PaymentTransaction] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
@@ -75,7 +75,7 @@ class Writer:
     _shipped: list[int] = field(default_factory=list)
 
     @property
-    def locked_attempt(self) -> SmartTransaction:
+    def locked_attempt(self) -> CheckoutAttempt:
         """The attempt this write locked (for flows that asked for one)."""
         if self.attempt is None:
             raise RuntimeError("this write did not lock an attempt")
@@ -90,7 +90,7 @@ class Writer:
         target: str,
         *,
         detail: dict[str, Any] | None = None,
-        attempt: SmartTransaction | None = None,
+        attempt: CheckoutAttempt | None = None,
     ) -> bool:
         """Move the order to ``target`` if the transition table allows it; True if it moved."""
         current = self.order.status
@@ -114,7 +114,7 @@ class Writer:
         *,
         from_status: str = "",
         detail: dict[str, Any] | None = None,
-        attempt: SmartTransaction | None = None,
+        attempt: CheckoutAttempt | None = None,
     ) -> None:
         """One timeline row for one real change (the caller has checked it is one)."""
         self._events.append(
@@ -161,7 +161,7 @@ def locked(
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         attempt = (
-            SmartTransaction.objects.select_for_update().get(pk=attempt_id)
+            CheckoutAttempt.objects.select_for_update().get(pk=attempt_id)
             if attempt_id is not None
             else None
         )

@@ -38,10 +38,10 @@ from secu_marketplace.exceptions import (
     SecuconnectError,
 )
 from secu_marketplace.models import (
+    CheckoutAttempt,
     Order,
     PaymentTransaction,
     Refund,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
 )
@@ -55,7 +55,7 @@ from secu_marketplace.statuses import (
 )
 
 from . import ledger
-from .refunds import FAILED_SIMPLE, refundable
+from .refund_records import FAILED_SIMPLE, refundable
 from .sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class RefundOutcome:
     sync: SyncResult | None
 
 
-def paying_attempt(order: Order) -> SmartTransaction:
+def paying_attempt(order: Order) -> CheckoutAttempt:
     attempt = (
         order.attempts.filter(state=AttemptState.SETTLED, stx_id__isnull=False)
         .order_by("-number")
@@ -85,7 +85,7 @@ def paying_attempt(order: Order) -> SmartTransaction:
     return attempt
 
 
-def _part(attempt: SmartTransaction, sub_basket: SubBasket | None) -> PaymentTransaction:
+def _part(attempt: CheckoutAttempt, sub_basket: SubBasket | None) -> PaymentTransaction:
     query = attempt.payments.all()
     if sub_basket is None:
         found = query.filter(role=PaymentRole.LEADING).first()
@@ -99,7 +99,7 @@ def _part(attempt: SmartTransaction, sub_basket: SubBasket | None) -> PaymentTra
     return found
 
 
-def _resync(attempt: SmartTransaction, source: str, client: SecuconnectClient) -> SyncResult:
+def _resync(attempt: CheckoutAttempt, source: str, client: SecuconnectClient) -> SyncResult:
     result = sync_attempt(attempt, source=source, client=client)
     if not result.reachable:
         logger.warning(
@@ -450,7 +450,7 @@ def _reported(client: SecuconnectClient, pci_id: str) -> bool:
     return parse_payment(remote).has_shipping_information
 
 
-def _all_shipped(order: Order, attempt: SmartTransaction) -> bool:
+def _all_shipped(order: Order, attempt: CheckoutAttempt) -> bool:
     for sub in order.sub_baskets.all():
         if sub.shipped_at:
             continue

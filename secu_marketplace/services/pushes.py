@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.exceptions import SecuMarketplaceError
-from secu_marketplace.models import PaymentTransaction, PushNotification, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, PaymentTransaction, PushNotification
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import Source
 
@@ -151,7 +151,7 @@ def parse(raw: bytes) -> Push:
     return replace(push, object_ids=tuple(usable), notes=notes)
 
 
-def _store(attempt: SmartTransaction, push: Push) -> tuple[PushNotification, bool]:
+def _store(attempt: CheckoutAttempt, push: Push) -> tuple[PushNotification, bool]:
     """The inbox row for this push, and whether it is new."""
     # Most pushes seen twice are redeliveries: one UPDATE answers them, no failed INSERT first.
     seen_again = PushNotification.objects.filter(push_id=push.push_id).update(
@@ -230,7 +230,7 @@ def process(
     return result
 
 
-def receive(attempt: SmartTransaction, raw: bytes) -> PushAnswer:
+def receive(attempt: CheckoutAttempt, raw: bytes) -> PushAnswer:
     try:
         push = parse(raw)
     except MalformedPush as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.models import Order, SmartTransaction, SubBasket
+from secu_marketplace.models import CheckoutAttempt, Order, SubBasket
 from secu_marketplace.provider import (
     PCI_ID_RE,
     STX_ID_RE,
@@ -53,7 +53,7 @@ def fetch(client: SecuconnectClient, stx_id: str, *, payments: bool = True) -> S
 
 
 def verify(
-    attempt: SmartTransaction, order: Order, subs: dict[str, SubBasket], snap: Snapshot
+    attempt: CheckoutAttempt, order: Order, subs: dict[str, SubBasket], snap: Snapshot
 ) -> list[str]:
     """What in the answer does not belong to this attempt (empty: it is ours)."""
     stx = snap.stx

@@ -25,9 +25,9 @@ from django.utils import timezone
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.exceptions import NotAllowed, NotFound, SecuconnectError
 from secu_marketplace.models import (
+    CheckoutAttempt,
     Order,
     PaymentTransaction,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
 )
@@ -39,10 +39,9 @@ from secu_marketplace.statuses import (
     Simple,
 )
 
-from . import ledger
-from . import refunds as refund_records
+from . import ledger, refund_records
 from .decide import MONEY_STX, Current, Seen, decide
-from .recovery import resolve_unknown
+from .lost_create import resolve_unknown
 from .snapshots import Snapshot, fetch, verify
 
 logger = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ Event = StatusEvent.Subject
 
 @dataclass
 class SyncResult:
-    attempt: SmartTransaction
+    attempt: CheckoutAttempt
     order: Order
     reachable: bool = True
     changed: bool = False
@@ -67,7 +66,7 @@ class SyncResult:
 
 
 def sync_attempt(
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     *,
     source: str,
     returned_via: str = "",
@@ -111,15 +110,15 @@ def sync_attempt(
     return apply(attempt, snap, source=source, returned_via=returned_via, fetched_at=fetched_at)
 
 
-def _note_error(attempt: SmartTransaction, error: SecuconnectError) -> None:
+def _note_error(attempt: CheckoutAttempt, error: SecuconnectError) -> None:
     logger.warning("could not sync %s: %s", attempt, error)
-    SmartTransaction.objects.filter(pk=attempt.pk).update(
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
         last_error=error.as_dict(), updated=timezone.now()
     )
 
 
 def _upsert_payments(
-    writer: ledger.Writer, attempt: SmartTransaction, subs: dict[str, SubBasket], snap: Snapshot
+    writer: ledger.Writer, attempt: CheckoutAttempt, subs: dict[str, SubBasket], snap: Snapshot
 ) -> list[PaymentTransaction]:
     """Store every Payment Transaction of the answer in a fixed number of queries (however many
     sub-baskets), with one timeline event per new transaction or changed status."""
@@ -216,7 +215,7 @@ UPSERT_FIELDS = (
 
 
 def apply(
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     snap: Snapshot | None,
     *,
     source: str,
@@ -300,7 +299,7 @@ def apply(
     return SyncResult(attempt=attempt, order=order, changed=writer.moved or bool(finished))
 
 
-def _current(order: Order, attempt: SmartTransaction) -> Current:
+def _current(order: Order, attempt: CheckoutAttempt) -> Current:
     """The state ``decide`` needs, read under the write path's locks."""
     return Current(
         order_status=order.status,

@@ -22,7 +22,7 @@ from secu_marketplace.exceptions import (
     ProviderUnavailable,
 )
 from secu_marketplace.links import OUTCOMES, attempt_for
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.presentation import payment_page
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.sync import sync_attempt
@@ -37,7 +37,7 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-def _latest_attempt(order: Order) -> SmartTransaction | None:
+def _latest_attempt(order: Order) -> CheckoutAttempt | None:
     return order.attempts.order_by("-number").first()
 
 

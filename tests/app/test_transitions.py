@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secu_marketplace import signals
-from secu_marketplace.models import SmartTransaction
+from secu_marketplace.models import CheckoutAttempt
 from secu_marketplace.provider import parse_smart
 from secu_marketplace.sandbox.ids import object_id
 from secu_marketplace.services.snapshots import Snapshot
@@ -52,7 +52,7 @@ def test_terminal_statuses() -> None:
 
 
 def snapshot(
-    attempt: SmartTransaction, status: str, updated: str = "2026-01-01T10:00:00+01:00"
+    attempt: CheckoutAttempt, status: str, updated: str = "2026-01-01T10:00:00+01:00"
 ) -> Snapshot:
     return Snapshot(
         stx=parse_smart(
@@ -71,9 +71,9 @@ def snapshot(
     )
 
 
-def _attempt() -> SmartTransaction:
+def _attempt() -> CheckoutAttempt:
     order = guide_order()
-    return SmartTransaction.objects.create(
+    return CheckoutAttempt.objects.create(
         order=order,
         number=1,
         state=AttemptState.OPEN,

@@ -18,9 +18,9 @@ from secu_marketplace import signals
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import OutcomeUnknown
 from secu_marketplace.links import token_for
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
-from secu_marketplace.services.reconcile import claim
+from secu_marketplace.services.bulk_sync import claim
 from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole, Source
 
@@ -98,7 +98,7 @@ def test_a_create_that_never_reached_secuconnect_is_closed(flow: Flow) -> None:
     # As if unsure, and sent longer ago than a create can take to land: only then does "not
     # found" mean "never created" (before, the create may still be running at secuconnect).
     long_ago = timezone.now() - timedelta(seconds=app_settings.landing_window + 1)
-    SmartTransaction.objects.filter(pk=attempt.pk).update(
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
         state=AttemptState.UNKNOWN, create_sent_at=long_ago
     )
     secu_sync()
@@ -194,7 +194,7 @@ def test_return_push_and_sync_together_send_each_signal_once(flow: Flow) -> None
                 assert response.status_code == 200, response.content
             else:
                 sync_attempt(
-                    SmartTransaction.objects.get(pk=started.attempt.pk), source=Source.RECONCILE
+                    CheckoutAttempt.objects.get(pk=started.attempt.pk), source=Source.RECONCILE
                 )
         except BaseException as error:  # reported below
             errors.append(error)

@@ -29,7 +29,7 @@ from secu_marketplace.exceptions import (
     SecuconnectError,
 )
 from secu_marketplace.links import token_for
-from secu_marketplace.models import SmartTransaction, StatusEvent
+from secu_marketplace.models import CheckoutAttempt, StatusEvent
 from secu_marketplace.provider import STX_ID_RE, SmartData, parse_search
 from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
 
@@ -66,13 +66,13 @@ def _search(client: SecuconnectClient, reference: str) -> list[SmartData]:
 PRESUMED = "presumed_never_created"
 
 
-def _landing_window_passed(attempt: SmartTransaction) -> bool:
+def _landing_window_passed(attempt: CheckoutAttempt) -> bool:
     sent = attempt.create_sent_at or attempt.created
     waited = (timezone.now() - sent).total_seconds()
     return waited >= app_settings.landing_window
 
 
-def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> SmartTransaction:
+def resolve_unknown(attempt: CheckoutAttempt, *, client: SecuconnectClient) -> CheckoutAttempt:
     if attempt.stx_id or attempt.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
         return attempt
     order = attempt.order
@@ -84,7 +84,7 @@ def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> 
     except ApiError as error:
         # The search is refused (not offered on this host): a human has to look in secuOffice.
         logger.error("cannot search for the lost Smart Transaction of %s: %s", attempt, error)
-        SmartTransaction.objects.filter(pk=attempt.pk).update(last_error=error.as_dict())
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(last_error=error.as_dict())
         return attempt
     stx = _ours(found, token_for(attempt))
     if stx is None and not _landing_window_passed(attempt):
@@ -119,13 +119,13 @@ def resolve_unknown(attempt: SmartTransaction, *, client: SecuconnectClient) -> 
 
 def adopt_late(
     *, client: SecuconnectClient, order_reference: str | None = None
-) -> tuple[list[SmartTransaction], list[str]]:
+) -> tuple[list[CheckoutAttempt], list[str]]:
     """Search again for every recent attempt taken as never created; adopt what turned up.
 
     Returns the adopted attempts (for the caller to sync) and the references whose search
     failed."""
     since = timezone.now() - timedelta(days=int(app_settings.SYNC_WINDOW_DAYS))
-    presumed = SmartTransaction.objects.filter(
+    presumed = CheckoutAttempt.objects.filter(
         state=AttemptState.FAILED,
         stx_id__isnull=True,
         created__gt=since,
@@ -133,10 +133,10 @@ def adopt_late(
     ).select_related("order")
     if order_reference:
         presumed = presumed.filter(order__reference=order_reference)
-    by_order: dict[int, list[SmartTransaction]] = {}
+    by_order: dict[int, list[CheckoutAttempt]] = {}
     for attempt in presumed:
         by_order.setdefault(attempt.order_id, []).append(attempt)
-    adopted: list[SmartTransaction] = []
+    adopted: list[CheckoutAttempt] = []
     failed: list[str] = []
     for attempts in by_order.values():
         reference = attempts[0].order.reference
@@ -153,9 +153,7 @@ def adopt_late(
     return adopted, failed
 
 
-def _adopt(
-    attempt: SmartTransaction, stx: SmartData, client: SecuconnectClient
-) -> SmartTransaction:
+def _adopt(attempt: CheckoutAttempt, stx: SmartData, client: SecuconnectClient) -> CheckoutAttempt:
     """Give the late Smart Transaction to its attempt. When another attempt is open or holds
     the payment, the late one is closed and aborted at secuconnect (the buyer never saw its
     link); if it cannot be aborted because money moved on it, the sync that follows sees that
