@@ -17,7 +17,7 @@ BIN_DJ6    := $(VENV_DJ6)/bin
 STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STAMP_DJ6 := $(VENV_DJ6)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve screenshots
+.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve screenshots reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -112,6 +112,11 @@ messages: install
 	$(BIN)/python manage.py makemessages -l de --no-obsolete --no-location --no-wrap \
 	  -i 'secu_marketplace/*' -i '.venv/*' -i 'tests/*' -i 'benchmarks/*' -i 'build/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+# The fault matrix, race, property and input tests on PostgreSQL, printed as the tables of
+# docs/reliability.md. Needs TEST_DATABASE_URL=postgres://... (or SECU_TEST_POSTGRES_URL).
+reliability: install
+	$(BIN)/python -m tests.reliability
 
 # Every benchmarks/*.py in turn; modules starting with "_" (the shared harness) are not scripts.
 benchmarks: install

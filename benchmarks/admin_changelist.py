@@ -43,7 +43,7 @@ def create_orders(first: int, last: int, suppliers: list[Any], rng: random.Rando
     """Orders ``first`` .. ``last - 1``, with their sub-baskets, line items and attempts."""
     from django.db import transaction
 
-    from secu_marketplace.models import LineItem, Order, SmartTransaction, SubBasket
+    from secu_marketplace.models import CheckoutAttempt, LineItem, Order, SubBasket
 
     plans = []
     for i in range(first, last):
@@ -118,9 +118,9 @@ def create_orders(first: int, last: int, suppliers: list[Any], rng: random.Rando
                 )
             )
         LineItem.objects.bulk_create(lines, batch_size=500)
-        SmartTransaction.objects.bulk_create(
+        CheckoutAttempt.objects.bulk_create(
             [
-                SmartTransaction(
+                CheckoutAttempt(
                     order=order,
                     number=1,
                     state=state,

@@ -23,7 +23,7 @@ from django.utils.translation import override, pgettext
 
 from .conf import app_settings
 from .exceptions import BasketError
-from .models import LineItem, Order, SmartTransaction, SubBasket
+from .models import CheckoutAttempt, LineItem, Order, SubBasket
 
 # Shipping lines get ids from 1000 up, as in the provider's examples.
 SHIPPING_ID_BASE = 1000
@@ -168,7 +168,7 @@ def fingerprint(order: Order, subs: list[SubBasket] | None = None) -> str:
 
 def smart_transaction_payload(
     order: Order,
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     *,
     urls: dict[str, str],
     language: str,

@@ -21,6 +21,7 @@ Prices are integer minor units (cents); convert decimals once with ``money.to_mi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -170,6 +171,23 @@ def _lines(basket: SupplierBasket, label: str) -> _Lines:
     return out
 
 
+CURRENCY_RE = re.compile(r"^[A-Z]{3}\Z")
+
+
+def _check_buyer(buyer: Buyer) -> None:
+    """The buyer's texts fit their columns (PostgreSQL refuses what SQLite would store)."""
+    for name, value in vars(buyer).items():
+        if not isinstance(value, str):
+            continue
+        column = Order._meta.get_field(name)
+        label = str(getattr(column, "verbose_name", name))
+        limit = getattr(column, "max_length", None)
+        if limit and len(value) > limit:
+            raise BasketError(f"the buyer's {label} is longer than {limit} characters")
+        if "\x00" in value:
+            raise BasketError(f"the buyer's {label} contains a NUL character")
+
+
 def build_order(
     *,
     reference: str,
@@ -186,7 +204,10 @@ def build_order(
     """
     if not baskets:
         raise BasketError("an order needs at least one supplier basket")
-    currency = currency.upper()
+    currency = str(currency).upper()
+    if not CURRENCY_RE.match(currency):
+        raise BasketError(f"the currency must be an ISO 4217 code such as EUR, got {currency!r}")
+    _check_buyer(buyer)
     suppliers = [b.supplier.pk for b in baskets]
     if len(set(suppliers)) != len(suppliers):
         raise BasketError("each supplier may appear in one sub-basket only")

@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": "",
     "CONNECT_TIMEOUT": 3.05,
     "READ_TIMEOUT": 15.0,
+    # A write whose answer was lost may still be executed by secuconnect until the connect and
+    # read timeouts plus this margin have passed since it was sent (slow hosts, queues): before
+    # then, "not found" does not mean "never made".
+    "LOST_CREATE_MARGIN": 30.0,
     # The cached token is dropped this many seconds before secuconnect would expire it.
     "TOKEN_SAFETY_MARGIN": 120,
     "CACHE_ALIAS": "default",
@@ -55,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "CART_URL": None,
     # Pages show "we are confirming your payment" and refresh after this many seconds.
     "CONFIRMING_REFRESH_SECONDS": 5,
+    # How long after a return via url_success the page keeps saying "we are confirming your
+    # payment" while secuconnect does not show one; then it shows the truth.
+    "CONFIRMING_FOR": 120,
     # The admin's bulk refresh and secu_sync talk to secuconnect with this many threads at most.
     "SYNC_CONCURRENCY": 4,
     # secu_sync skips attempts synced less than this many seconds ago, and attempts older than
@@ -109,6 +116,11 @@ class AppSettings:
     @property
     def timeouts(self) -> tuple[float, float]:
         return (float(self.CONNECT_TIMEOUT), float(self.READ_TIMEOUT))
+
+    @property
+    def landing_window(self) -> float:
+        """Seconds after a write was sent during which it may still be executed."""
+        return sum(self.timeouts) + float(self.LOST_CREATE_MARGIN)
 
     @property
     def site_url(self) -> str:

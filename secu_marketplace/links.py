@@ -12,30 +12,30 @@ from django.core import signing
 from django.urls import reverse
 
 from .conf import app_settings
-from .models import SmartTransaction
+from .models import CheckoutAttempt
 
 SALT = "secu_marketplace.attempt"
 OUTCOMES = ("success", "error", "abort")
 
 
-def token_for(attempt: SmartTransaction) -> str:
+def token_for(attempt: CheckoutAttempt) -> str:
     return signing.Signer(salt=SALT).sign(attempt.key)
 
 
-def attempt_for(token: str) -> SmartTransaction | None:
+def attempt_for(token: str) -> CheckoutAttempt | None:
     """The attempt a token names, or None for a forged, altered or unknown token."""
     try:
         key = signing.Signer(salt=SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return SmartTransaction.objects.select_related("order").filter(key=key).first()
+    return CheckoutAttempt.objects.select_related("order").filter(key=key).first()
 
 
 def absolute(path: str) -> str:
     return app_settings.site_url + path
 
 
-def return_urls(attempt: SmartTransaction) -> dict[str, str]:
+def return_urls(attempt: CheckoutAttempt) -> dict[str, str]:
     token = token_for(attempt)
     urls = {
         f"url_{outcome}": absolute(reverse("secu_marketplace:return", args=[token, outcome]))

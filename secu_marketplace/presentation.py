@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from .conf import app_settings
 from .girocode import epc_svg
-from .models import LineItem, Order, PaymentTransaction, Refund, SmartTransaction, SubBasket
-from .services.refunds import refundable
+from .models import CheckoutAttempt, LineItem, Order, PaymentTransaction, Refund, SubBasket
+from .services.refund_records import refundable
 from .statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 
 S = OrderStatus
@@ -23,7 +24,7 @@ S = OrderStatus
 class PaymentPage:
     state: str
     order: Order
-    attempt: SmartTransaction | None
+    attempt: CheckoutAttempt | None
     instructions: dict[str, Any] | None = None
     qr_svg: SafeString | None = None
     can_retry: bool = False
@@ -173,10 +174,13 @@ def cart_url() -> str:
     try:
         return reverse(target)
     except NoReverseMatch:
-        return str(target)
+        # A path or a URL is used as it is; a URL name that does not resolve is a mistake, and
+        # rendering it as an href would send the buyer nowhere.
+        text = str(target)
+        return text if text.startswith(("/", "https://", "http://")) else ""
 
 
-def amount_due(order: Order, attempt: SmartTransaction | None) -> int:
+def amount_due(order: Order, attempt: CheckoutAttempt | None) -> int:
     """What secuconnect expects from the buyer: the leading transaction's amount as last synced
     (a supplier's part cancelled before payment lowers it) less refunds already granted (an
     invoice refunded in part), else the order's total."""
@@ -204,7 +208,7 @@ def installment_plan(instructions: dict[str, Any] | None) -> dict[str, Any] | No
     return plan
 
 
-def invoice_settled(attempt: SmartTransaction | None) -> bool:
+def invoice_settled(attempt: CheckoutAttempt | None) -> bool:
     """Whether the buyer has paid the invoice (its leading transaction says so)."""
     if attempt is None:
         return False
@@ -225,8 +229,15 @@ def _qr(order: Order, instructions: dict[str, Any], amount: int) -> SafeString |
     return mark_safe(svg) if svg else None  # noqa: S308
 
 
+def _still_confirming(attempt: CheckoutAttempt) -> bool:
+    since = attempt.returned_at or attempt.updated
+    if since is None:
+        return True
+    return (timezone.now() - since).total_seconds() < float(app_settings.CONFIRMING_FOR)
+
+
 def payment_page(
-    order: Order, attempt: SmartTransaction | None, *, reachable: bool = True
+    order: Order, attempt: CheckoutAttempt | None, *, reachable: bool = True
 ) -> PaymentPage:
     refresh = int(app_settings.CONFIRMING_REFRESH_SECONDS)
     status = order.status
@@ -253,8 +264,9 @@ def payment_page(
         page.state = str(status)
     elif status == S.NEEDS_REVIEW:
         page.state = "needs_review"
-    elif attempt is not None and attempt.returned_via == "success":
-        # Back from a successful checkout, but secuconnect does not say so yet.
+    elif attempt is not None and attempt.returned_via == "success" and _still_confirming(attempt):
+        # Back from a successful checkout, but secuconnect does not say so yet: for a while
+        # the payment may be on its way; after that the page says it was not paid.
         page.state, page.refresh_seconds = "confirming", refresh
     else:
         page.state = "awaiting"

@@ -64,6 +64,9 @@ _PATTERNS = [
         r"\1" + MASK,
     ),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), MASK),
+    # A signed attempt token (``key:signature``, links.token_for) in a return or push URL grants
+    # access to the payment page and the push endpoint: never in a log line or a snapshot.
+    (re.compile(r"[A-Za-z0-9_-]{20,}:[A-Za-z0-9_-]{20,}"), MASK),
     (re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b"), MASK),
 ]
 

@@ -12,6 +12,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .provider import INVOICE_PAID_STATUS
+from .provider import SimpleStatus as Simple
+
 
 class OrderStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("order status", "new")
@@ -174,46 +177,11 @@ class PaymentRole(models.TextChoices):
     REFUND = "refund", _("refund")
 
 
-# secuconnect's simple Payment Transaction statuses (docs/provider.md, "Payment Transaction
-# statuses"); unknown values are stored as they are.
-SIMPLE_STATUS_TEXT = {
-    0: "proceed",
-    1: "accepted",
-    2: "authorized",
-    3: "denied",
-    4: "issue",
-    5: "void",
-    6: "issue resolved",
-    7: "refund",
-    8: "created",
-    9: "paid",
-    10: "pending",
-    11: "subscription approved",
-    12: "subscription declined",
-    13: "on hold",
-    14: "waiting for shipment",
-    15: "container authorised",
-    16: "container denied",
+# secuconnect's simple Payment Transaction statuses as text (docs/provider.md, "Payment
+# Transaction statuses"), for display; unknown values are stored and shown as they are.
+SIMPLE_STATUS_TEXT: dict[int, str] = {
+    status: status.name.lower().replace("_", " ") for status in Simple
 }
-
-
-class Simple:
-    """The simple statuses the app decides on (the rest are only shown)."""
-
-    ACCEPTED = 1
-    AUTHORIZED = 2
-    DENIED = 3
-    ISSUE = 4
-    VOID = 5
-    REFUND = 7
-    PAID = 9
-    PENDING = 10
-    WAITING_FOR_SHIPMENT = 14
-
-
-# Internal statuses of an invoice: 85 authorised, 86 "abgeschlossen (Rechnung offen)" (captured,
-# the buyer has not paid yet), 87 "abgeschlossen (Rechnung bezahlt)".
-INVOICE_PAID_STATUS = 87
 
 
 def payer_has_paid(method: str, status: int | None, simple: int | None) -> bool:
@@ -231,4 +199,9 @@ def payer_has_paid(method: str, status: int | None, simple: int | None) -> bool:
         return simple == Simple.PAID or status == INVOICE_PAID_STATUS
     # Prepaid waiting for the transfer is 25 / simple 2 (recorded) or 10 (documented); an
     # authorised card is 2 until captured. Refund pending (7) and issues (4, 6) come after money.
-    return simple in (Simple.ACCEPTED, Simple.PAID, Simple.ISSUE, 6, Simple.REFUND)
+    return simple in MONEY_ARRIVED
+
+
+MONEY_ARRIVED = frozenset(
+    {Simple.ACCEPTED, Simple.PAID, Simple.ISSUE, Simple.ISSUE_RESOLVED, Simple.REFUND}
+)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
+from . import converters  # noqa: F401  (registers the token converters)
 from .views import payment, push
 
 app_name = "secu_marketplace"
 
 urlpatterns = [
-    path("pay/<str:token>/", payment.pay, name="pay"),
-    path("order/<str:token>/", payment.status, name="status"),
-    path("return/<str:token>/<str:outcome>/", payment.returned, name="return"),
-    path("push/<str:token>/", push.push, name="push"),
+    path("pay/<public_token:token>/", payment.pay, name="pay"),
+    path("order/<public_token:token>/", payment.status, name="status"),
+    path("return/<signed_token:token>/<str:outcome>/", payment.returned, name="return"),
+    path("push/<signed_token:token>/", push.push, name="push"),
 ]

@@ -49,7 +49,7 @@ PAYMENT_METHODS = [
 
 
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=254)  # the column's length
     forename = forms.CharField(label=_("First name"), max_length=100)
     surname = forms.CharField(label=_("Last name"), max_length=100)
     company = forms.CharField(label=_("Company"), max_length=200, required=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from secu_marketplace import converters  # noqa: F401  (registers "public_token")
+
 from . import views
 
 app_name = "shop"
@@ -15,5 +17,5 @@ urlpatterns = [
     path("cart/update/<int:product_id>/", views.cart_update, name="cart_update"),
     path("cart/remove/<int:product_id>/", views.cart_remove, name="cart_remove"),
     path("checkout/", views.checkout, name="checkout"),
-    path("orders/<str:token>/", views.order, name="order"),
+    path("orders/<public_token:token>/", views.order, name="order"),
 ]

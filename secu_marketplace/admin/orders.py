@@ -17,16 +17,16 @@ from django.utils.translation import ngettext
 
 from secu_marketplace.admin.processing import ProcessingAdminMixin
 from secu_marketplace.models import (
+    CheckoutAttempt,
     Order,
     PaymentTransaction,
     Refund,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
     Supplier,
 )
 from secu_marketplace.money import format_money
-from secu_marketplace.services.refresh import RefreshSummary, refresh_orders
+from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
 from secu_marketplace.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
 
 from .display import items_table, payment_method_label, pretty_json
@@ -134,7 +134,7 @@ class SubBasketInline(ReadOnlyInline):
 
 
 class AttemptInline(ReadOnlyInline):
-    model = SmartTransaction
+    model = CheckoutAttempt
     fields = (
         "number",
         "stx_id",
@@ -152,15 +152,15 @@ class AttemptInline(ReadOnlyInline):
     verbose_name_plural = _("checkout attempts (Smart Transactions)")
 
     @admin.display(description=_("payment method"))
-    def method_display(self, obj: SmartTransaction) -> str:
+    def method_display(self, obj: CheckoutAttempt) -> str:
         return payment_method_label(obj.payment_method)
 
     @admin.display(description=_("last error"))
-    def error_display(self, obj: SmartTransaction) -> str:
+    def error_display(self, obj: CheckoutAttempt) -> str:
         return pretty_json(obj.last_error)
 
     @admin.display(description=_("provider snapshot (redacted)"))
-    def snapshot_display(self, obj: SmartTransaction) -> str:
+    def snapshot_display(self, obj: CheckoutAttempt) -> str:
         return pretty_json(obj.snapshot)
 
 
@@ -310,7 +310,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         # Subqueries, not a join with GROUP BY: the COUNT(*) and the filters then never touch
         # the annotations, and each page computes them for its own rows only.
-        latest_stx = SmartTransaction.objects.filter(
+        latest_stx = CheckoutAttempt.objects.filter(
             order=OuterRef("pk"), stx_id__isnull=False
         ).order_by("-number")
         suppliers = (

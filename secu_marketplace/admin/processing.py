@@ -14,14 +14,24 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from secu_marketplace.exceptions import ProcessingError, ProviderUnavailable
+from secu_marketplace.exceptions import AuthenticationError, ProcessingError, SecuconnectError
 from secu_marketplace.models import Order, PaymentTransaction
 from secu_marketplace.money import format_money
 from secu_marketplace.services import processing
-from secu_marketplace.services.refunds import refundable
+from secu_marketplace.services.refund_records import refundable
 from secu_marketplace.statuses import PaymentRole, Source
 
 from .forms import RefundForm, ShipForm
+
+
+def explain(error: Exception) -> str:
+    """What staff read when an action could not be done; every provider error has one."""
+    if isinstance(error, AuthenticationError):
+        return _(
+            "secuconnect refused the shop's credentials (CLIENT_ID / CLIENT_SECRET): nothing "
+            "was done. Check the settings, or ask secupay whether they were revoked. (%(error)s)"
+        ) % {"error": error}
+    return str(error)
 
 
 def _left(order: Order) -> dict[int | None, int]:
@@ -91,8 +101,8 @@ class ProcessingAdminMixin(admin.ModelAdmin):
                     reduce_stakeholder_payment=data["reduce_stakeholder_payment"],
                     source=Source.ADMIN,
                 )
-            except (ProcessingError, ProviderUnavailable) as error:
-                form.add_error(None, str(error))
+            except (ProcessingError, SecuconnectError) as error:
+                form.add_error(None, explain(error))
             else:
                 for record in outcome.refunds:
                     self.message_user(
@@ -127,8 +137,8 @@ class ProcessingAdminMixin(admin.ModelAdmin):
                     processing.ship_order(order, **details)
                 else:
                     processing.ship_sub_basket(order, sub, **details)
-            except (ProcessingError, ProviderUnavailable) as error:
-                form.add_error(None, str(error))
+            except (ProcessingError, SecuconnectError) as error:
+                form.add_error(None, explain(error))
             else:
                 self.message_user(request, _("Reported shipped to secuconnect."), messages.SUCCESS)
                 return self._back(order)
@@ -143,8 +153,8 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             try:
                 processing.capture(order, source=Source.ADMIN)
                 done += 1
-            except (ProcessingError, ProviderUnavailable) as error:
-                refused.append(f"{order.reference}: {error}")
+            except (ProcessingError, SecuconnectError) as error:
+                refused.append(f"{order.reference}: {explain(error)}")
         if done:
             self.message_user(
                 request, _("%(n)d payment(s) captured.") % {"n": done}, messages.SUCCESS

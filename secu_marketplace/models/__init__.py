@@ -1,6 +1,7 @@
 """The app's models, one module per concern; import them from here."""
 
-from .attempts import PaymentTransaction, SmartTransaction
+from .attempts import CheckoutAttempt, PaymentTransaction
+from .claims import InFlight
 from .events import StatusEvent
 from .orders import LineItem, Order, SubBasket
 from .pushes import PushNotification
@@ -8,12 +9,13 @@ from .refunds import Refund
 from .suppliers import Supplier
 
 __all__ = [
+    "CheckoutAttempt",
+    "InFlight",
     "LineItem",
     "Order",
     "PaymentTransaction",
     "PushNotification",
     "Refund",
-    "SmartTransaction",
     "StatusEvent",
     "SubBasket",
     "Supplier",

@@ -27,7 +27,7 @@ def new_attempt_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class SmartTransaction(models.Model):
+class CheckoutAttempt(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField(_("attempt"))
     # The secret behind the signed tokens in this attempt's return and push URLs.
@@ -55,11 +55,18 @@ class SmartTransaction(models.Model):
     basket_fingerprint = models.CharField(max_length=64, blank=True)
     # How the buyer last came back (success, error, abort): a hint for the page, never a status.
     returned_via = models.CharField(_("returned via"), max_length=10, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    # When the create call was sent: until the landing window has passed since then, a search
+    # that does not find the Smart Transaction does not prove it was never made.
+    create_sent_at = models.DateTimeField(_("create sent at"), null=True, blank=True)
     snapshot = models.JSONField(_("provider snapshot (redacted)"), null=True, blank=True)
     last_error = models.JSONField(_("last error"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True, db_index=True)
+    # Set while a secu_sync run holds it: a run started meanwhile skips it, even with min-age 0
+    # (its own clock would call a just-stamped attempt due again). Expires if the run dies.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     # The provider's own "updated" of the snapshot we hold: an older answer never replaces it.
     provider_updated = models.DateTimeField(null=True, blank=True)
 
@@ -93,7 +100,7 @@ class SmartTransaction(models.Model):
 
 
 class PaymentTransaction(models.Model):
-    attempt = models.ForeignKey(SmartTransaction, on_delete=models.CASCADE, related_name="payments")
+    attempt = models.ForeignKey(CheckoutAttempt, on_delete=models.CASCADE, related_name="payments")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     sub_basket = models.ForeignKey(
         SubBasket, on_delete=models.CASCADE, related_name="payments", null=True, blank=True

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.statuses import OrderStatus, Source
 
-from .attempts import SmartTransaction
+from .attempts import CheckoutAttempt
 from .orders import Order
 
 
@@ -23,7 +23,7 @@ class StatusEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     attempt = models.ForeignKey(
-        SmartTransaction, on_delete=models.SET_NULL, related_name="events", null=True, blank=True
+        CheckoutAttempt, on_delete=models.SET_NULL, related_name="events", null=True, blank=True
     )
     subject = models.CharField(_("subject"), max_length=10, choices=Subject.choices)
     from_status = models.CharField(_("from"), max_length=40, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from secu_marketplace.models.attempts import SmartTransaction
+from secu_marketplace.models.attempts import CheckoutAttempt
 
 
 class PushNotification(models.Model):
@@ -19,7 +19,7 @@ class PushNotification(models.Model):
 
     push_id = models.CharField(_("push id"), max_length=80, unique=True)
     attempt = models.ForeignKey(
-        SmartTransaction, on_delete=models.SET_NULL, related_name="pushes", null=True, blank=True
+        CheckoutAttempt, on_delete=models.SET_NULL, related_name="pushes", null=True, blank=True
     )
     target = models.CharField(_("target"), max_length=40)
     type = models.CharField(_("type"), max_length=20)

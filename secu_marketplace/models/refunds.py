@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.attempts import PaymentTransaction
 from secu_marketplace.models.orders import Order, SubBasket
+from secu_marketplace.money import format_money
 
 
 class Refund(models.Model):
@@ -53,6 +54,9 @@ class Refund(models.Model):
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
+    # The target's amount when the cancel was sent: a reduction whose answer was lost is
+    # settled by reading whether the amount went down since.
+    target_amount_before = models.BigIntegerField(null=True, blank=True)
     reduce_stakeholder_payment = models.BooleanField(
         _("reduce the marketplace fee too"), default=False
     )
@@ -72,7 +76,7 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.amount} {self.currency} ({self.state})"
+        return f"{format_money(self.amount, self.currency)} ({self.get_state_display()})"
 
     @property
     def counts(self) -> bool:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -29,7 +28,8 @@ from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
 from secu_marketplace.links import return_urls
-from secu_marketplace.models import Order, SmartTransaction, StatusEvent, SubBasket
+from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent, SubBasket
+from secu_marketplace.provider import STX_ID_RE, parse_smart
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import (
     OPEN_ATTEMPT_STATES,
@@ -38,12 +38,12 @@ from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
     Source,
-    can_move,
 )
 
-from .snapshots import STX_ID_RE, parse_time
+from . import ledger
+from .lost_create import resolve_unknown
 from .supplier_contracts import checkout_methods
-from .sync import send_after_commit, sync_attempt
+from .sync import sync_attempt
 
 logger = logging.getLogger(__name__)
 
@@ -54,19 +54,8 @@ MAX_ROUNDS = 4
 @dataclass
 class CheckoutStart:
     url: str
-    attempt: SmartTransaction
+    attempt: CheckoutAttempt
     reused: bool
-
-
-def checkout_url(stx: dict[str, Any], method: str = "") -> str:
-    """Where to send the buyer: the per-method link when a method is preselected, else
-    ``checkout_links.url_checkout`` (newer documentation), else ``payment_links.general``."""
-    links = stx.get("payment_links") or {}
-    url = (links.get(method) if method else None) or (stx.get("checkout_links") or {}).get(
-        "url_checkout"
-    )
-    url = url or links.get("general") or ""
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
 
 
 def _creating_window() -> float:
@@ -74,30 +63,10 @@ def _creating_window() -> float:
     return connect + read + 5.0
 
 
-def _move_to_awaiting(
-    order: Order, attempt: SmartTransaction, moves: list[tuple[str, str]]
-) -> None:
-    if order.status != OrderStatus.AWAITING_PAYMENT and can_move(
-        order.status, OrderStatus.AWAITING_PAYMENT
-    ):
-        StatusEvent.objects.create(
-            order=order,
-            attempt=attempt,
-            subject=StatusEvent.Subject.ORDER,
-            from_status=order.status,
-            to_status=OrderStatus.AWAITING_PAYMENT,
-            source=Source.CHECKOUT,
-            detail={"stx": attempt.stx_id},
-        )
-        moves.append((order.status, OrderStatus.AWAITING_PAYMENT))
-        order.status = OrderStatus.AWAITING_PAYMENT
-        order.save(update_fields=["status", "updated"])
-
-
-def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[SubBasket]]:
+def _decide(order_id: int, method: str) -> tuple[str, CheckoutAttempt, list[SubBasket]]:
     """Under the order's lock: what to do next, and the attempt to do it with."""
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+    with ledger.locked(order_id, source=Source.CHECKOUT) as w:
+        order = w.order
         if order.status not in PAYABLE:
             raise CheckoutError(f"order {order.reference} is {order.status} and cannot be paid now")
         subs = list(order.sub_baskets.prefetch_related("items"))
@@ -106,7 +75,7 @@ def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[Sub
         attempt = order.attempts.filter(state__in=OPEN_ATTEMPT_STATES).first()
         if attempt is None:
             number = (order.attempts.aggregate(n=Max("number"))["n"] or 0) + 1
-            attempt = SmartTransaction.objects.create(
+            attempt = CheckoutAttempt.objects.create(
                 order=order,
                 number=number,
                 state=AttemptState.CREATING,
@@ -136,36 +105,33 @@ def _decide(order_id: int, method: str) -> tuple[str, SmartTransaction, list[Sub
         return "supersede", attempt, subs
 
 
-def _wait_for(attempt: SmartTransaction) -> None:
+def _wait_for(attempt: CheckoutAttempt) -> None:
     """Another request is creating this order's Smart Transaction right now: let it finish."""
     deadline = time.monotonic() + _creating_window()
     while time.monotonic() < deadline:
         state = (
-            SmartTransaction.objects.filter(pk=attempt.pk).values_list("state", flat=True).first()
+            CheckoutAttempt.objects.filter(pk=attempt.pk).values_list("state", flat=True).first()
         )
         if state != AttemptState.CREATING:
             return
         time.sleep(POLL_SECONDS)
 
 
-def _close(attempt: SmartTransaction, reason: str) -> None:
-    with transaction.atomic():
-        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+def _close(attempt: CheckoutAttempt, reason: str) -> None:
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
+        locked = w.locked_attempt
         if locked.state in OPEN_ATTEMPT_STATES:
-            StatusEvent.objects.create(
-                order_id=locked.order_id,
-                attempt=locked,
-                subject=StatusEvent.Subject.ATTEMPT,
+            w.note(
+                StatusEvent.Subject.ATTEMPT,
+                "closed",
                 from_status=locked.provider_status,
-                to_status="closed",
-                source=Source.CHECKOUT,
                 detail={"reason": reason},
             )
             locked.state = AttemptState.CLOSED
             locked.save(update_fields=["state", "updated"])
 
 
-def _supersede(attempt: SmartTransaction, client: SecuconnectClient) -> None:
+def _supersede(attempt: CheckoutAttempt, client: SecuconnectClient) -> None:
     """Abort a stale Smart Transaction before opening a new one, so the buyer cannot pay both."""
     try:
         client.abort_smart_transaction(str(attempt.stx_id))
@@ -183,7 +149,7 @@ def _supersede(attempt: SmartTransaction, client: SecuconnectClient) -> None:
 
 
 def _create(
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     subs: list[SubBasket],
     method: str,
     language: str | None,
@@ -199,11 +165,13 @@ def _create(
         subs=subs,
         methods=methods,
     )
+    # From now on the create may land at secuconnect, even if its answer is lost.
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(create_sent_at=timezone.now())
     try:
         answer = client.create_smart_transaction(payload)
     except OutcomeUnknown as error:
         # It may exist: never create blindly again; the next click or secu_sync resolves it.
-        SmartTransaction.objects.filter(pk=attempt.pk).update(
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
             state=AttemptState.UNKNOWN, last_error=error.as_dict(), updated=timezone.now()
         )
         raise
@@ -211,47 +179,42 @@ def _create(
         details = (
             error.as_dict() if hasattr(error, "as_dict") else {"exception": type(error).__name__}
         )
-        SmartTransaction.objects.filter(pk=attempt.pk).update(
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
             state=AttemptState.FAILED, last_error=details, updated=timezone.now()
         )
         raise
-    stx_id = str(answer.get("id") or "")
-    url = checkout_url(answer, method)
+    created = parse_smart(answer)
+    stx_id = created.id
+    url = created.checkout_url(method)
     if not STX_ID_RE.match(stx_id) or not url:
-        SmartTransaction.objects.filter(pk=attempt.pk).update(
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
             state=AttemptState.UNKNOWN,
             last_error={"message": "create answer without id or checkout link"},
         )
         raise OutcomeUnknown(
             "secuconnect's answer to the create call had no Smart Transaction id or link"
         )
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        locked_order = Order.objects.select_for_update().get(pk=order.pk)
-        locked = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
+    with ledger.locked(order.pk, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
+        locked = w.locked_attempt
         locked.stx_id = stx_id
         locked.state = AttemptState.OPEN
-        locked.provider_status = str(answer.get("status") or "created")
-        locked.provider_updated = parse_time(answer.get("updated") or answer.get("created"))
-        locked.checkout_url = checkout_url(answer)
-        locked.snapshot = redact(answer)
+        locked.provider_status = created.status or "created"
+        locked.provider_updated = created.updated or created.created
+        locked.checkout_url = created.checkout_url()
+        locked.snapshot = redact(created.raw)
         locked.last_error = None
         locked.save()
-        StatusEvent.objects.create(
-            order=locked_order,
-            attempt=locked,
-            subject=StatusEvent.Subject.ATTEMPT,
-            to_status=locked.provider_status,
-            source=Source.CHECKOUT,
+        w.note(
+            StatusEvent.Subject.ATTEMPT,
+            locked.provider_status,
             detail={"stx": stx_id, "attempt": locked.number},
         )
-        _move_to_awaiting(locked_order, locked, moves)
-        send_after_commit(locked_order.pk, moves, Source.CHECKOUT, {})
+        w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": stx_id})
     return CheckoutStart(url=url, attempt=locked, reused=False)
 
 
 def _reuse(
-    attempt: SmartTransaction, method: str, client: SecuconnectClient
+    attempt: CheckoutAttempt, method: str, client: SecuconnectClient
 ) -> CheckoutStart | None:
     """The open attempt, if secuconnect confirms it is still ``created``; else None."""
     result = sync_attempt(attempt, source=Source.CHECKOUT, client=client)
@@ -260,15 +223,12 @@ def _reuse(
     fresh = result.attempt
     if fresh.state != AttemptState.OPEN or fresh.provider_status != "created":
         return None
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=fresh.order_id)
-        locked = SmartTransaction.objects.select_for_update().get(pk=fresh.pk)
+    with ledger.locked(fresh.order_id, attempt_id=fresh.pk, source=Source.CHECKOUT) as w:
+        locked = w.locked_attempt
         locked.returned_via = ""  # a new visit to checkout; how they came back last time is moot
         locked.save(update_fields=["returned_via", "updated"])
-        _move_to_awaiting(order, locked, moves)
-        send_after_commit(order.pk, moves, Source.CHECKOUT, {})
-    url = checkout_url(fresh.snapshot or {}, method) or fresh.checkout_url
+        w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": locked.stx_id})
+    url = parse_smart(fresh.snapshot).checkout_url(method) or fresh.checkout_url
     return CheckoutStart(url=url, attempt=locked, reused=True)
 
 
@@ -303,8 +263,6 @@ def start_checkout(
         if action == "wait":
             _wait_for(attempt)
         elif action == "resolve":
-            from .recovery import resolve_unknown
-
             resolved = resolve_unknown(attempt, client=client)
             if resolved.state == AttemptState.UNKNOWN:
                 raise ProviderUnavailable("the previous attempt's outcome is not known yet")

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from secu_marketplace import signals
+from secu_marketplace import checkpoints
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import (
@@ -36,26 +35,29 @@ from secu_marketplace.exceptions import (
     OutcomeUnknown,
     ProcessingError,
     ProviderUnavailable,
+    SecuconnectError,
 )
 from secu_marketplace.models import (
+    CheckoutAttempt,
     Order,
     PaymentTransaction,
     Refund,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
 )
+from secu_marketplace.money import format_money
+from secu_marketplace.provider import parse_payment, refunds_created
 from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
     PaymentRole,
     Source,
-    can_move,
     payer_has_paid,
 )
 
-from .refunds import FAILED_SIMPLE, refundable
-from .sync import SyncResult, send_after_commit, sync_attempt
+from . import ledger
+from .refund_records import FAILED_SIMPLE, refundable
+from .sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class RefundOutcome:
     sync: SyncResult | None
 
 
-def paying_attempt(order: Order) -> SmartTransaction:
+def paying_attempt(order: Order) -> CheckoutAttempt:
     attempt = (
         order.attempts.filter(state=AttemptState.SETTLED, stx_id__isnull=False)
         .order_by("-number")
@@ -84,7 +86,7 @@ def paying_attempt(order: Order) -> SmartTransaction:
     return attempt
 
 
-def _part(attempt: SmartTransaction, sub_basket: SubBasket | None) -> PaymentTransaction:
+def _part(attempt: CheckoutAttempt, sub_basket: SubBasket | None) -> PaymentTransaction:
     query = attempt.payments.all()
     if sub_basket is None:
         found = query.filter(role=PaymentRole.LEADING).first()
@@ -98,7 +100,7 @@ def _part(attempt: SmartTransaction, sub_basket: SubBasket | None) -> PaymentTra
     return found
 
 
-def _resync(attempt: SmartTransaction, source: str, client: SecuconnectClient) -> SyncResult:
+def _resync(attempt: CheckoutAttempt, source: str, client: SecuconnectClient) -> SyncResult:
     result = sync_attempt(attempt, source=source, client=client)
     if not result.reachable:
         logger.warning(
@@ -115,20 +117,27 @@ def capture(
 ) -> SyncResult:
     """Capture an authorised order (``AUTO_CAPTURE`` off): the Smart Transaction's ``start``."""
     client = client or SecuconnectClient()
-    order.refresh_from_db()
-    if order.status != OrderStatus.AUTHORIZED:
-        raise ProcessingError(
-            f"order {order.reference} is {order.get_status_display()}: "
-            "only authorised orders are captured"
-        )
-    attempt = paying_attempt(order)
-    if attempt.provider_status != "approved":
-        raise ProcessingError(f"the Smart Transaction is {attempt.provider_status}, not approved")
-    try:
-        client.start_smart_transaction(str(attempt.stx_id))
-    except ApiError as error:
-        raise ProcessingError(f"secuconnect refused the capture: {error}") from error
-    return _resync(attempt, source, client)
+    with ledger.claim(
+        order.pk, f"capture:{order.pk}", f"order {order.reference} is being captured"
+    ):
+        # Re-checked with the claim held: a capture that finished just before sees its result.
+        order.refresh_from_db()
+        if order.status != OrderStatus.AUTHORIZED:
+            raise ProcessingError(
+                f"order {order.reference} is {order.get_status_display()}: "
+                "only authorised orders are captured"
+            )
+        attempt = paying_attempt(order)
+        if attempt.provider_status != "approved":
+            raise ProcessingError(
+                f"the Smart Transaction is {attempt.provider_status}, not approved"
+            )
+        checkpoints.reach("capture.before_call")
+        try:
+            client.start_smart_transaction(str(attempt.stx_id))
+        except ApiError as error:
+            raise ProcessingError(f"secuconnect refused the capture: {error}") from error
+        return _resync(attempt, source, client)
 
 
 # --- cancel and refund -----------------------------------------------------------------------
@@ -158,11 +167,10 @@ def _request(
     money or only lowers what the buyer owes is guessed for the record and then taken from the
     answer: a refund transaction in it, or none (docs/provider.md, "Cancel and refund")."""
     executed = _paid_by_buyer(order, target)
-    with transaction.atomic():
-        Order.objects.select_for_update().get(pk=order.pk)
-        left = refundable(target)
+    with ledger.locked(order.pk, source=source, refunds=True):
+        left = refundable(target)  # re-checked with every refund record of the order locked
         if amount > left:
-            raise ProcessingError(f"{amount} is more than is left to refund on this part ({left})")
+            raise ProcessingError(_more_than_left(amount, left, order.currency))
         record = Refund.objects.create(
             order=order,
             sub_basket=target.sub_basket,
@@ -173,7 +181,9 @@ def _request(
             reason=reason,
             reduce_stakeholder_payment=reduce_stakeholder_payment,
             source=source,
+            target_amount_before=target.amount,
         )
+    checkpoints.reach("refund.before_call")
     try:
         answer = client.cancel_payment_transaction(
             target.pci_id,
@@ -187,31 +197,28 @@ def _request(
         )
         record.refresh_from_db()
         return record
-    except (ProviderUnavailable, ApiError) as error:
+    except SecuconnectError as error:
+        # Not executed (unreachable, refused, or our credentials refused): it never ran.
         Refund.objects.filter(pk=record.pk).update(state=Refund.State.FAILED, error=error.as_dict())
         if isinstance(error, ApiError):
             raise ProcessingError(f"secuconnect refused: {error}") from error
         raise
-    created = [
-        item for item in answer if isinstance(item.get("amount"), int) and item["amount"] < 0
-    ]
-    with transaction.atomic():
-        record = Refund.objects.select_for_update().get(pk=record.pk)
+    created = refunds_created(answer)
+    with ledger.locked(order.pk, source=source, refunds=True) as w:
+        record = next(r for r in w.refunds if r.pk == record.pk)
         if created:
             record.kind = Refund.Kind.REFUND
-            record.refund_pci_id = str(created[0].get("id") or "")
+            record.refund_pci_id = created[0]
             record.state = Refund.State.PENDING  # done once its transaction is executed
         else:
             # Before execution the amount itself was reduced; secuconnect's answer says so.
             record.kind = Refund.Kind.REDUCTION
             record.state = Refund.State.DONE
         record.save()
-        StatusEvent.objects.create(
-            order=order,
-            subject=StatusEvent.Subject.REFUND,
+        w.note(
+            StatusEvent.Subject.REFUND,
+            record.state,
             from_status=Refund.State.REQUESTED,
-            to_status=record.state,
-            source=source,
             detail={
                 "refund": record.pk,
                 "amount": amount,
@@ -220,9 +227,7 @@ def _request(
             },
         )
         if record.state == Refund.State.DONE:
-            from .refunds import send_after_commit as send_refunded
-
-            send_refunded(order.pk, [record], source)
+            w.refunded(record)
     return record
 
 
@@ -282,7 +287,7 @@ def refund(
                 )
             continue
         if wanted > left:
-            raise ProcessingError(f"{wanted} is more than is left to refund on this part ({left})")
+            raise ProcessingError(_more_than_left(wanted, left, order.currency))
         records.append(
             _request(
                 order,
@@ -329,8 +334,36 @@ def ship_sub_basket(
     source: str = Source.SHOP,
     client: SecuconnectClient | None = None,
 ) -> SubBasket:
-    """Report one supplier's sub-basket shipped; the order is shipped when every part is."""
+    """Report one supplier's sub-basket shipped; the order is shipped when every part is.
+
+    A concurrent second report of the same sub-basket is refused before secuconnect is asked
+    (the claim), and every check is made with the claim held."""
     client = client or SecuconnectClient()
+    busy = f"sub-basket {sub_basket.reference_id} was shipped already (or is being shipped)"
+    with ledger.claim(order.pk, f"ship:{sub_basket.pk}", busy):
+        return _ship_sub_basket(
+            order,
+            sub_basket,
+            carrier=carrier,
+            tracking_id=tracking_id,
+            invoice_number=invoice_number,
+            shipped_at=shipped_at,
+            source=source,
+            client=client,
+        )
+
+
+def _ship_sub_basket(
+    order: Order,
+    sub_basket: SubBasket,
+    *,
+    carrier: str,
+    tracking_id: str,
+    invoice_number: str,
+    shipped_at: datetime | None,
+    source: str,
+    client: SecuconnectClient,
+) -> SubBasket:
     order.refresh_from_db()
     sub_basket.refresh_from_db()
     if sub_basket.order_id != order.pk:
@@ -349,6 +382,7 @@ def ship_sub_basket(
         )
     shipped_at = shipped_at or timezone.now()
     info = _shipping_info(order, carrier, tracking_id, invoice_number, shipped_at)
+    checkpoints.reach("ship.before_call")
     try:
         if order.payment_method == "invoice":
             # Capturing with the shipping information makes the invoice due (docs/provider.md,
@@ -356,12 +390,29 @@ def ship_sub_basket(
             client.capture_payment_transaction(part.pci_id, shipping_information=info)
         else:
             client.update_shipping_information(part.pci_id, info)
+    except OutcomeUnknown as error:
+        if order.payment_method != "invoice":
+            # PUT ShippingInformation only sets details: sending it again is harmless.
+            try:
+                client.update_shipping_information(part.pci_id, info)
+            except SecuconnectError as again:
+                raise ProcessingError(
+                    f"secuconnect did not confirm the shipping report: {again}"
+                ) from again
+        elif not _reported(client, part.pci_id):
+            raise ProcessingError(
+                "secuconnect's answer to the shipping report was lost and it does not show "
+                "the report yet; try again in a minute"
+            ) from error
     except ApiError as error:
-        raise ProcessingError(f"secuconnect refused the shipping report: {error}") from error
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        locked_order = Order.objects.select_for_update().get(pk=order.pk)
-        sub = SubBasket.objects.select_for_update().get(pk=sub_basket.pk)
+        # A repeat was refused because the first capture (whose answer was lost) did land:
+        # secuconnect's copy of the part says which. A capture is never sent twice on a guess.
+        if order.payment_method != "invoice" or not _reported(client, part.pci_id):
+            raise ProcessingError(f"secuconnect refused the shipping report: {error}") from error
+    with ledger.locked(order.pk, source=source, sub_basket_id=sub_basket.pk) as w:
+        locked_order, sub = w.order, w.sub_basket
+        if sub is None or sub.shipped_at:  # the claim makes this unreachable; never twice
+            raise ProcessingError(f"sub-basket {sub_basket.reference_id} was shipped already")
         sub.shipped_at, sub.carrier, sub.tracking_id, sub.invoice_number = (
             shipped_at,
             carrier,
@@ -369,30 +420,16 @@ def ship_sub_basket(
             invoice_number,
         )
         sub.save(update_fields=["shipped_at", "carrier", "tracking_id", "invoice_number"])
-        StatusEvent.objects.create(
-            order=locked_order,
+        w.note(
+            StatusEvent.Subject.SHIPPING,
+            f"{sub.reference_id} shipped",
             attempt=attempt,
-            subject=StatusEvent.Subject.SHIPPING,
-            to_status=f"{sub.reference_id} shipped",
-            source=source,
             detail={"sub_basket": sub.reference_id, **info},
         )
+        w.shipped(sub)
         everything = _all_shipped(locked_order, attempt)
-        if everything and can_move(locked_order.status, OrderStatus.SHIPPED):
-            StatusEvent.objects.create(
-                order=locked_order,
-                attempt=attempt,
-                subject=StatusEvent.Subject.ORDER,
-                from_status=locked_order.status,
-                to_status=OrderStatus.SHIPPED,
-                source=source,
-                detail={"every sub-basket shipped": True},
-            )
-            moves.append((locked_order.status, OrderStatus.SHIPPED))
-            locked_order.status = OrderStatus.SHIPPED
-            locked_order.save(update_fields=["status", "updated"])
-        _send_shipped(locked_order.pk, sub.pk, source)
-        send_after_commit(locked_order.pk, moves, source, {})
+        if everything:
+            w.move(OrderStatus.SHIPPED, attempt=attempt, detail={"every sub-basket shipped": True})
     if everything and app_settings.INTENT == "order":
         try:
             client.set_delivery(
@@ -413,7 +450,23 @@ def ship_sub_basket(
     return sub_basket
 
 
-def _all_shipped(order: Order, attempt: SmartTransaction) -> bool:
+def _more_than_left(amount: int, left: int, currency: str) -> str:
+    return (
+        f"{format_money(amount, currency)} is more than is left to refund on this part "
+        f"({format_money(left, currency)})"
+    )
+
+
+def _reported(client: SecuconnectClient, pci_id: str) -> bool:
+    """Whether secuconnect shows the invoice part captured (only this app captures it)."""
+    try:
+        remote = client.get_payment_transaction(pci_id)
+    except SecuconnectError:
+        return False
+    return parse_payment(remote).invoice_captured
+
+
+def _all_shipped(order: Order, attempt: CheckoutAttempt) -> bool:
     for sub in order.sub_baskets.all():
         if sub.shipped_at:
             continue
@@ -426,22 +479,6 @@ def _all_shipped(order: Order, attempt: SmartTransaction) -> bool:
             continue  # cancelled parts are never shipped
         return False
     return True
-
-
-def _send_shipped(order_id: int, sub_id: int, source: str) -> None:
-    def send() -> None:
-        order = Order.objects.get(pk=order_id)
-        sub = SubBasket.objects.get(pk=sub_id)
-        signals.send(
-            signals.sub_basket_shipped,
-            order,
-            old_status=order.status,
-            new_status=order.status,
-            source=source,
-            sub_basket=sub,
-        )
-
-    transaction.on_commit(send)
 
 
 def ship_order(

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.exceptions import SecuMarketplaceError
-from secu_marketplace.models import PaymentTransaction, PushNotification, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, PaymentTransaction, PushNotification
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import Source
 
@@ -59,7 +59,7 @@ class MalformedPush(SecuMarketplaceError, ValueError):
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def parse(raw: bytes) -> Push:
     return replace(push, object_ids=tuple(usable), notes=notes)
 
 
-def _store(attempt: SmartTransaction, push: Push) -> tuple[PushNotification, bool]:
+def _store(attempt: CheckoutAttempt, push: Push) -> tuple[PushNotification, bool]:
     """The inbox row for this push, and whether it is new."""
     # Most pushes seen twice are redeliveries: one UPDATE answers them, no failed INSERT first.
     seen_again = PushNotification.objects.filter(push_id=push.push_id).update(
@@ -230,12 +230,12 @@ def process(
     return result
 
 
-def receive(attempt: SmartTransaction, raw: bytes) -> PushAnswer:
+def receive(attempt: CheckoutAttempt, raw: bytes) -> PushAnswer:
     try:
         push = parse(raw)
     except MalformedPush as error:
         logger.warning("malformed push for %s: %s", attempt, error)
-        return PushAnswer(error.status, str(error))
+        return PushAnswer(error.http_status, str(error))
     record, new = _store(attempt, push)
     if not new and record.attempt_id != attempt.pk:
         logger.warning("push %s replayed to another attempt's URL", push.push_id)

@@ -17,35 +17,32 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from secu_marketplace import signals
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.exceptions import NotAllowed, NotFound, SecuconnectError
 from secu_marketplace.models import (
+    CheckoutAttempt,
     Order,
     PaymentTransaction,
-    SmartTransaction,
     StatusEvent,
     SubBasket,
 )
 from secu_marketplace.redaction import redact
 from secu_marketplace.statuses import (
-    MONEY,
-    ORDER_STATUS_FOR_STX,
     AttemptState,
     OrderStatus,
     PaymentRole,
     Simple,
-    attempt_state_for_stx,
-    can_move,
 )
 
-from . import refunds as refund_records
-from .snapshots import Snapshot, as_int, fetch, parse_time, verify
+from . import ledger, refund_records
+from .decide import MONEY_STX, Current, Seen, decide
+from .lost_create import resolve_unknown
+from .snapshots import Snapshot, fetch, verify
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +51,7 @@ Event = StatusEvent.Subject
 
 @dataclass
 class SyncResult:
-    attempt: SmartTransaction
+    attempt: CheckoutAttempt
     order: Order
     reachable: bool = True
     changed: bool = False
@@ -69,7 +66,7 @@ class SyncResult:
 
 
 def sync_attempt(
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     *,
     source: str,
     returned_via: str = "",
@@ -84,14 +81,13 @@ def sync_attempt(
     is applied and the result lists them in ``foreign``."""
     client = client or SecuconnectClient()
     if not attempt.stx_id:
-        from .recovery import resolve_unknown
-
         attempt = resolve_unknown(attempt, client=client)
         if not attempt.stx_id:
             order = Order.objects.get(pk=attempt.order_id)
             return SyncResult(
                 attempt=attempt, order=order, reachable=attempt.state != AttemptState.UNKNOWN
             )
+    fetched_at = timezone.now()
     try:
         snap = fetch(client, attempt.stx_id)
     except (NotFound, NotAllowed) as error:
@@ -111,113 +107,34 @@ def sync_attempt(
         if foreign:
             order = Order.objects.get(pk=attempt.order_id)
             return SyncResult(attempt=attempt, order=order, foreign=foreign)
-    return apply(attempt, snap, source=source, returned_via=returned_via)
+    return apply(attempt, snap, source=source, returned_via=returned_via, fetched_at=fetched_at)
 
 
-def _note_error(attempt: SmartTransaction, error: SecuconnectError) -> None:
+def _note_error(attempt: CheckoutAttempt, error: SecuconnectError) -> None:
     logger.warning("could not sync %s: %s", attempt, error)
-    SmartTransaction.objects.filter(pk=attempt.pk).update(
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
         last_error=error.as_dict(), updated=timezone.now()
     )
 
 
-def _target(
-    order: Order,
-    attempt: SmartTransaction,
-    status: str,
-    returned_via: str,
-    others_with_money: bool,
-    voided: bool = False,
-    abandoned: bool = False,
-) -> str | None:
-    """The order status this answer asks for, or None when it should not move the order.
-    ``abandoned``: we closed the attempt ourselves before this answer (superseded it)."""
-    if status in ENDED_STX and abandoned:
-        # We abandoned this attempt (a newer one replaced it): its end is not the order's.
-        return None
-    if status in ENDED_STX and voided:
-        # The payment was voided (staff cancelled it, or secuconnect did). Whether the Smart
-        # Transaction then shows "cancelled" or "failed" is undecided; either way the buyer
-        # must not be invited to pay again.
-        return OrderStatus.CANCELLED
-    if status == "created":
-        if order.status in MONEY:
-            return None  # "created" after money moved is stale news, whatever its timestamp
-        target: str | None = {"abort": OrderStatus.ABORTED, "error": OrderStatus.FAILED}.get(
-            returned_via, OrderStatus.AWAITING_PAYMENT
-        )
-    else:
-        target = ORDER_STATUS_FOR_STX.get(status)
-    if target is None:
-        return None  # a status we do not know: kept on the attempt, the order waits
-    if target in MONEY:
-        # Money moved on this attempt; if it moved on another one too, the buyer paid twice.
-        return OrderStatus.NEEDS_REVIEW if others_with_money else target
-    latest = not order.attempts.filter(number__gt=attempt.number).exists()
-    return target if latest else None
-
-
-def _move(
-    order: Order,
-    target: str,
-    *,
-    attempt: SmartTransaction | None,
-    source: str,
-    detail: dict[str, Any],
-    queue: list[tuple[str, str]],
-) -> bool:
-    if target == order.status or not can_move(order.status, target):
-        return False
-    StatusEvent.objects.create(
-        order=order,
-        attempt=attempt,
-        subject=Event.ORDER,
-        from_status=order.status,
-        to_status=target,
-        source=source,
-        detail=detail,
-    )
-    queue.append((order.status, target))
-    order.status = target
-    return True
-
-
-def send_after_commit(
-    order_id: int, moves: list[tuple[str, str]], source: str, extra: dict[str, Any]
-) -> None:
-    def send() -> None:
-        order = Order.objects.get(pk=order_id)
-        for old, new in moves:
-            kwargs = {"order": order, "old_status": old, "new_status": new, "source": source}
-            for signal in (signals.order_status_changed, signals.BY_STATUS.get(new)):
-                if signal is None:
-                    continue
-                more = {"reason": order.review_reason} if new == OrderStatus.NEEDS_REVIEW else {}
-                signals.send(signal, **kwargs, **more, **extra)
-
-    if moves:
-        transaction.on_commit(send)
-
-
 def _upsert_payments(
-    attempt: SmartTransaction, order: Order, subs: dict[str, SubBasket], snap: Snapshot, source: str
+    writer: ledger.Writer, attempt: CheckoutAttempt, subs: dict[str, SubBasket], snap: Snapshot
 ) -> list[PaymentTransaction]:
     """Store every Payment Transaction of the answer in a fixed number of queries (however many
     sub-baskets), with one timeline event per new transaction or changed status."""
+    order = writer.order
     existing = {p.pci_id: p for p in PaymentTransaction.objects.filter(order=order)}
-    listed = {entry["id"]: entry for entry in snap.listed()}
+    listed = {entry.id: entry for entry in snap.stx.transactions}
     new_rows: list[PaymentTransaction] = []
     changed_rows: list[PaymentTransaction] = []
-    events: list[StatusEvent] = []
     # Leading and sub-transactions first, so refunds find the rows they point at.
     ordered = [pid for pid in snap.payments if pid not in snap.refund_parents] + list(
         snap.refund_parents
     )
     for pci_id in ordered:
         data = snap.payments[pci_id]
-        entry = listed.get(pci_id, {})
-        details = data.get("details") or {}
-        reference = str(entry.get("reference_id") or data.get("reference_id") or "")
+        entry = listed.get(pci_id)
+        reference = (entry.reference_id if entry else "") or data.reference_id
         if pci_id in snap.refund_parents:
             role = PaymentRole.REFUND
         else:
@@ -226,19 +143,19 @@ def _upsert_payments(
             "role": role,
             "parent": existing.get(snap.refund_parents.get(pci_id, "")),
             "sub_basket": subs.get(reference) if role != PaymentRole.LEADING else None,
-            "trans_id": as_int(entry.get("trans_id") or data.get("trans_id")),
-            "transaction_hash": str(
-                entry.get("transaction_hash") or data.get("transaction_hash") or ""
+            "trans_id": (entry.trans_id if entry else None) or data.trans_id,
+            "transaction_hash": (
+                (entry.transaction_hash if entry else "") or data.transaction_hash
             )[:80],
             "reference_id": reference[:50],
-            "status_simple": as_int(details.get("status_simple")),
-            "status_simple_text": str(details.get("status_simple_text") or "")[:40],
-            "status": as_int(data.get("status")),
-            "status_text": str(data.get("status_text") or "")[:80],
-            "amount": as_int(data.get("amount")),
-            "currency": str(data.get("currency") or "")[:3],
-            "snapshot": redact(data),
-            "provider_updated": parse_time(data.get("updated")),
+            "status_simple": data.status_simple,
+            "status_simple_text": data.status_simple_text[:40],
+            "status": data.status,
+            "status_text": data.status_text[:80],
+            "amount": data.amount,
+            "currency": data.currency[:3],
+            "snapshot": redact(data.raw),
+            "provider_updated": data.updated,
         }
         if role == PaymentRole.SUB and fields["sub_basket"] is None:
             continue  # verify() has already flagged it; a row would break the model's rules
@@ -258,21 +175,12 @@ def _upsert_payments(
             changed_rows.append(row)
             if row.status_label == before:
                 continue
-        events.append(
-            StatusEvent(
-                order=order,
-                attempt=attempt,
-                subject=Event.PAYMENT,
-                from_status=before,
-                to_status=row.status_label,
-                source=source,
-                detail={
-                    "pci": pci_id,
-                    "role": role,
-                    "reference_id": reference,
-                    "amount": row.amount,
-                },
-            )
+        writer.note(
+            Event.PAYMENT,
+            row.status_label,
+            from_status=before,
+            attempt=attempt,
+            detail={"pci": pci_id, "role": role, "reference_id": reference, "amount": row.amount},
         )
     # Refunds last: their parent may be created in the same answer and needs its key first.
     PaymentTransaction.objects.bulk_create([r for r in new_rows if r.role != PaymentRole.REFUND])
@@ -285,7 +193,6 @@ def _upsert_payments(
         for row in changed_rows:
             row.updated = now
         PaymentTransaction.objects.bulk_update(changed_rows, [*UPSERT_FIELDS, "updated"])
-    StatusEvent.objects.bulk_create(events)
     return new_rows + changed_rows
 
 
@@ -308,24 +215,26 @@ UPSERT_FIELDS = (
 
 
 def apply(
-    attempt: SmartTransaction,
+    attempt: CheckoutAttempt,
     snap: Snapshot | None,
     *,
     source: str,
     returned_via: str = "",
     lost: SecuconnectError | None = None,
+    fetched_at: datetime | None = None,
 ) -> SyncResult:
-    """Apply a fetched answer under the order's and the attempt's row locks."""
-    moves: list[tuple[str, str]] = []
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=attempt.order_id)
-        attempt = SmartTransaction.objects.select_for_update().get(pk=attempt.pk)
-        abandoned = attempt.state == AttemptState.CLOSED
+    """Apply a fetched answer through the write path (order, attempt and refund locks)."""
+    with ledger.locked(
+        attempt.order_id, attempt_id=attempt.pk, source=source, refunds=True
+    ) as writer:
+        order = writer.order
+        attempt = writer.locked_attempt
         subs = {s.reference_id: s for s in order.sub_baskets.all()}
         now = timezone.now()
         attempt.last_synced_at = now
         if returned_via:
             attempt.returned_via = returned_via
+            attempt.returned_at = now
         if snap is None:
             problems = [f"secuconnect does not know {attempt.stx_id} ({lost})"]
         else:
@@ -335,108 +244,74 @@ def apply(
             logger.error("order %s needs review: %s", order.reference, reason)
             attempt.state = AttemptState.MISMATCH
             attempt.last_error = {"problems": problems}
-            if _move(
-                order,
-                OrderStatus.NEEDS_REVIEW,
-                attempt=attempt,
-                source=source,
-                detail={"problems": problems},
-                queue=moves,
-            ):
+            if writer.move(OrderStatus.NEEDS_REVIEW, detail={"problems": problems}):
                 order.review_reason = reason
             if snap is not None:
-                attempt.snapshot = redact(snap.stx)
-                _upsert_payments(attempt, order, subs, snap, source)
+                attempt.snapshot = redact(snap.stx.raw)
+                _upsert_payments(writer, attempt, subs, snap)
             attempt.save()
             order.save()
-            send_after_commit(order.pk, moves, source, {})
-            return SyncResult(attempt=attempt, order=order, changed=bool(moves), problems=problems)
+            return SyncResult(attempt=attempt, order=order, changed=writer.moved, problems=problems)
 
         if snap is None:  # unreachable: a missing answer is always a problem above
             raise RuntimeError("no snapshot to apply")
-        stale = (
-            attempt.provider_updated is not None
-            and (parse_time(snap.stx.get("updated")) or now) < attempt.provider_updated
+        seen = Seen(status=snap.status, updated=snap.stx.updated)
+        stale = attempt.provider_updated is not None and (seen.updated or now) < (
+            attempt.provider_updated
         )
-        status = attempt.provider_status if stale else snap.status
         if not stale:
+            # The answer's own rows first: whether the payment is void is read from them.
+            _upsert_payments(writer, attempt, subs, snap)
+        decision = decide(_current(order, attempt), seen, now=now)
+        if not decision.stale:
             if snap.status != attempt.provider_status:
-                StatusEvent.objects.create(
-                    order=order,
-                    attempt=attempt,
-                    subject=Event.ATTEMPT,
+                writer.note(
+                    Event.ATTEMPT,
+                    snap.status,
                     from_status=attempt.provider_status,
-                    to_status=snap.status,
-                    source=source,
                     detail={"stx": attempt.stx_id},
                 )
             attempt.provider_status = snap.status
-            attempt.provider_updated = (
-                parse_time(snap.stx.get("updated")) or attempt.provider_updated
-            )
-            attempt.snapshot = redact(snap.stx)
+            attempt.provider_updated = seen.updated or attempt.provider_updated
+            attempt.snapshot = redact(snap.stx.raw)
             attempt.last_error = None
-            # A mismatch stays one; an attempt we closed stays closed until money shows up on it
-            # (aborted, it reads "created", "cancelled" or "failed", depending on the host).
-            keep = attempt.state == AttemptState.MISMATCH or (
-                attempt.state == AttemptState.CLOSED and snap.status in ("created", *ENDED_STX)
-            )
-            if not keep:
-                attempt.state = attempt_state_for_stx(snap.status)
-            attempt.payment_method = str(snap.stx.get("payment_method") or attempt.payment_method)
-            attempt.trans_id = as_int(snap.stx.get("trans_id")) or attempt.trans_id
-            _upsert_payments(attempt, order, subs, snap, source)
-        others_with_money = (
-            order.attempts.exclude(pk=attempt.pk)
-            .filter(state=AttemptState.SETTLED, provider_status__in=list(_MONEY_STX))
-            .exists()
-        )
-        voided = PaymentTransaction.objects.filter(
-            attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
-        ).exists()
-        target = _target(
-            order,
-            attempt,
-            status,
-            attempt.returned_via,
-            others_with_money,
-            voided=voided,
-            abandoned=abandoned,
-        )
-        if target == OrderStatus.NEEDS_REVIEW:
+            attempt.state = decision.attempt_state
+            attempt.payment_method = snap.stx.payment_method or attempt.payment_method
+            attempt.trans_id = snap.stx.trans_id or attempt.trans_id
+        if decision.review_reason:
             order.review_reason = (
                 f"paid twice: {attempt.stx_id} and an earlier attempt both hold money"
             )
-        governs = target is not None and target != OrderStatus.NEEDS_REVIEW
-        if target is not None:
-            _move(
-                order,
-                target,
-                attempt=attempt,
-                source=source,
-                detail={"stx": attempt.stx_id, "stx_status": status},
-                queue=moves,
+        if decision.order_target is not None:
+            writer.move(
+                decision.order_target, detail={"stx": attempt.stx_id, "stx_status": decision.status}
             )
-        if governs and not stale:
+        if decision.governs and not decision.stale:
             order.payment_method = attempt.payment_method or order.payment_method
             order.trans_id = attempt.trans_id or order.trans_id
-            if snap.stx.get("payment_instructions"):
-                order.payment_instructions = snap.stx["payment_instructions"]
+            if snap.stx.payment_instructions:
+                order.payment_instructions = snap.stx.payment_instructions
         attempt.save()
-        finished = refund_records.reconcile(order, source=source)
+        finished = refund_records.reconcile(writer, fetched_at=fetched_at)
         if refund_records.after_refunds(order):
-            _move(
-                order, OrderStatus.REFUNDED, attempt=attempt, source=source, detail={}, queue=moves
-            )
+            writer.move(OrderStatus.REFUNDED, detail={})
         order.save()
-        send_after_commit(order.pk, moves, source, {})
-        refund_records.send_after_commit(order.pk, finished, source)
-    return SyncResult(attempt=attempt, order=order, changed=bool(moves) or bool(finished))
+    return SyncResult(attempt=attempt, order=order, changed=writer.moved or bool(finished))
 
 
-# Smart Transaction statuses after which nothing more happens on it without money.
-ENDED_STX = ("failed", "cancelled")
-# Smart Transaction statuses that mean money is authorised, on its way, or secured.
-_MONEY_STX = frozenset(
-    {"approved", "pending", "ok", "received", "collection", "shipped", "collected"}
-)
+def _current(order: Order, attempt: CheckoutAttempt) -> Current:
+    """The state ``decide`` needs, read under the write path's locks."""
+    return Current(
+        order_status=order.status,
+        attempt_state=attempt.state,
+        provider_status=attempt.provider_status,
+        provider_updated=attempt.provider_updated,
+        returned_via=attempt.returned_via,
+        latest=not order.attempts.filter(number__gt=attempt.number).exists(),
+        others_with_money=order.attempts.exclude(pk=attempt.pk)
+        .filter(state=AttemptState.SETTLED, provider_status__in=list(MONEY_STX))
+        .exists(),
+        voided=PaymentTransaction.objects.filter(
+            attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
+        ).exists(),
+    )

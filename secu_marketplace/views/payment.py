@@ -14,9 +14,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from secu_marketplace.exceptions import ApiError, BasketError, CheckoutError, ProviderUnavailable
+from secu_marketplace.exceptions import (
+    ApiError,
+    AuthenticationError,
+    BasketError,
+    CheckoutError,
+    ProviderUnavailable,
+)
 from secu_marketplace.links import OUTCOMES, attempt_for
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.presentation import payment_page
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.sync import sync_attempt
@@ -31,7 +37,7 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-def _latest_attempt(order: Order) -> SmartTransaction | None:
+def _latest_attempt(order: Order) -> CheckoutAttempt | None:
     return order.attempts.order_by("-number").first()
 
 
@@ -50,6 +56,11 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=400)
     except ProviderUnavailable:
         return render(request, "secu_marketplace/unavailable.html", {"order": order}, status=503)
+    except AuthenticationError as error:
+        # Revoked or wrong credentials: staff must act; the buyer is told payment is down.
+        logger.critical("secuconnect refused the shop's credentials: %s", error)
+        context = {"order": order, "reason": "configuration"}
+        return render(request, "secu_marketplace/unavailable.html", context, status=503)
     except ApiError as error:
         logger.error("secuconnect refused the checkout of %s: %s", order.reference, error)
         return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=502)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from secu_marketplace.baskets import check_sums, smart_transaction_payload
 from secu_marketplace.builder import Buyer, Coupon, Item, Shipping, SupplierBasket, build_order
 from secu_marketplace.exceptions import BasketError
-from secu_marketplace.models import Order, SmartTransaction, Supplier
+from secu_marketplace.models import CheckoutAttempt, Order, Supplier
 from tests.factories import MAX, guide_order
 
 CONTRACTS = [f"GCR_{'ABCDEFGHIJ'[n]}{'X' * 29}" for n in range(6)]
@@ -24,8 +24,8 @@ URLS = {
 }
 
 
-def _attempt(order: Order) -> SmartTransaction:
-    return SmartTransaction(
+def _attempt(order: Order) -> CheckoutAttempt:
+    return CheckoutAttempt(
         order=order,
         number=1,
         amount=order.total,

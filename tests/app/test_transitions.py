@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secu_marketplace import signals
-from secu_marketplace.models import SmartTransaction
+from secu_marketplace.models import CheckoutAttempt
+from secu_marketplace.provider import parse_smart
 from secu_marketplace.sandbox.ids import object_id
 from secu_marketplace.services.snapshots import Snapshot
 from secu_marketplace.services.sync import apply
@@ -51,26 +52,28 @@ def test_terminal_statuses() -> None:
 
 
 def snapshot(
-    attempt: SmartTransaction, status: str, updated: str = "2026-01-01T10:00:00+01:00"
+    attempt: CheckoutAttempt, status: str, updated: str = "2026-01-01T10:00:00+01:00"
 ) -> Snapshot:
     return Snapshot(
-        stx={
-            "object": "smart.transactions",
-            "id": attempt.stx_id,
-            "status": status,
-            "updated": updated,
-            "merchantRef": attempt.order.reference,
-            "contract": {"id": attempt.contract_id},
-            "basket_info": {"sum": attempt.amount, "currency": attempt.currency},
-            "is_demo": attempt.is_demo,
-            "transactions": [],
-        }
+        stx=parse_smart(
+            {
+                "object": "smart.transactions",
+                "id": attempt.stx_id,
+                "status": status,
+                "updated": updated,
+                "merchantRef": attempt.order.reference,
+                "contract": {"id": attempt.contract_id},
+                "basket_info": {"sum": attempt.amount, "currency": attempt.currency},
+                "is_demo": attempt.is_demo,
+                "transactions": [],
+            }
+        )
     )
 
 
-def _attempt() -> SmartTransaction:
+def _attempt() -> CheckoutAttempt:
     order = guide_order()
-    return SmartTransaction.objects.create(
+    return CheckoutAttempt.objects.create(
         order=order,
         number=1,
         state=AttemptState.OPEN,

@@ -122,16 +122,17 @@ def test_a_prepaid_order_turns_paid_by_push_once_the_money_arrives(
     staff.goto(f"/admin/secu_marketplace/order/{order.pk}/change/")
     timeline = staff.locator("#events-group tbody tr.has_original").evaluate_all(
         """rows => rows.map(row => Object.fromEntries(
-            ["subject", "from_status", "to_status", "source"].map(name =>
+            ["subject", "from_label", "to_label", "source"].map(name =>
                 [name, row.querySelector(`td.field-${name}`).innerText.trim()])))"""
     )
+    # In staff's words: the order's states by their labels, not our codes.
     assert {
         "subject": "order",
-        "from_status": "pending",
-        "to_status": "paid",
+        "from_label": "transfer or check pending",
+        "to_label": "paid",
         "source": "push notification",
     } in timeline
-    assert [row["source"] for row in timeline if row["to_status"] == "paid"] == [
+    assert [row["source"] for row in timeline if row["to_label"] == "paid"] == [
         "push notification"
     ]
     staff.context.close()

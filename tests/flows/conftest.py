@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from secu_marketplace.links import token_for
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
 from secu_marketplace.services.checkout import CheckoutStart, start_checkout
 from tests.factories import guide_order
@@ -28,12 +28,12 @@ class Flow:
         return start_checkout(order, method=method)
 
     def pay(
-        self, attempt: SmartTransaction, method: str = "creditcard", outcome: str = "success"
+        self, attempt: CheckoutAttempt, method: str = "creditcard", outcome: str = "success"
     ) -> None:
         answer = self.sandbox.prepare(str(attempt.stx_id), method, outcome=outcome)
         assert answer.status == 200, answer.text
 
-    def come_back(self, attempt: SmartTransaction, outcome: str = "success"):  # type: ignore[no-untyped-def]
+    def come_back(self, attempt: CheckoutAttempt, outcome: str = "success"):  # type: ignore[no-untyped-def]
         return self.browser.get(f"/payments/return/{token_for(attempt)}/{outcome}/")
 
     def deliver_pushes(self) -> int:

@@ -245,7 +245,7 @@ def test_a_refund_made_in_secuoffice_is_discovered_on_sync(flow: Flow, heard: li
         f"/api/v2/Payment/Transactions/{part.pci_id}/cancel", {"reduce_amount_by": 1234}
     )
     assert answer.status == 200
-    from secu_marketplace.services.refresh import refresh_orders
+    from secu_marketplace.services.bulk_sync import refresh_orders
 
     summary = refresh_orders([order], source="admin")
     assert summary.changed == 1

@@ -6,18 +6,21 @@ import io
 import json
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connections
+from django.utils import timezone
 
 from secu_marketplace import signals
+from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import OutcomeUnknown
 from secu_marketplace.links import token_for
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
-from secu_marketplace.services.reconcile import claim
+from secu_marketplace.services.bulk_sync import claim
 from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole, Source
 
@@ -92,9 +95,12 @@ def test_a_create_that_never_reached_secuconnect_is_closed(flow: Flow) -> None:
         flow.checkout(order)
     attempt = order.attempts.get()
     assert attempt.state == AttemptState.FAILED
-    SmartTransaction.objects.filter(pk=attempt.pk).update(
-        state=AttemptState.UNKNOWN
-    )  # as if unsure
+    # As if unsure, and sent longer ago than a create can take to land: only then does "not
+    # found" mean "never created" (before, the create may still be running at secuconnect).
+    long_ago = timezone.now() - timedelta(seconds=app_settings.landing_window + 1)
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
+        state=AttemptState.UNKNOWN, create_sent_at=long_ago
+    )
     secu_sync()
     attempt.refresh_from_db()
     assert attempt.state == AttemptState.FAILED
@@ -108,13 +114,14 @@ def test_options_and_failures(flow: Flow) -> None:
     assert "checked 1" in secu_sync("--limit", "1")
     assert "checked 1" in secu_sync("--order", second.reference)
     control.inject("smart.get", "http_503", times=10)
-    assert "failed 2" in secu_sync()
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="2 of 2 could not be synced"):
+        call_command("secu_sync", "--min-age", "0", stdout=out, stderr=io.StringIO())
+    assert "failed 2" in out.getvalue()
     control.clear_faults()
     out = io.StringIO()
     call_command("secu_sync", stdout=out)  # default min age: everything was just synced
     assert "checked 0" in out.getvalue()
-    from django.core.management import CommandError
-
     with pytest.raises(CommandError):
         secu_sync("--order", "NO-SUCH-ORDER")
 
@@ -187,7 +194,7 @@ def test_return_push_and_sync_together_send_each_signal_once(flow: Flow) -> None
                 assert response.status_code == 200, response.content
             else:
                 sync_attempt(
-                    SmartTransaction.objects.get(pk=started.attempt.pk), source=Source.RECONCILE
+                    CheckoutAttempt.objects.get(pk=started.attempt.pk), source=Source.RECONCILE
                 )
         except BaseException as error:  # reported below
             errors.append(error)

@@ -15,7 +15,7 @@ from django.test import Client
 from secu_marketplace import signals
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.links import token_for
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
 from secu_marketplace.statuses import OrderStatus
 
@@ -105,7 +105,7 @@ def test_concurrent_pay_now_clicks_open_one_smart_transaction(
     assert not errors, errors
     assert len(set(locations)) == 1
     assert calls("smart.create") == 1
-    assert SmartTransaction.objects.filter(order=order).count() == 1
+    assert CheckoutAttempt.objects.filter(order=order).count() == 1
 
 
 def _receiver_counter() -> tuple[list[str], Callable[..., None]]:
@@ -241,7 +241,7 @@ def test_an_amount_mismatch_goes_to_review_and_is_never_paid(flow: Flow) -> None
         }
     )
     flow.sandbox.prepare(cheap["id"], "creditcard")
-    SmartTransaction.objects.filter(pk=started.attempt.pk).update(stx_id=cheap["id"])
+    CheckoutAttempt.objects.filter(pk=started.attempt.pk).update(stx_id=cheap["id"])
     page = flow.come_back(started.attempt)
     order.refresh_from_db()
     assert order.status == OrderStatus.NEEDS_REVIEW

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from secu_marketplace.models import Order, SmartTransaction
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.statuses import OrderStatus
 
 from .conftest import Catalogue
@@ -68,7 +68,7 @@ def test_the_payment_page_is_linked_once_a_payment_exists(
     client: Client, catalogue: Catalogue
 ) -> None:
     order = place(client, catalogue)
-    SmartTransaction.objects.create(
+    CheckoutAttempt.objects.create(
         order=order,
         number=1,
         amount=order.total,

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from secu_marketplace.conf import app_settings
-from secu_marketplace.models import Order, SmartTransaction
-from secu_marketplace.services.reconcile import reconcile
+from secu_marketplace.models import CheckoutAttempt, Order
+from secu_marketplace.services.bulk_sync import reconcile
 from secu_marketplace.services.sync import SyncResult
 
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
 
-        def progress(attempt: SmartTransaction, result: SyncResult | None) -> None:
+        def progress(attempt: CheckoutAttempt, result: SyncResult | None) -> None:
             seen["n"] += 1
             if tty:
                 self.stdout.write(
@@ -77,3 +77,10 @@ class Command(BaseCommand):
         )
         for label in summary.failures:
             self.stderr.write(f"  could not sync {label}")
+        if summary.failed:
+            # Cron and monitoring only see the exit status: a run that left anything unsynced
+            # must not look like a clean one.
+            raise CommandError(
+                f"{summary.failed} of {summary.checked} could not be synced: "
+                + ", ".join(summary.failures)
+            )

@@ -9,19 +9,24 @@ transaction is executed; the order becomes ``refunded`` when nothing is left.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from secu_marketplace import signals
+from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent
+from secu_marketplace.provider import SimpleStatus, parse_payment
 from secu_marketplace.statuses import OrderStatus, PaymentRole
+
+from . import ledger
+from .decide import refund_state
 
 logger = logging.getLogger(__name__)
 
-DONE_SIMPLE = {1, 9}  # accepted, paid: the refund was executed
-FAILED_SIMPLE = {3, 5}  # denied, void
+# A refund transaction accepted or paid was executed; a part denied or void is dead.
+DONE_SIMPLE = frozenset({SimpleStatus.ACCEPTED, SimpleStatus.PAID})
+FAILED_SIMPLE = frozenset({SimpleStatus.DENIED, SimpleStatus.VOID})
 
 
 def state_for(payment: PaymentTransaction) -> str:
@@ -51,10 +56,14 @@ def _match(payment: PaymentTransaction, records: list[Refund]) -> Refund | None:
     return None
 
 
-def reconcile(order: Order, *, source: str) -> list[Refund]:
+def reconcile(writer: ledger.Writer, *, fetched_at: datetime | None = None) -> list[Refund]:
     """Bring the order's refund records in line with its refund transactions; returns the
-    records that became ``done`` just now (their signals are for after commit)."""
-    records = list(Refund.objects.filter(order=order).select_for_update())
+    records that became ``done`` just now (their signals are for after commit).
+
+    ``fetched_at``: when the answer being applied was asked for. Records whose call had ended
+    before then and that the answer does not show are settled from it (``_settle``)."""
+    order = writer.order
+    records = writer.refunds  # locked by the write path
     finished: list[Refund] = []
     refunds = PaymentTransaction.objects.filter(
         order=order, role=PaymentRole.REFUND
@@ -72,9 +81,7 @@ def reconcile(order: Order, *, source: str) -> list[Refund]:
                 refund_pci_id=payment.pci_id,
                 amount=-payment.amount,
                 currency=payment.currency or order.currency,
-                reason=str(payment.snapshot.get("description") or "")[:100]
-                if payment.snapshot
-                else "",
+                reason=parse_payment(payment.snapshot).description[:100],
                 source="external",
                 state=Refund.State.PENDING,
             )
@@ -84,7 +91,7 @@ def reconcile(order: Order, *, source: str) -> list[Refund]:
                 order.reference,
                 payment.pci_id,
             )
-        new_state = state_for(payment)
+        new_state = refund_state(record.state, state_for(payment))
         if record.state == new_state and record.refund_transaction_id == payment.pk:
             continue
         old_state = record.state
@@ -93,17 +100,61 @@ def reconcile(order: Order, *, source: str) -> list[Refund]:
         record.state = new_state
         record.save(update_fields=["refund_transaction", "refund_pci_id", "state", "updated"])
         if old_state != new_state:
-            StatusEvent.objects.create(
-                order=order,
-                subject=StatusEvent.Subject.REFUND,
+            writer.note(
+                StatusEvent.Subject.REFUND,
+                new_state,
                 from_status=old_state,
-                to_status=new_state,
-                source=source,
                 detail={"refund": record.pk, "pci": payment.pci_id, "amount": record.amount},
             )
             if new_state == Refund.State.DONE:
                 finished.append(record)
+    if fetched_at is not None:
+        for record in records:
+            settled = _settle(record, fetched_at)
+            if settled is None:
+                continue
+            old_state, record.state = record.state, settled
+            record.save(update_fields=["state", "updated"])
+            writer.note(
+                StatusEvent.Subject.REFUND,
+                settled,
+                from_status=old_state,
+                detail={"refund": record.pk, "amount": record.amount, "settled_by": "reading"},
+            )
+            if settled == Refund.State.DONE:
+                finished.append(record)
+    for record in finished:
+        writer.refunded(record)
     return finished
+
+
+def _settle(record: Refund, fetched_at: datetime) -> str | None:
+    """What a refund record without a refund transaction turned out to be, read from an answer
+    fetched at ``fetched_at``; None while that answer cannot tell.
+
+    A reduction shows as its target's amount gone down. A refund shows as a refund transaction,
+    so when the answer shows none the cancel never ran: it failed, and what it asked for is
+    refundable again. Only calls that had ended before the answer was asked for are settled:
+    ones that were answered (a 500, say), or ones sent longer ago than a call can take."""
+    if record.state not in (Refund.State.REQUESTED, Refund.State.UNKNOWN):
+        return None
+    if record.refund_transaction_id is not None or record.refund_pci_id:
+        return None
+    if record.updated >= fetched_at:
+        return None  # it changed after this answer was asked for
+    target = PaymentTransaction.objects.get(pk=record.target_id)
+    before = record.target_amount_before
+    if (
+        record.kind == Refund.Kind.REDUCTION
+        and before is not None
+        and target.amount is not None
+        and target.amount <= before - record.amount
+    ):
+        return Refund.State.DONE
+    # record.error is our own SecuconnectError.as_dict(), not a provider answer.
+    answered = bool((record.error or {}).get("http_status"))  # own data
+    sent_long_ago = record.created + timedelta(seconds=app_settings.landing_window) < fetched_at
+    return Refund.State.FAILED if answered or sent_long_ago else None
 
 
 def refundable(target: PaymentTransaction) -> int:
@@ -114,9 +165,13 @@ def refundable(target: PaymentTransaction) -> int:
     scope = (
         {"order_id": target.order_id} if target.role == PaymentRole.LEADING else {"target": target}
     )
-    taken = Refund.objects.filter(kind=Refund.Kind.REFUND, **scope).exclude(
-        state=Refund.State.FAILED
-    )
+    # Refunds count until they are known to have failed. A reduction lowers the target's own
+    # amount once done (the next sync shows it), so it counts only while it is in flight:
+    # otherwise two reductions sent at once could both take what is left.
+    in_flight = [Refund.State.REQUESTED, Refund.State.UNKNOWN]
+    taken = Refund.objects.filter(
+        Q(kind=Refund.Kind.REFUND) | Q(kind=Refund.Kind.REDUCTION, state__in=in_flight), **scope
+    ).exclude(state=Refund.State.FAILED)
     return max(target.amount - (taken.aggregate(total=Sum("amount"))["total"] or 0), 0)
 
 
@@ -138,28 +193,6 @@ def fully_refunded(order: Order) -> bool:
         .first()
     )
     return leading is not None and refundable(leading) == 0
-
-
-def send_after_commit(order_id: int, finished: list[Refund], source: str) -> None:
-    if not finished:
-        return
-    ids = [record.pk for record in finished]
-
-    def send() -> None:
-        order = Order.objects.get(pk=order_id)
-        for record in Refund.objects.filter(pk__in=ids).select_related("sub_basket"):
-            signals.send(
-                signals.order_refunded,
-                order,
-                old_status=order.status,
-                new_status=order.status,
-                source=source,
-                amount=record.amount,
-                sub_basket=record.sub_basket,
-                refund=record,
-            )
-
-    transaction.on_commit(send)
 
 
 def after_refunds(order: Order) -> Any:

@@ -1,0 +1,191 @@
+"""Re-reading many checkout attempts at once: the admin's bulk refresh and ``secu_sync``.
+
+Each attempt goes through ``sync.sync_attempt``; a small thread pool bounds how many calls are
+in flight at once (``SYNC_CONCURRENCY``), and each thread closes its own database connection.
+
+Reconciliation (``reconcile``, run by ``secu_sync``) is the net under lost pushes and closed
+browsers: an attempt is due when it is not final on secuconnect's side (created, approved,
+pending, or unknown to us after a lost answer) and was not synced for ``min_age`` seconds. Due
+attempts are claimed with ``select_for_update(skip_locked=True)``, stamped, and held
+(``claimed_until``) until the run ends, so two runs at once (cron overlapping itself, two
+hosts) split the work instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import close_old_connections, connections, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.conf import app_settings
+from secu_marketplace.models import CheckoutAttempt, Order
+from secu_marketplace.statuses import AttemptState, Source
+
+from .lost_create import adopt_late
+from .sync import SyncResult, sync_attempt
+
+logger = logging.getLogger(__name__)
+
+# Attempts worth re-reading: anything that is not settled for good on our side.
+LIVE_STATES = (AttemptState.OPEN, AttemptState.SETTLED, AttemptState.UNKNOWN, AttemptState.CREATING)
+
+
+@dataclass
+class RefreshSummary:
+    checked: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, label: str, result: SyncResult | None) -> None:
+        self.checked += 1
+        if result is None or not result.reachable:
+            self.failed += 1
+            self.failures.append(label)
+        elif result.changed:
+            self.changed += 1
+        else:
+            self.unchanged += 1
+
+
+def attempts_to_refresh(orders: Iterable[Order]) -> list[CheckoutAttempt]:
+    """Per order: its latest attempt and every other one that may still move money."""
+    chosen: dict[int, CheckoutAttempt] = {}
+    ids = [order.pk for order in orders]
+    attempts = (
+        CheckoutAttempt.objects.filter(order_id__in=ids)
+        .select_related("order")
+        .order_by("order_id", "number")
+    )
+    latest: dict[int, CheckoutAttempt] = {}
+    for attempt in attempts:
+        latest[attempt.order_id] = attempt
+        if attempt.state in LIVE_STATES:
+            chosen[attempt.pk] = attempt
+    for attempt in latest.values():
+        chosen.setdefault(attempt.pk, attempt)
+    return list(chosen.values())
+
+
+def refresh_attempts(
+    attempts: list[CheckoutAttempt],
+    *,
+    source: str,
+    concurrency: int | None = None,
+    progress: Callable[[CheckoutAttempt, SyncResult | None], None] | None = None,
+) -> RefreshSummary:
+    summary = RefreshSummary()
+    workers = max(1, min(int(concurrency or app_settings.SYNC_CONCURRENCY), len(attempts) or 1))
+    client = SecuconnectClient()
+
+    def one(attempt: CheckoutAttempt) -> SyncResult | None:
+        try:
+            return sync_attempt(attempt, source=source, client=client)
+        except Exception:  # one broken order must not stop the others
+            logger.exception("refresh of %s failed", attempt)
+            return None
+        finally:
+            if workers > 1:
+                connections.close_all()
+
+    results: Iterator[SyncResult | None]
+    if workers == 1:
+        results = map(one, attempts)
+    else:
+        close_old_connections()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secu-refresh")
+        results = pool.map(one, attempts)
+    try:
+        for attempt, result in zip(attempts, results, strict=True):
+            summary.add(attempt.stx_id or f"{attempt.order.reference}#{attempt.number}", result)
+            if progress:
+                progress(attempt, result)
+    finally:
+        if workers > 1:
+            pool.shutdown(wait=True)
+    return summary
+
+
+def refresh_orders(
+    orders: Iterable[Order], *, source: str, concurrency: int | None = None
+) -> RefreshSummary:
+    return refresh_attempts(attempts_to_refresh(orders), source=source, concurrency=concurrency)
+
+
+# Smart Transaction statuses that may still move without anyone acting on our side.
+OPEN_PROVIDER_STATUSES = ("created", "approved", "pending", "")
+
+
+# How long a claim keeps other runs off an attempt if the run that took it never releases it.
+CLAIM_HOLD = timedelta(minutes=10)
+
+
+def due(min_age: int, now: datetime | None = None) -> QuerySet[CheckoutAttempt]:
+    now = now or timezone.now()
+    stale = Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=now - timedelta(seconds=min_age))
+    open_at_provider = Q(state=AttemptState.OPEN) | Q(
+        state=AttemptState.SETTLED, provider_status__in=OPEN_PROVIDER_STATUSES
+    )
+    lost = Q(state=AttemptState.UNKNOWN) | Q(
+        state=AttemptState.CREATING, created__lt=now - timedelta(seconds=max(min_age, 60))
+    )
+    # Abandoned checkouts are not re-read for ever; a prepaid transfer gets weeks to arrive.
+    recent = Q(created__gt=now - timedelta(days=int(app_settings.SYNC_WINDOW_DAYS)))
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return CheckoutAttempt.objects.filter(
+        stale & recent & free & (open_at_provider | lost)
+    ).order_by("last_synced_at", "pk")
+
+
+def claim(
+    *, min_age: int, limit: int | None, order_reference: str | None = None
+) -> list[CheckoutAttempt]:
+    """Lock and stamp the due attempts so that a parallel run skips them."""
+    now = timezone.now()
+    with transaction.atomic():
+        if order_reference:
+            query = CheckoutAttempt.objects.filter(order__reference=order_reference).exclude(
+                state__in=[AttemptState.CLOSED]
+            )
+        else:
+            query = due(min_age, now)
+        query = query.select_for_update(skip_locked=True, of=("self",))
+        if limit:
+            query = query[:limit]
+        attempts = list(query)
+        CheckoutAttempt.objects.filter(pk__in=[a.pk for a in attempts]).update(
+            last_synced_at=now, claimed_until=now + CLAIM_HOLD
+        )
+    return list(
+        CheckoutAttempt.objects.filter(pk__in=[a.pk for a in attempts]).select_related("order")
+    )
+
+
+def reconcile(
+    *,
+    min_age: int,
+    limit: int | None = None,
+    order_reference: str | None = None,
+    concurrency: int | None = None,
+    progress: Callable[[CheckoutAttempt, SyncResult | None], None] | None = None,
+) -> tuple[list[CheckoutAttempt], RefreshSummary]:
+    # A Smart Transaction whose create was taken as never made may have landed after all.
+    late, failed_searches = adopt_late(client=SecuconnectClient(), order_reference=order_reference)
+    attempts = claim(min_age=min_age, limit=limit, order_reference=order_reference)
+    claimed_ids = {a.pk for a in attempts}
+    attempts += [a for a in late if a.pk not in claimed_ids]
+    summary = refresh_attempts(
+        attempts, source=Source.RECONCILE, concurrency=concurrency, progress=progress
+    )
+    for label in failed_searches:
+        summary.add(label, None)
+    CheckoutAttempt.objects.filter(pk__in=[a.pk for a in attempts]).update(claimed_until=None)
+    return attempts, summary

@@ -1,0 +1,184 @@
+"""Settling attempts whose create call lost its answer (state ``unknown``).
+
+secuconnect has no idempotency key, so a lost answer leaves two possibilities: the Smart
+Transaction exists, or it never did. We look for it by ``merchantRef`` and recognise ours by the
+attempt's signed token inside its ``url_success``, which no other attempt can carry. Found: the
+attempt adopts it. Not found: the create may still be running at secuconnect, so nothing is
+concluded until the landing window (connect + read timeout + ``LOST_CREATE_MARGIN``) has passed
+since the create was sent; after that the attempt is taken as never created and a new one may be
+made. The search itself failing leaves the attempt ``unknown`` for the next try.
+
+A Smart Transaction that lands even later is still found: ``adopt_late`` (run by ``secu_sync``)
+searches again for every attempt taken as never created, adopts what turns up and aborts it when
+another attempt has taken over, so it is never paid unnoticed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import (
+    ApiError,
+    BadRequest,
+    ProviderUnavailable,
+    SecuconnectError,
+)
+from secu_marketplace.links import token_for
+from secu_marketplace.models import CheckoutAttempt, StatusEvent
+from secu_marketplace.provider import STX_ID_RE, SmartData, parse_search
+from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
+
+from . import ledger
+
+logger = logging.getLogger(__name__)
+
+
+def _ours(found: list[SmartData], token: str) -> SmartData | None:
+    """The match carrying this attempt's signed token in its ``url_success``."""
+    for stx in found:
+        if token in stx.url_success and STX_ID_RE.match(stx.id):
+            return stx
+    return None
+
+
+# How the real ``q`` spells the merchant reference is undecided (docs/provider.md, "Undecided"):
+# the wire name is ``merchantRef``; a search index may know it as ``merchant_ref``.
+QUERY_SPELLINGS = ("merchantRef", "merchant_ref")
+
+
+def _search(client: SecuconnectClient, reference: str) -> list[SmartData]:
+    """Smart Transactions whose merchant reference is ``reference``, under either spelling."""
+    first, *others = QUERY_SPELLINGS
+    for name in others:
+        try:
+            return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
+        except BadRequest:  # this host does not know the field by that name: try the other
+            first = name
+    return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
+
+
+# Marks (in ``last_error``) an attempt taken as never created, which adopt_late searches for.
+PRESUMED = "presumed_never_created"
+
+
+def _landing_window_passed(attempt: CheckoutAttempt) -> bool:
+    sent = attempt.create_sent_at or attempt.created
+    waited = (timezone.now() - sent).total_seconds()
+    return waited >= app_settings.landing_window
+
+
+def resolve_unknown(attempt: CheckoutAttempt, *, client: SecuconnectClient) -> CheckoutAttempt:
+    if attempt.stx_id or attempt.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
+        return attempt
+    order = attempt.order
+    try:
+        found = _search(client, order.reference)
+    except ProviderUnavailable as error:
+        logger.warning("cannot resolve %s yet: %s", attempt, error)
+        return attempt
+    except ApiError as error:
+        # The search is refused (not offered on this host): a human has to look in secuOffice.
+        logger.error("cannot search for the lost Smart Transaction of %s: %s", attempt, error)
+        CheckoutAttempt.objects.filter(pk=attempt.pk).update(last_error=error.as_dict())
+        return attempt
+    stx = _ours(found, token_for(attempt))
+    if stx is None and not _landing_window_passed(attempt):
+        logger.info("%s: not found yet, and its create may still land", attempt)
+        return attempt
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
+        locked = w.locked_attempt
+        if locked.stx_id or locked.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
+            return locked
+        if stx is not None:
+            locked.stx_id = stx.id
+            locked.state = AttemptState.OPEN
+            locked.checkout_url = stx.checkout_url()
+            outcome = "found"
+        else:
+            locked.state = AttemptState.FAILED
+            locked.last_error = {
+                "message": "the create call never reached secuconnect",
+                PRESUMED: True,
+            }
+            outcome = "not created"
+        locked.updated = timezone.now()
+        locked.save()
+        w.note(
+            StatusEvent.Subject.ATTEMPT,
+            locked.state,
+            from_status=AttemptState.UNKNOWN,
+            detail={"lost_answer": outcome, "stx": locked.stx_id},
+        )
+    return locked
+
+
+def adopt_late(
+    *, client: SecuconnectClient, order_reference: str | None = None
+) -> tuple[list[CheckoutAttempt], list[str]]:
+    """Search again for every recent attempt taken as never created; adopt what turned up.
+
+    Returns the adopted attempts (for the caller to sync) and the references whose search
+    failed."""
+    since = timezone.now() - timedelta(days=int(app_settings.SYNC_WINDOW_DAYS))
+    presumed = CheckoutAttempt.objects.filter(
+        state=AttemptState.FAILED,
+        stx_id__isnull=True,
+        created__gt=since,
+        **{f"last_error__{PRESUMED}": True},
+    ).select_related("order")
+    if order_reference:
+        presumed = presumed.filter(order__reference=order_reference)
+    by_order: dict[int, list[CheckoutAttempt]] = {}
+    for attempt in presumed:
+        by_order.setdefault(attempt.order_id, []).append(attempt)
+    adopted: list[CheckoutAttempt] = []
+    failed: list[str] = []
+    for attempts in by_order.values():
+        reference = attempts[0].order.reference
+        try:
+            found = _search(client, reference)
+        except SecuconnectError as error:
+            logger.warning("cannot search for late Smart Transactions of %s: %s", reference, error)
+            failed.append(f"search {reference}")
+            continue
+        for attempt in attempts:
+            stx = _ours(found, token_for(attempt))
+            if stx is not None:
+                adopted.append(_adopt(attempt, stx, client))
+    return adopted, failed
+
+
+def _adopt(attempt: CheckoutAttempt, stx: SmartData, client: SecuconnectClient) -> CheckoutAttempt:
+    """Give the late Smart Transaction to its attempt. When another attempt is open or holds
+    the payment, the late one is closed and aborted at secuconnect (the buyer never saw its
+    link); if it cannot be aborted because money moved on it, the sync that follows sees that
+    (paid, or "needs review" when the other attempt holds money too)."""
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
+        order, locked = w.order, w.locked_attempt
+        if locked.stx_id:
+            return locked
+        taken_over = order.attempts.exclude(pk=locked.pk).filter(
+            state__in=[*OPEN_ATTEMPT_STATES, AttemptState.SETTLED]
+        )
+        locked.stx_id = stx.id
+        locked.checkout_url = stx.checkout_url()
+        locked.state = AttemptState.CLOSED if taken_over.exists() else AttemptState.OPEN
+        locked.save()
+        w.note(
+            StatusEvent.Subject.ATTEMPT,
+            locked.state,
+            from_status=AttemptState.FAILED,
+            detail={"lost_answer": "found late", "stx": locked.stx_id},
+        )
+    logger.error("order %s: Smart Transaction %s turned up late", order.reference, locked.stx_id)
+    if locked.state == AttemptState.CLOSED:
+        try:
+            client.abort_smart_transaction(str(locked.stx_id))
+        except SecuconnectError as error:
+            logger.error("could not abort late %s: %s", locked.stx_id, error)
+    return locked
