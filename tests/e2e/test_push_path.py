@@ -132,9 +132,7 @@ def test_a_prepaid_order_turns_paid_by_push_once_the_money_arrives(
         "to_label": "paid",
         "source": "push notification",
     } in timeline
-    assert [row["source"] for row in timeline if row["to_label"] == "paid"] == [
-        "push notification"
-    ]
+    assert [row["source"] for row in timeline if row["to_label"] == "paid"] == ["push notification"]
     staff.context.close()
 
     # The demo's e-mails: the transfer instructions, then the confirmation, once each.

@@ -98,7 +98,9 @@ def test_a_refund_larger_than_what_is_left_is_refused_on_the_page(
     )
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.non_field_errors() == ["33.46 EUR is more than is left to refund on this part (33.45 EUR)"]
+    assert form.non_field_errors() == [
+        "33.46 EUR is more than is left to refund on this part (33.45 EUR)"
+    ]
     assert "more than is left to refund" in response.content.decode()
     assert not Refund.objects.exists()
     assert calls("payment.cancel") == before
