@@ -205,3 +205,20 @@ def payer_has_paid(method: str, status: int | None, simple: int | None) -> bool:
 MONEY_ARRIVED = frozenset(
     {Simple.ACCEPTED, Simple.PAID, Simple.ISSUE, Simple.ISSUE_RESOLVED, Simple.REFUND}
 )
+
+
+def payer_has_paid_q(method_field: str = "order__payment_method") -> models.Q:
+    """``payer_has_paid`` as a filter on Payment Transactions, for querysets
+    (``Order.objects.paid()``); ``method_field`` names the payment method from there. The
+    two are kept equal by a test over every status, simple status and method."""
+    void = models.Q(status_simple__in=[Simple.DENIED, Simple.VOID])
+    invoice = models.Q(**{method_field: "invoice"})
+    invoice_paid = models.Q(status_simple=Simple.PAID) | models.Q(status=INVOICE_PAID_STATUS)
+    others_paid = models.Q(status_simple__in=list(MONEY_ARRIVED))
+    return ~void & ((invoice & invoice_paid) | (~invoice & others_paid))
+
+
+# Orders whose parts may be reported shipped (services.processing.ship_sub_basket).
+SHIPPABLE = frozenset({S.PAID, S.SHIPPED})
+# Orders a payment is under way for, or was made for: what secuconnect holds may still change.
+UNDER_WAY = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED})

@@ -13,7 +13,6 @@ from itertools import groupby
 from typing import Any
 
 from secu_marketplace.models import Order, Supplier
-from secu_marketplace.statuses import PAYABLE
 
 from .models import CURRENCY, Product, ShippingRate
 
@@ -150,15 +149,15 @@ class Cart:
         if not isinstance(placed, dict):
             self.session.pop(ORDER_KEY, None)
             return
-        status = (
+        found = (
             Order.objects.filter(public_token=str(placed.get("token", "")))
-            .values_list("status", flat=True)
+            .only("pk", "status")
             .first()
         )
-        if status in PAYABLE:
+        if found is not None and found.is_payable:
             return
         self.session.pop(ORDER_KEY, None)
-        if status is None:
+        if found is None:
             return  # no such order (any more): the cart stays as it is
         quantities = self.quantities()
         for key, ordered in (placed.get("lines") or {}).items():

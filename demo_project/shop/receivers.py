@@ -29,20 +29,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from secu_marketplace import signals
+from secu_marketplace.balances import order_balance
 from secu_marketplace.conf import app_settings
-from secu_marketplace.exceptions import ProcessingError
-from secu_marketplace.models import LineItem, Order, PaymentTransaction, Refund, SubBasket
+from secu_marketplace.models import LineItem, Order, Refund, SubBasket
 from secu_marketplace.money import format_money
-from secu_marketplace.services.processing import paying_attempt
-from secu_marketplace.statuses import PaymentRole
 
 from .forms import PAYMENT_METHODS
 
 logger = logging.getLogger(__name__)
 # status_simple of a supplier's part that will never be paid out: denied, void.
-DEAD_PARTS = (3, 5)
-
-
 def _send(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
     """One mail; one that cannot be sent is logged and stops neither the others nor the
     payment (the app's signals are sent after commit, through ``send_robust``)."""
@@ -92,20 +87,10 @@ def _sub_baskets(order: Order) -> list[SubBasket]:
 
 def _payment(order: Order) -> tuple[int, set[int]]:
     """What secuconnect holds for the order (less any part cancelled before the money moved;
-    the order's total while it has not said), and the sub-baskets whose part is cancelled."""
-    try:
-        attempt = paying_attempt(order)
-    except ProcessingError:
-        return order.total, set()
-    amount, dead = order.total, set()
-    for role, sub_basket_id, status, held in PaymentTransaction.objects.filter(
-        attempt=attempt, role__in=[PaymentRole.LEADING, PaymentRole.SUB]
-    ).values_list("role", "sub_basket_id", "status_simple", "amount"):
-        if role == PaymentRole.LEADING and held:
-            amount = held
-        elif role == PaymentRole.SUB and status in DEAD_PARTS:
-            dead.add(sub_basket_id)
-    return amount, dead
+    the order's total while it has not said), and the sub-baskets whose part is cancelled.
+    Read afresh: the signal's order may carry a balance read before the change."""
+    balance = order_balance(order)
+    return balance.held, {part.sub_basket.pk for part in balance.parts if part.cancelled}
 
 
 def _common(order: Order, amount: int) -> dict[str, Any]:

@@ -18,8 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from secu_marketplace.exceptions import BasketError
 from secu_marketplace.models import Order
-from secu_marketplace.presentation import order_summary
-from secu_marketplace.statuses import PAYABLE
 
 from .cart import Cart, shipping_rate
 from .checkout import place_order
@@ -145,8 +143,8 @@ def order(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "order": placed,
         # Sub-baskets, items, refunds and shipments, as on the app's payment page.
-        "summary": order_summary(placed),
-        "can_pay": placed.status in PAYABLE,
+        "summary": placed.balance.summary,
+        "can_pay": placed.is_payable,
         "has_payment": placed.attempts.exists(),
         "payment_method": (
             dict(PAYMENT_METHODS).get(placed.payment_method, placed.payment_method)

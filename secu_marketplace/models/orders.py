@@ -9,14 +9,20 @@ builder (``secu_marketplace.builder``) computes all of them; nothing else writes
 from __future__ import annotations
 
 import secrets
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.statuses import PAYABLE, OrderStatus
 
+from .querysets import OrderQuerySet, SubBasketQuerySet
 from .suppliers import Supplier
+
+if TYPE_CHECKING:
+    from secu_marketplace.balances import OrderBalance
 
 
 def new_public_token() -> str:
@@ -64,6 +70,8 @@ class Order(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -89,6 +97,20 @@ class Order(models.Model):
         """Where the shop's "Pay now" button POSTs."""
         return reverse("secu_marketplace:pay", args=[self.public_token])
 
+    @property
+    def is_payable(self) -> bool:
+        """The buyer may (still, or again) pay this order."""
+        return self.status in PAYABLE
+
+    @cached_property
+    def balance(self) -> OrderBalance:
+        """What the order and each supplier's part come to: paid, pending, owed, refunded,
+        refundable, shipped (``secu_marketplace.balances``; a handful of queries, read once
+        per instance: ``refresh_from_db`` does not clear it, a fresh instance does)."""
+        from secu_marketplace.balances import order_balance
+
+        return order_balance(self)
+
 
 class SubBasket(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sub_baskets")
@@ -105,6 +127,8 @@ class SubBasket(models.Model):
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_id = models.CharField(_("tracking id"), max_length=100, blank=True)
     invoice_number = models.CharField(_("invoice number"), max_length=100, blank=True)
+
+    objects = SubBasketQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sub-basket")

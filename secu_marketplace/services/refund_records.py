@@ -9,10 +9,9 @@ transaction is executed; the order becomes ``refunded`` when nothing is left.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
-
-from django.db.models import Q, Sum
 
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent
@@ -165,14 +164,26 @@ def refundable(target: PaymentTransaction) -> int:
     scope = (
         {"order_id": target.order_id} if target.role == PaymentRole.LEADING else {"target": target}
     )
+    records = Refund.objects.filter(**scope).values_list("kind", "state", "amount")
+    return left_to_refund(target, records)
+
+
+def left_to_refund(target: PaymentTransaction, records: Iterable[tuple[str, str, int]]) -> int:
+    """``refundable`` from the refund records in its scope, given as (kind, state, amount):
+    the one rule, also used where the records are already loaded (``balances``)."""
+    if target.status_simple in FAILED_SIMPLE or not target.amount:
+        return 0
     # Refunds count until they are known to have failed. A reduction lowers the target's own
     # amount once done (the next sync shows it), so it counts only while it is in flight:
     # otherwise two reductions sent at once could both take what is left.
-    in_flight = [Refund.State.REQUESTED, Refund.State.UNKNOWN]
-    taken = Refund.objects.filter(
-        Q(kind=Refund.Kind.REFUND) | Q(kind=Refund.Kind.REDUCTION, state__in=in_flight), **scope
-    ).exclude(state=Refund.State.FAILED)
-    return max(target.amount - (taken.aggregate(total=Sum("amount"))["total"] or 0), 0)
+    in_flight = (Refund.State.REQUESTED, Refund.State.UNKNOWN)
+    taken = sum(
+        int(amount)
+        for kind, state, amount in records
+        if state != Refund.State.FAILED
+        and (kind == Refund.Kind.REFUND or (kind == Refund.Kind.REDUCTION and state in in_flight))
+    )
+    return max(target.amount - taken, 0)
 
 
 def fully_refunded(order: Order) -> bool:
