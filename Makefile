@@ -122,9 +122,11 @@ reliability: install
 benchmarks: install
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-# The buyer pages' screenshots in the docs, taken again by the browser tests (Debian's chromium).
+# The buyer pages' and the admin guide's screenshots in the docs, taken again by the browser
+# tests (Debian's chromium).
 screenshots: install
 	SECU_SCREENSHOTS=docs/img/buyer $(BIN)/python -m pytest -q tests/e2e/test_buyer_pages.py
+	SECU_ADMIN_SCREENSHOTS=docs/img/admin $(BIN)/python -m pytest -q tests/e2e/test_staff.py
 
 clean:
 	rm -rf $(VENV) $(VENV_DJ6) build dist site *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*

@@ -37,6 +37,8 @@ from secu_marketplace.money import format_money
 from .forms import PAYMENT_METHODS
 
 logger = logging.getLogger(__name__)
+
+
 # status_simple of a supplier's part that will never be paid out: denied, void.
 def _send(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
     """One mail; one that cannot be sent is logged and stops neither the others nor the

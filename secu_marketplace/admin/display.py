@@ -46,32 +46,21 @@ def pretty_json(data: Any) -> SafeString:
     )
 
 
-def items_table(lines: list[Any], currency: str) -> SafeString:
+def items_list(lines: list[Any], currency: str) -> SafeString:
+    """A sub-basket's lines, one per row ("2 × Kaffeepads · 39.90 EUR, 19 % VAT"): a list
+    rather than a nested table, so the sub-baskets' table fits a laptop screen."""
     rows = format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td style='text-align:right'>{}</td>"
-        "<td style='text-align:right'>{}</td>"
-        "<td style='text-align:right'>{} %</td><td style='text-align:right'>{}</td></tr>",
+        "<li>{} × {}{} · <span class='secu-money'>{}</span>, {}</li>",
         (
             (
-                line.get_kind_display(),
-                line.description,
                 line.quantity,
-                format_money(line.unit_price, currency),
-                line.tax_rate,
+                line.description,
+                "" if line.kind == "article" else f" ({line.get_kind_display()})",
                 format_money(line.total, currency),
+                _("%(rate)s %% VAT") % {"rate": line.tax_rate},
             )
             for line in lines
         ),
     )
-    return format_html(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-        "<tbody>{}</tbody></table>",
-        _("kind"),
-        _("description"),
-        _("quantity"),
-        _("unit price"),
-        _("VAT"),
-        _("amount"),
-        rows,
-    )
+    return format_html("<ul class='secu-items'>{}</ul>", rows)

@@ -11,7 +11,6 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -29,7 +28,7 @@ from secu_marketplace.money import format_money
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
 from secu_marketplace.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
 
-from .display import items_table, payment_method_label, pretty_json
+from .display import items_list, payment_method_label, pretty_json
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
 # owed or settled yet); after that it is the record of what was sold to whom. The e-mail address
@@ -97,7 +96,6 @@ class SubBasketInline(ReadOnlyInline):
         "sum_display",
         "fee_display",
         "items_display",
-        "pcis",
     )
     readonly_fields = fields
     verbose_name_plural = _("sub-baskets per supplier")
@@ -107,7 +105,7 @@ class SubBasketInline(ReadOnlyInline):
             super()
             .get_queryset(request)
             .select_related("supplier", "order")
-            .prefetch_related("items", "payments")
+            .prefetch_related("items")
         )
 
     @admin.display(description=_("sum"))
@@ -120,17 +118,7 @@ class SubBasketInline(ReadOnlyInline):
 
     @admin.display(description=_("items"))
     def items_display(self, obj: SubBasket) -> str:
-        return items_table(list(obj.items.all()), obj.order.currency)
-
-    @admin.display(description=_("sub-transactions"))
-    def pcis(self, obj: SubBasket) -> str:
-        rows = list(obj.payments.all())
-        if not rows:
-            return "–"
-        return format_html(
-            "<br>".join(["{}"] * len(rows)),
-            *[f"{p.pci_id} ({p.get_role_display()}, {p.status_label or '?'})" for p in rows],
-        )
+        return items_list(list(obj.items.all()), obj.order.currency)
 
 
 class AttemptInline(ReadOnlyInline):
@@ -256,6 +244,9 @@ class RefundInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
+    class Media:
+        css = {"all": ["secu_marketplace/admin.css"]}
+
     list_display = (
         "reference",
         "buyer",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -52,3 +54,90 @@ def test_staff_review_an_order_and_refresh_it(page: Any, demo: str) -> None:
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert "paid" in page.locator("#content").inner_text()
+
+
+ADMIN_SCREENSHOTS = Path(os.environ.get("SECU_ADMIN_SCREENSHOTS", "/tmp/admin-pages"))  # noqa: S108
+LAPTOP = {"width": 1280, "height": 800}
+
+
+def _shot(page: Any, name: str) -> None:
+    ADMIN_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ADMIN_SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _fits(page: Any) -> None:
+    """No sideways scrolling on a laptop screen: the admin's tables fit."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        """screen => [...document.querySelectorAll("#content *")]
+            .filter(e => e.getBoundingClientRect().right > screen + 1).slice(-6)
+            .map(e => `${e.tagName}#${e.id}.${e.className} ${e.getBoundingClientRect().right}`)""",
+        LAPTOP["width"],
+    )
+    assert width <= LAPTOP["width"], f"{page.url} is {width} px wide: {wide}"
+
+
+def _log_in(page: Any) -> None:
+    page.goto("/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin")
+    page.locator("input[type=submit]").click()
+
+
+def test_staff_refund_one_supplier_and_ship_the_rest(browser: Any, demo: str) -> None:
+    """The admin guide's walk, on a laptop screen: the list, an order, a refund of one
+    supplier's part and the shipment of the other; money as money throughout, and no page
+    wider than the screen. Its screenshots are the admin guide's (``make screenshots``)."""
+    context = browser.new_context(base_url=demo, locale="en-GB", viewport=LAPTOP)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        fill_two_supplier_cart(page)
+        order = place_order(page)
+        start_payment(page, "creditcard")
+        sandbox_checkout(page, "creditcard")
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID
+        first, second = order.sub_baskets.order_by("position")
+
+        _log_in(page)
+        page.goto("/admin/secu_marketplace/order/")
+        row = page.locator("#result_list tbody tr", has_text=order.reference)
+        assert "paid" in row.inner_text()
+        assert "57.90 EUR" in row.inner_text()
+        _fits(page)
+        _shot(page, "order-list")
+
+        row.get_by_role("link", name=order.reference).click()
+        page.wait_for_url(re.compile(rf"/admin/secu_marketplace/order/{order.pk}/change/"))
+        _shot(page, "order-page")
+        _fits(page)
+        # Paid: amounts and the buyer's identity are the record, not a form.
+        assert page.locator("input[name=total], input[name=forename]").count() == 0
+
+        page.locator("#secu-refund").click()
+        page.select_option("select[name=sub_basket]", str(second.pk))
+        page.fill("input[name=amount]", "5.00")
+        page.fill("input[name=reason]", "Artikel defekt")
+        _fits(page)
+        _shot(page, "refund-form")
+        page.locator("#secu-refund-form [type=submit]").first.click()
+        page.wait_for_url(re.compile(rf"/admin/secu_marketplace/order/{order.pk}/change/"))
+        assert "5.00 EUR" in page.locator("ul.messagelist").inner_text()
+
+        page.locator("#secu-ship").click()
+        page.select_option("select[name=sub_basket]", str(first.pk))
+        page.fill("input[name=carrier]", "DHL")
+        page.fill("input[name=tracking_id]", "00340434161234567890")
+        _shot(page, "ship-form")
+        page.locator("#secu-ship-form [type=submit]").first.click()
+        page.wait_for_url(re.compile(rf"/admin/secu_marketplace/order/{order.pk}/change/"))
+        assert "shipped" in page.locator("ul.messagelist").inner_text()
+        _fits(page)
+        _shot(page, "order-after-refund-and-shipment")
+
+        balance = order.__class__.objects.get(pk=order.pk).balance
+        assert balance.part_for(second.supplier).refunded == 500  # type: ignore[union-attr]
+        assert balance.part_for(first.supplier).shipped  # type: ignore[union-attr]
+    finally:
+        context.close()
