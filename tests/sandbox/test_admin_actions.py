@@ -145,3 +145,18 @@ def test_the_changelist_finds_an_order_by_its_merchant_ref_and_offers_the_action
     assert 'value="money_arrived"' in page
     assert "Money arrived (accepted; paid for an invoice)" in page
     assert "Payment denied" in page
+
+
+def test_the_list_shows_money_and_statuses_in_words(api: SandboxApi, admin_client: Client) -> None:
+    stx = authorised(api, "prepaid", mixed_body(url_push=PUSH_URL))
+    leading = PaymentTransaction.objects.get(pci_id=leading_id(stx))
+    page = admin_client.get(CHANGELIST).content.decode()
+    units, cents = divmod(leading.amount, 100)
+    assert f"{units}.{cents:02d} EUR" in page
+    assert f">{leading.amount}<" not in page  # no bare minor units
+    assert "authorized (2)" in page  # prepaid waiting for the transfer
+    filtered = admin_client.get(CHANGELIST, {"status_simple": "2"}).content.decode()
+    assert leading.pci_id in filtered
+    assert (
+        leading.pci_id not in admin_client.get(CHANGELIST, {"status_simple": "1"}).content.decode()
+    )
