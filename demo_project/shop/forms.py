@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -80,3 +80,12 @@ class PayForm(forms.Form):
     """Rendered on the order page; it POSTs to the app's "Pay now" endpoint, not to the shop."""
 
     method = forms.ChoiceField(label=_("Payment method"), choices=PAYMENT_METHODS, required=False)
+
+    def __init__(self, *args: Any, accepted: list[str] | None = None, **kwargs: Any) -> None:
+        """``accepted``: the methods every supplier's contract takes (None: not known now)."""
+        super().__init__(*args, **kwargs)
+        if accepted is not None:
+            field = cast(forms.ChoiceField, self.fields["method"])
+            field.choices = [
+                (code, label) for code, label in PAYMENT_METHODS if code in ("", *accepted)
+            ]

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from secu_marketplace.exceptions import BasketError
+from secu_marketplace.exceptions import BasketError, CheckoutError, SecuconnectError
 from secu_marketplace.models import Order
+from secu_marketplace.services.supplier_contracts import accepted_methods, order_contracts
 
 from .cart import Cart, shipping_rate
 from .checkout import place_order
@@ -136,6 +137,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/checkout.html", {"form": form, "cart": contents})
 
 
+def _accepted_methods(placed: Order) -> list[str] | None:
+    """Offer only what every supplier's contract accepts (cached by the app); when secuconnect
+    cannot say now, offer every method: "Pay now" checks again and names the supplier."""
+    try:
+        return accepted_methods(order_contracts(placed))
+    except (CheckoutError, SecuconnectError) as error:
+        logger.info("payment methods of order %s not known now: %s", placed.reference, error)
+        return None
+
+
 @require_GET
 @never_cache
 def order(request: HttpRequest, token: str) -> HttpResponse:
@@ -151,7 +162,7 @@ def order(request: HttpRequest, token: str) -> HttpResponse:
             if placed.payment_method
             else ""
         ),
-        "pay_form": PayForm(),
+        "pay_form": PayForm(accepted=_accepted_methods(placed) if placed.is_payable else None),
         # The marketplace's fee is between the marketplace and its suppliers: staff only.
         "show_fees": request.user.is_staff,
     }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from secu_marketplace.models import CheckoutAttempt, Order
+from secu_marketplace.models import CheckoutAttempt, Order, Supplier
+from secu_marketplace.sandbox import world
+from secu_marketplace.sandbox.models import Contract as SandboxContract
 from secu_marketplace.statuses import OrderStatus
 
 from .conftest import Catalogue
@@ -97,3 +100,27 @@ def test_the_apps_payment_page_wears_the_shops_layout(client: Client, catalogue:
     assert reverse("shop:cart") in content
     assert 'id="secu-payment"' in content
     assert order.reference in content
+
+
+def test_only_methods_every_suppliers_contract_accepts_are_offered(
+    client: Client, catalogue: Catalogue, flow: object
+) -> None:
+    # Suppliers with the sandbox's own contracts, so their methods are read from it.
+    for product, contract in zip(
+        (catalogue.coffee, catalogue.board), world.GUIDE_SUPPLIER_CONTRACTS, strict=True
+    ):
+        Supplier.objects.filter(pk=product.supplier_id).update(contract_id=contract)
+    order = place(client, catalogue)
+    narrow = order.sub_baskets.order_by("position").first()
+    assert narrow is not None
+    SandboxContract.objects.filter(contract_id=narrow.contract_id).update(
+        payment_methods=["creditcard", "prepaid"]
+    )
+    cache.clear()  # the app caches each contract's methods
+
+    content = Client().get(reverse("shop:order", args=[order.public_token])).content.decode()
+
+    assert '<option value="prepaid">' in content
+    assert '<option value="creditcard">' in content
+    assert '<option value="invoice">' not in content
+    assert '<option value="paypal">' not in content
