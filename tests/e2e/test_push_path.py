@@ -89,7 +89,7 @@ def test_a_prepaid_order_turns_paid_by_push_once_the_money_arrives(
     rows = staff.locator("#result_list tbody tr")
     assert rows.count() == 1
     # Waiting for the transfer: 25 "Vorkasse wartend", simple 2 "authorized", as recorded.
-    assert "2" in rows.first.locator("td.field-status_simple").inner_text()
+    assert rows.first.locator("td.field-status_display").inner_text() == "authorized (2)"
     rows.first.locator("input.action-select").check()
     staff.select_option("select[name=action]", "money_arrived")
     staff.locator("button[name=index]").click()
