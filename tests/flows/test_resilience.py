@@ -201,10 +201,11 @@ def test_provider_failing_on_return_shows_the_confirming_page(flow: Flow, fault:
 def test_provider_timing_out_on_return_shows_the_confirming_page(
     flow: Flow, settings: object
 ) -> None:
-    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "READ_TIMEOUT": 0.3, "GET_RETRIES": 0}  # type: ignore[attr-defined]
     order = flow.order()
     started = flow.checkout(order)
     flow.pay(started.attempt)
+    # Short only for the return: a busy machine may take longer than 0.3 s to create.
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "READ_TIMEOUT": 0.3, "GET_RETRIES": 0}  # type: ignore[attr-defined]
     control.inject("smart.get", "latency", latency_ms=800)
     page = flow.come_back(started.attempt)
     assert page.status_code == 200
