@@ -130,6 +130,7 @@ SECU_MARKETPLACE = {
     "SITE_URL": SITE_URL,
     # "Back to cart" on the payment page after the buyer aborted.
     "CART_URL": "shop:cart",
+    "SHOP_URL": "shop:home",
 }
 
 SECU_SANDBOX = {

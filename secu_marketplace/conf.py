@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "REUSE_CREATED_FOR": 3600,
     # URL name or path of the shop's cart, for the "back to cart" link after an abort.
     "CART_URL": None,
+    # URL name or path of the shop's home, for the "back to the shop" link on payment pages.
+    "SHOP_URL": "/",
     # Pages show "we are confirming your payment" and refresh after this many seconds.
     "CONFIRMING_REFRESH_SECONDS": 5,
     # How long after a return via url_success the page keeps saying "we are confirming your

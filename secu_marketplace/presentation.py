@@ -48,6 +48,7 @@ class PaymentPage:
             "summary": self.summary if self.summary is not None else order_summary(self.order),
             "pay_url": self.order.get_payment_url(),
             "cart_url": cart_url(),
+            "shop_url": shop_url(),
         }
 
 
@@ -168,16 +169,25 @@ def order_summary(order: Order) -> OrderSummary:
 
 
 def cart_url() -> str:
-    target = getattr(app_settings, "CART_URL", None)
+    """The shop's cart (``CART_URL``), for "Back to cart" after a failed or aborted payment."""
+    return _shop_link(app_settings.CART_URL, "")
+
+
+def shop_url() -> str:
+    """The shop's home (``SHOP_URL``), for "Back to the shop"."""
+    return _shop_link(app_settings.SHOP_URL, "/")
+
+
+def _shop_link(target: object, default: str) -> str:
     if not target:
-        return ""
+        return default
     try:
-        return reverse(target)
+        return reverse(str(target))
     except NoReverseMatch:
         # A path or a URL is used as it is; a URL name that does not resolve is a mistake, and
         # rendering it as an href would send the buyer nowhere.
         text = str(target)
-        return text if text.startswith(("/", "https://", "http://")) else ""
+        return text if text.startswith(("/", "https://", "http://")) else default
 
 
 def amount_due(order: Order, attempt: CheckoutAttempt | None) -> int:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from secu_marketplace.exceptions import BasketError
-from secu_marketplace.presentation import cart_url
+from secu_marketplace.presentation import cart_url, shop_url
 from tests.factories import MAX, guide_order
 
 NUL_PATHS = [
@@ -46,3 +46,12 @@ def test_an_unresolvable_cart_url_is_not_rendered(settings: Any) -> None:
     assert cart_url() == ""
     settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "CART_URL": "/cart/"}
     assert cart_url() == "/cart/"
+
+
+def test_back_to_the_shop_goes_where_shop_url_says(settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SHOP_URL": "shop:cart"}
+    assert shop_url() == "/cart/"
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SHOP_URL": "https://shop.example/"}
+    assert shop_url() == "https://shop.example/"
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SHOP_URL": "shop:no-such-view"}
+    assert shop_url() == "/"
