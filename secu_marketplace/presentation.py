@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from .baskets import load_parts
 from .conf import app_settings
 from .girocode import epc_svg
 from .models import CheckoutAttempt, LineItem, Order, PaymentTransaction, Refund, SubBasket
@@ -136,16 +137,13 @@ class OrderSummary:
 
 
 def order_summary(order: Order) -> OrderSummary:
-    """Three queries: the sub-baskets with their suppliers, their items, the refunds.
+    """Three queries at most: the sub-baskets with their suppliers, their items, the refunds;
+    sub-baskets and items already read in this request (kept on the order by a sync) are not
+    read again.
 
     Failed refunds count for nothing; a refund of the whole order (no sub-basket) is shown
     for the order as a whole."""
-    subs = list(
-        SubBasket.objects.filter(order=order)
-        .select_related("supplier")
-        .prefetch_related("items")
-        .order_by("position")
-    )
+    subs = load_parts(order)
     parts = {sub.pk: PartSummary(sub_basket=sub, items=list(sub.items.all())) for sub in subs}
     summary = OrderSummary(order=order, parts=list(parts.values()))
     refunds = Refund.objects.filter(order=order).exclude(state=Refund.State.FAILED)
