@@ -5,7 +5,7 @@ within their ceilings and never run the same statement twice (issue 10, "Minimal
 The goals were "Pay now" <= 12, the return page <= 18, a new push <= 14. "Pay now" reaches 14:
 two short transactions around the create call (no lock held while secuconnect answers) cost
 BEGIN, COMMIT and a lock each. A new push that brings the payment reaches 17, 2 of them the demo
-shop's mail receivers (docs/performance.md, "Queries per request")."""
+shop's mail receivers (the benchmark table in docs/reliability.md)."""
 
 from __future__ import annotations
 
