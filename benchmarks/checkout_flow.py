@@ -1,12 +1,18 @@
-"""Checkout flow: time, DB queries and outbound API calls of checkout start and the return page.
+"""Checkout flow: time, DB queries and outbound API calls of "Pay now", the return page and a
+push.
 
 For each basket shape, K full flows against the sandbox on the live server:
 
-1. ``start_checkout(order)`` (services.checkout), timed, its queries captured on this thread's
-   connection;
+1. "Pay now": ``POST /payments/pay/<token>/`` through Django's test client (the view and
+   ``start_checkout``), timed, its queries captured on this thread's connection;
 2. the buyer pays: the driver authorises the Smart Transaction (``POST .../prepare/creditcard``);
-3. the buyer comes back: ``GET /payments/return/<token>/success/`` through Django's test client,
-   timed and its queries captured.
+3. the buyer comes back: ``GET /payments/return/<token>/success/``, timed and its queries
+   captured;
+4. a new push (an id not seen before) about the leading transaction: ``POST
+   /payments/push/<token>/``, its queries captured.
+
+Goals (issue 10, "Minimal queries"): Pay now <= 12, return page <= 18, new push <= 14, constant
+in basket size (asserted, with no statement run twice, in tests/flows/test_query_counts.py).
 
 Outbound calls are read from the sandbox's call log, per phase (the rows logged between the
 start and the end of each step). The driver authenticated before the log was reset, so its token
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 
 K = 30
 WARMUP = 2
+GOALS = {"pay now": 12, "return page": 18, "new push": 14}
 # (label, suppliers, items per supplier)
 SHAPES = (("1 supplier x 1 item", 1, 1), ("3 suppliers x 1 item", 3, 1), ("3 x 12 items", 3, 12))
 
@@ -42,6 +49,7 @@ class Shape:
     return_ms: list[float] = field(default_factory=list)
     start_queries: list[int] = field(default_factory=list)
     return_queries: list[int] = field(default_factory=list)
+    push_queries: list[int] = field(default_factory=list)
     start_calls: list[Counter[str]] = field(default_factory=list)
     return_calls: list[Counter[str]] = field(default_factory=list)
     paid: int = 0
@@ -100,23 +108,27 @@ def _calls_since(mark: int) -> Counter[str]:
 
 
 def flow(env: Environment, browser: Client, shape: Shape, reference: str) -> None:
+    import json
+
     from secu_marketplace.links import token_for
-    from secu_marketplace.models import Order
-    from secu_marketplace.services.checkout import start_checkout
+    from secu_marketplace.models import Order, PaymentTransaction
 
     order = _order(reference, _suppliers(), shape.suppliers, shape.items)
     mark = _last_call()
     with queries() as q, Timed() as t:
-        started = start_checkout(order)
+        answer = browser.post(f"/payments/pay/{order.public_token}/")
     shape.start_ms.append(t.ms)
     shape.start_queries.append(len(q))
     shape.start_calls.append(_calls_since(mark))
+    if answer.status_code != 303:
+        shape.bad_pages.append(answer.status_code)
+    attempt = order.attempts.get()
 
-    env.driver.prepare(str(started.attempt.stx_id))
+    env.driver.prepare(str(attempt.stx_id))
 
     mark = _last_call()
     with queries() as q, Timed() as t:
-        page = browser.get(f"/payments/return/{token_for(started.attempt)}/success/")
+        page = browser.get(f"/payments/return/{token_for(attempt)}/success/")
     shape.return_ms.append(t.ms)
     shape.return_queries.append(len(q))
     shape.return_calls.append(_calls_since(mark))
@@ -124,6 +136,21 @@ def flow(env: Environment, browser: Client, shape: Shape, reference: str) -> Non
         shape.bad_pages.append(page.status_code)
     if Order.objects.get(pk=order.pk).status == "paid":
         shape.paid += 1
+
+    leading = PaymentTransaction.objects.get(attempt=attempt, role="leading").pci_id
+    body = {
+        "object": "event.pushes",
+        "id": f"evt_{reference}",
+        "target": "payment.transactions",
+        "type": "changed",
+        "data": [{"object": "payment.transactions", "id": leading}],
+    }
+    url = f"/payments/push/{token_for(attempt)}/"
+    with queries() as q:
+        pushed = browser.post(url, json.dumps(body), content_type="application/json")
+    shape.push_queries.append(len(q))
+    if pushed.status_code != 200:
+        shape.bad_pages.append(pushed.status_code)
 
 
 def _per(calls: list[Counter[str]], k: int) -> str:
@@ -156,12 +183,13 @@ def main(env: Environment) -> None:
         (
             "basket",
             "sub-baskets",
-            "checkout p50 ms",
+            "pay now p50 ms",
             "p95 ms",
             "queries",
             "return p50 ms",
             "p95 ms",
             "queries",
+            "push queries",
             "paid",
         ),
         [
@@ -174,6 +202,7 @@ def main(env: Environment) -> None:
                 f"{percentile(shape.return_ms, 50):.1f}",
                 f"{percentile(shape.return_ms, 95):.1f}",
                 spread(shape.return_queries),
+                spread(shape.push_queries),
                 f"{shape.paid}/{K}",
             )
             for shape in shapes
@@ -186,11 +215,23 @@ def main(env: Environment) -> None:
 
     start_counts = {n for s in shapes for n in s.start_queries}
     return_counts = {n for s in shapes for n in s.return_queries}
+    push_counts = {n for s in shapes for n in s.push_queries}
     target(
         "DB queries constant in basket size",
-        len(start_counts) == 1 and len(return_counts) == 1,
-        f"checkout {spread(sorted(start_counts))}, return {spread(sorted(return_counts))} queries",
+        len(start_counts) == 1 and len(return_counts) == 1 and len(push_counts) == 1,
+        f"pay now {spread(sorted(start_counts))}, return {spread(sorted(return_counts))}, "
+        f"new push {spread(sorted(push_counts))} queries",
     )
+    for name, counts in (
+        ("pay now", start_counts),
+        ("return page", return_counts),
+        ("new push", push_counts),
+    ):
+        target(
+            f"{name} <= {GOALS[name]} queries ({env.database.split(',')[0]})",
+            max(counts) <= GOALS[name],
+            f"{spread(sorted(counts))} queries",
+        )
     create_ok = all(
         sum(c["oauth.token"] for c in s.start_calls) == 1
         and all(

@@ -7,7 +7,7 @@ rule the refund service checks under its locks), refunds and shipments are the b
 summary (``presentation.order_summary``). Everything is read from the database as the app last
 synced it, never from secuconnect: ``services.sync.refresh_order`` first when it must be fresh.
 
-``order.balance`` is the way in; it costs five queries whatever the order's size::
+``order.balance`` is the way in; it costs four queries whatever the order's size::
 
     balance = order.balance
     balance.paid, balance.owed, balance.refundable
@@ -165,12 +165,16 @@ def _payments(order: Order) -> tuple[PaymentTransaction | None, dict[int, Paymen
 
 
 def order_balance(order: Order) -> OrderBalance:
-    """Five queries: the order summary's three, the payments, the refund records."""
-    summary = order_summary(order)
-    leading, subs = _payments(order)
-    records = list(
-        Refund.objects.filter(order=order).values_list("target_id", "kind", "state", "amount")
+    """Four queries: the sub-baskets with suppliers and items (none when this request read them
+    already), the payments, the refund records."""
+    rows = list(
+        Refund.objects.filter(order=order).values_list(
+            "target_id", "kind", "state", "sub_basket_id", "amount"
+        )
     )
+    summary = order_summary(order, refunds=[row[1:] for row in rows])
+    leading, subs = _payments(order)
+    records = [(target, kind, state, amount) for target, kind, state, _sub, amount in rows]
     method = str(order.payment_method)
     refunds_allowed = order.status in REFUNDABLE
     under_way = order.status in UNDER_WAY

@@ -3,6 +3,7 @@ URL's outcome word alone: that only words the message when nothing has happened 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from .baskets import load_parts
 from .conf import app_settings
 from .girocode import epc_svg
 from .models import CheckoutAttempt, LineItem, Order, PaymentTransaction, Refund, SubBasket
@@ -136,23 +138,26 @@ class OrderSummary:
         return bool(self.parts) and len(self.shipped) == len(self.parts)
 
 
-def order_summary(order: Order) -> OrderSummary:
-    """Three queries: the sub-baskets with their suppliers, their items, the refunds.
+def order_summary(
+    order: Order, refunds: Iterable[tuple[str, str, int | None, int]] | None = None
+) -> OrderSummary:
+    """Three queries at most: the sub-baskets with their suppliers, their items, the refunds
+    (none when ``refunds`` gives them);
+    sub-baskets and items already read in this request (kept on the order by a sync) are not
+    read again.
 
     Failed refunds count for nothing; a refund of the whole order (no sub-basket) is shown
     for the order as a whole."""
-    subs = list(
-        SubBasket.objects.filter(order=order)
-        .select_related("supplier")
-        .prefetch_related("items")
-        .order_by("position")
-    )
+    subs = load_parts(order)
     parts = {sub.pk: PartSummary(sub_basket=sub, items=list(sub.items.all())) for sub in subs}
     summary = OrderSummary(order=order, parts=list(parts.values()))
-    refunds = Refund.objects.filter(order=order).exclude(state=Refund.State.FAILED)
-    for kind, state, sub_id, amount in refunds.values_list(
-        "kind", "state", "sub_basket_id", "amount"
-    ):
+    if refunds is None:  # the order's refund records as (kind, state, sub_basket_id, amount)
+        refunds = Refund.objects.filter(order=order).values_list(
+            "kind", "state", "sub_basket_id", "amount"
+        )
+    for kind, state, sub_id, amount in refunds:
+        if state == Refund.State.FAILED:
+            continue
         part = parts.get(sub_id) if sub_id is not None else None
         if kind == Refund.Kind.REDUCTION:
             slot = "reduced"

@@ -7,7 +7,8 @@ that is down is logged by the app and never undoes a payment. The demo's mail ba
 prints the mails on the server's console.
 
 - ``order_paid``: the buyer (order confirmed) and each supplier with an e-mail address (their
-  own sub-basket: items, sum, the marketplace fee taken, the delivery address).
+  own sub-basket: items, sum, the marketplace fee taken, the delivery address). One receiver
+  for both, so the parts and the payment are read once.
 - ``order_pending``: the buyer, with the transfer instructions (prepaid) or "being checked".
 - ``order_refunded``: the buyer, with the amount and whose part.
 - ``sub_basket_shipped``: the buyer, with carrier and tracking id.
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from secu_marketplace import signals
 from secu_marketplace.balances import order_balance
+from secu_marketplace.baskets import load_parts
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import LineItem, Order, Refund, SubBasket
 from secu_marketplace.money import format_money
@@ -81,10 +83,9 @@ def _items(sub: SubBasket, order: Order) -> list[dict[str, Any]]:
 
 
 def _sub_baskets(order: Order) -> list[SubBasket]:
-    """Every sub-basket with its supplier and items, in two queries however many."""
-    return list(
-        order.sub_baskets.select_related("supplier").prefetch_related("items").order_by("position")
-    )
+    """Every sub-basket with its supplier and items: two queries however many, none when the
+    sync that sent the signal has read them already (they are kept on the order)."""
+    return load_parts(order)
 
 
 def _payment(order: Order) -> tuple[int, set[int]]:
@@ -118,9 +119,15 @@ def _instructions(order: Order, amount: int) -> dict[str, Any] | None:
 
 
 def order_paid(sender: Any, order: Order, **kwargs: Any) -> None:
-    """The buyer: the order is confirmed."""
+    """The buyer and the suppliers, from one read of the parts and the payment."""
     subs = _sub_baskets(order)
     amount, dead = _payment(order)
+    _paid_buyer(order, subs, amount, dead)
+    _paid_suppliers(order, subs, amount, dead)
+
+
+def _paid_buyer(order: Order, subs: list[SubBasket], amount: int, dead: set[int]) -> None:
+    """The buyer: the order is confirmed."""
     with translation.override(_buyer_language(order)):
         _send(
             order.email,
@@ -141,10 +148,8 @@ def order_paid(sender: Any, order: Order, **kwargs: Any) -> None:
         )
 
 
-def order_paid_suppliers(sender: Any, order: Order, **kwargs: Any) -> None:
+def _paid_suppliers(order: Order, subs: list[SubBasket], amount: int, dead: set[int]) -> None:
     """Each supplier whose part was not cancelled: what to ship, where, and the money."""
-    subs = _sub_baskets(order)
-    amount, dead = _payment(order)
     with translation.override(settings.LANGUAGE_CODE):
         for sub in subs:
             if sub.pk in dead or not sub.supplier.email:
@@ -232,7 +237,6 @@ def sub_basket_shipped(sender: Any, order: Order, sub_basket: SubBasket, **kwarg
 
 RECEIVERS: tuple[tuple[Signal, Callable[..., None]], ...] = (
     (signals.order_paid, order_paid),
-    (signals.order_paid, order_paid_suppliers),
     (signals.order_pending, order_pending),
     (signals.order_refunded, order_refunded),
     (signals.sub_basket_shipped, sub_basket_shipped),

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 
 from django.db import IntegrityError
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -22,6 +21,7 @@ from secu_marketplace.baskets import (
     check_sums,
     fingerprint,
     language_for,
+    load_parts,
     smart_transaction_payload,
 )
 from secu_marketplace.client import SecuconnectClient
@@ -63,21 +63,29 @@ def _creating_window() -> float:
     return connect + read + 5.0
 
 
-def _decide(order_id: int, method: str) -> tuple[str, CheckoutAttempt, list[SubBasket]]:
-    """Under the order's lock: what to do next, and the attempt to do it with."""
+def _decide(
+    order_id: int, method: str, subs: list[SubBasket]
+) -> tuple[str, CheckoutAttempt, list[SubBasket]]:
+    """Under the order's lock: what to do next, and the attempt to do it with.
+
+    ``subs`` (with their items) were read once for this request by ``start_checkout``: nothing
+    writes a basket's contents under the order's lock, so reading them again here would only
+    cost a query."""
     with ledger.locked(order_id, source=Source.CHECKOUT) as w:
         order = w.order
         if order.status not in PAYABLE:
             raise CheckoutError(f"order {order.reference} is {order.status} and cannot be paid now")
-        subs = list(order.sub_baskets.prefetch_related("items"))
         check_sums(order, subs)
         current = fingerprint(order, subs)
-        attempt = order.attempts.filter(state__in=OPEN_ATTEMPT_STATES).first()
+        # The newest attempt answers both questions in one query: an open attempt is always the
+        # newest (one is opened only when none is open, and the database allows one), and its
+        # number is the one to count on from.
+        latest = order.attempts.order_by("-number").first()
+        attempt = latest if latest is not None and latest.state in OPEN_ATTEMPT_STATES else None
         if attempt is None:
-            number = (order.attempts.aggregate(n=Max("number"))["n"] or 0) + 1
             attempt = CheckoutAttempt.objects.create(
                 order=order,
-                number=number,
+                number=(latest.number if latest is not None else 0) + 1,
                 state=AttemptState.CREATING,
                 amount=order.total,
                 currency=order.currency,
@@ -85,6 +93,10 @@ def _decide(order_id: int, method: str) -> tuple[str, CheckoutAttempt, list[SubB
                 is_demo=bool(app_settings.IS_DEMO),
                 basket_fingerprint=current,
                 preselected_method=method,
+                # The create call follows at once in this request (``_create``): marking it
+                # sent now, in the INSERT, saves an UPDATE. A process that dies before sending
+                # leaves the same CREATING row either way, resolved after the landing window.
+                create_sent_at=timezone.now(),
             )
             return "create", attempt, subs
         age = (timezone.now() - attempt.created).total_seconds()
@@ -165,8 +177,8 @@ def _create(
         subs=subs,
         methods=methods,
     )
-    # From now on the create may land at secuconnect, even if its answer is lost.
-    CheckoutAttempt.objects.filter(pk=attempt.pk).update(create_sent_at=timezone.now())
+    # From now on the create may land at secuconnect, even if its answer is lost (the attempt
+    # was inserted with ``create_sent_at`` set, just before).
     try:
         answer = client.create_smart_transaction(payload)
     except OutcomeUnknown as error:
@@ -251,11 +263,12 @@ def start_checkout(
     client = client or SecuconnectClient()
     # Before anything is created: every supplier's contract is known to secuconnect and takes
     # the chosen method (docs/provider.md, "Payment contracts").
+    subs = load_parts(order, fresh=True)  # the basket, read once for the whole request
     methods = checkout_methods(order, method, client=client)
     language = language or get_language()
     for _round in range(MAX_ROUNDS):
         try:
-            action, attempt, subs = _decide(order.pk, method)
+            action, attempt, subs = _decide(order.pk, method, subs)
         except IntegrityError:
             continue  # another request opened an attempt between our check and insert
         if action == "create":

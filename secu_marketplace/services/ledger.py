@@ -10,6 +10,10 @@ same everywhere, so two flows never wait on each other crosswise (no deadlock):
     4. the order's refund records
     5. a sub-basket (shipping)
 
+The order and the attempt are locked by one statement (the attempt joined to its order,
+``FOR UPDATE OF`` the order first, then the attempt: PostgreSQL takes the row locks in the order
+the ``OF`` list names them), which keeps the documented order at one round trip less.
+
 A flow re-checks the state it decided on with the locks held (a second "ship" or "capture" sees
 the first), then calls ``Writer`` methods:
 
@@ -17,10 +21,14 @@ the first), then calls ``Writer`` methods:
   ``StatusEvent`` per real change (a move to where the order already is, or one the table does
   not allow, writes nothing);
 - ``note(...)`` records any other change (an attempt, a payment, a refund, a shipment);
-- ``refunded(record)`` / ``shipped(sub)`` queue the matching signals.
+- ``refunded(record)`` / ``shipped(sub)`` queue the matching signals;
+- ``changed_order()`` says the flow changed other fields of the order: it is saved once, at the
+  end, whether it moved or not (one UPDATE, never two).
 
-Signals are sent once, after the transaction commits (``transaction.on_commit``), from fresh
-rows: a rolled-back change never announces itself, and receivers never see uncommitted state.
+Signals are sent once, after the transaction commits (``transaction.on_commit``): a rolled-back
+change never announces itself, and receivers never see uncommitted state. They get the order
+as this write committed it (no second read of a row just written); shipped parts and refunds
+are read after commit.
 
 ``claim()`` guards the calls that move money or report to the buyer (capture, shipping report)
 while they are sent, outside any transaction: a concurrent second caller is refused before it
@@ -73,6 +81,7 @@ class Writer:
     _moves: list[tuple[str, str]] = field(default_factory=list)
     _refunded: list[int] = field(default_factory=list)
     _shipped: list[int] = field(default_factory=list)
+    _order_changed: bool = False
 
     @property
     def locked_attempt(self) -> CheckoutAttempt:
@@ -129,6 +138,10 @@ class Writer:
             )
         )
 
+    def changed_order(self) -> None:
+        """The flow changed the order's own fields (not its status): save it at the end."""
+        self._order_changed = True
+
     def refunded(self, record: Refund) -> None:
         self._refunded.append(record.pk)
 
@@ -136,13 +149,14 @@ class Writer:
         self._shipped.append(sub.pk)
 
     def _flush(self) -> None:
-        if self._moves:
+        if self._moves or self._order_changed:
             self.order.save()
-        StatusEvent.objects.bulk_create(self._events)
+        if self._events:
+            StatusEvent.objects.bulk_create(self._events)
         if self._moves or self._refunded or self._shipped:
             transaction.on_commit(
                 _announcer(
-                    self.order.pk, list(self._moves), self._refunded, self._shipped, self.source
+                    self.order, list(self._moves), self._refunded, self._shipped, self.source
                 )
             )
 
@@ -159,12 +173,17 @@ def locked(
 ) -> Iterator[Writer]:
     """One transaction holding the rows asked for, locked in the documented order."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        attempt = (
-            CheckoutAttempt.objects.select_for_update().get(pk=attempt_id)
-            if attempt_id is not None
-            else None
-        )
+        attempt: CheckoutAttempt | None = None
+        if attempt_id is None:
+            order = Order.objects.select_for_update().get(pk=order_id)
+        else:
+            # One statement, the order's row locked before the attempt's (module docstring).
+            attempt = (
+                CheckoutAttempt.objects.select_related("order")
+                .select_for_update(of=("order", "self"))
+                .get(pk=attempt_id, order_id=order_id)
+            )
+            order = attempt.order
         writer = Writer(order=order, attempt=attempt, source=source)
         if payments:
             writer.payments = list(
@@ -181,7 +200,7 @@ def locked(
 
 
 def _announcer(
-    order_id: int,
+    order: Order,
     moves: list[tuple[str, str]],
     refunded: list[int],
     shipped: list[int],
@@ -189,7 +208,8 @@ def _announcer(
 ) -> Any:
     def announce() -> None:
         # A part shipped before the order it completes; the order's move before its refunds.
-        order = Order.objects.get(pk=order_id)
+        # ``order`` is the row as the write committed it: reading it again would cost a query
+        # per write and could only show a later write's state, which announces itself.
         same = {"old_status": order.status, "new_status": order.status, "source": source}
         for sub in SubBasket.objects.filter(pk__in=shipped).order_by("position"):
             signals.send(signals.sub_basket_shipped, order, sub_basket=sub, **same)

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -153,12 +154,6 @@ def parse(raw: bytes) -> Push:
 
 def _store(attempt: CheckoutAttempt, push: Push) -> tuple[PushNotification, bool]:
     """The inbox row for this push, and whether it is new."""
-    # Most pushes seen twice are redeliveries: one UPDATE answers them, no failed INSERT first.
-    seen_again = PushNotification.objects.filter(push_id=push.push_id).update(
-        deliveries=F("deliveries") + 1, last_received_at=timezone.now()
-    )
-    if seen_again:
-        return PushNotification.objects.get(push_id=push.push_id), False
     fields = {
         "push_id": push.push_id,
         "attempt": attempt,
@@ -169,8 +164,13 @@ def _store(attempt: CheckoutAttempt, push: Push) -> tuple[PushNotification, bool
     }
     if push.ignored:
         fields.update(outcome=Outcome.IGNORED, error=push.ignored, processed_at=timezone.now())
+    # The INSERT comes first: a new push costs one statement, a redelivery (the unique push id
+    # refuses it) three. A savepoint only inside a caller's transaction (the IntegrityError
+    # must not break it); on its own the INSERT is a statement of its own, and a failed one
+    # leaves nothing to roll back.
+    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
+        with guard:
             return PushNotification.objects.create(**fields), True
     except IntegrityError:
         PushNotification.objects.filter(push_id=push.push_id).update(

@@ -55,18 +55,33 @@ def _match(payment: PaymentTransaction, records: list[Refund]) -> Refund | None:
     return None
 
 
-def reconcile(writer: ledger.Writer, *, fetched_at: datetime | None = None) -> list[Refund]:
+def reconcile(
+    writer: ledger.Writer,
+    *,
+    fetched_at: datetime | None = None,
+    payments: list[PaymentTransaction] | None = None,
+) -> list[Refund]:
     """Bring the order's refund records in line with its refund transactions; returns the
     records that became ``done`` just now (their signals are for after commit).
 
     ``fetched_at``: when the answer being applied was asked for. Records whose call had ended
-    before then and that the answer does not show are settled from it (``_settle``)."""
+    before then and that the answer does not show are settled from it (``_settle``).
+    ``payments``: every Payment Transaction row of the order, when the caller holds them
+    already (sync's apply has just stored them); read here otherwise."""
     order = writer.order
     records = writer.refunds  # locked by the write path
     finished: list[Refund] = []
-    refunds = PaymentTransaction.objects.filter(
-        order=order, role=PaymentRole.REFUND
-    ).select_related("parent")
+    refunds: Iterable[PaymentTransaction]
+    if payments is None:
+        refunds = PaymentTransaction.objects.filter(
+            order=order, role=PaymentRole.REFUND
+        ).select_related("parent")
+    else:
+        by_pk = {p.pk: p for p in payments}
+        refunds = [p for p in payments if p.role == PaymentRole.REFUND]
+        for payment in refunds:
+            if payment.parent_id is not None and payment.parent_id in by_pk:
+                payment.parent = by_pk[payment.parent_id]  # no query per refund
     for payment in refunds:
         if payment.parent is None or not payment.amount:
             continue
@@ -186,16 +201,21 @@ def left_to_refund(target: PaymentTransaction, records: Iterable[tuple[str, str,
     return max(target.amount - taken, 0)
 
 
-def fully_refunded(order: Order) -> bool:
+def fully_refunded(order: Order, records: list[Refund] | None = None) -> bool:
     """Nothing is left of the payment, and refunds or reductions (an invoice cancelled before
-    the buyer paid it) are what took it: none of them is still on its way."""
-    refunds = Refund.objects.filter(order=order)
-    if not refunds.filter(state=Refund.State.DONE).exists():
-        return False
-    if refunds.filter(
-        state__in=[Refund.State.PENDING, Refund.State.REQUESTED, Refund.State.UNKNOWN]
-    ).exists():
-        return False
+    the buyer paid it) are what took it: none of them is still on its way. ``records``: all
+    the order's refund records, when the caller holds them (locked, in the write path)."""
+    on_the_way = [Refund.State.PENDING, Refund.State.REQUESTED, Refund.State.UNKNOWN]
+    if records is not None:
+        states = {record.state for record in records}
+        if Refund.State.DONE not in states or states.intersection(on_the_way):
+            return False
+    else:
+        refunds = Refund.objects.filter(order=order)
+        if not refunds.filter(state=Refund.State.DONE).exists():
+            return False
+        if refunds.filter(state__in=on_the_way).exists():
+            return False
     leading = (
         PaymentTransaction.objects.filter(
             order=order, role=PaymentRole.LEADING, attempt__state="settled"
@@ -206,8 +226,8 @@ def fully_refunded(order: Order) -> bool:
     return leading is not None and refundable(leading) == 0
 
 
-def after_refunds(order: Order) -> Any:
+def after_refunds(order: Order, records: list[Refund] | None = None) -> Any:
     """The order status the refunds call for, or None."""
-    if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED) and fully_refunded(order):
+    if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED) and fully_refunded(order, records):
         return OrderStatus.REFUNDED
     return None

@@ -23,6 +23,7 @@ from typing import Any
 from django.core.cache import caches
 from django.utils.translation import gettext as _
 
+from secu_marketplace.baskets import load_parts
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import BasketError, CheckoutError, NotAllowed, NotFound
@@ -137,9 +138,9 @@ def accepted_methods(
 
 
 def order_contracts(order: Order) -> dict[str, str]:
-    """Each sub-basket's contract id and supplier name, in one query."""
-    rows = order.sub_baskets.order_by("position").values_list("contract_id", "supplier__name")
-    return dict(rows)
+    """Each sub-basket's contract id and supplier name: one query, none when the order's parts
+    were read already in this request (``baskets.load_parts``)."""
+    return {sub.contract_id: sub.supplier.name for sub in load_parts(order, items=False)}
 
 
 def checkout_methods(

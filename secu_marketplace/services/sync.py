@@ -16,12 +16,15 @@ changes nothing either. So return, push and reconciliation may race freely.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from secu_marketplace.baskets import load_parts
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.exceptions import NotAllowed, NotFound, SecuconnectError
 from secu_marketplace.models import (
@@ -118,12 +121,16 @@ def _note_error(attempt: CheckoutAttempt, error: SecuconnectError) -> None:
 
 
 def _upsert_payments(
-    writer: ledger.Writer, attempt: CheckoutAttempt, subs: dict[str, SubBasket], snap: Snapshot
+    writer: ledger.Writer,
+    attempt: CheckoutAttempt,
+    subs: dict[str, SubBasket],
+    snap: Snapshot,
+    existing: dict[str, PaymentTransaction],
 ) -> list[PaymentTransaction]:
     """Store every Payment Transaction of the answer in a fixed number of queries (however many
-    sub-baskets), with one timeline event per new transaction or changed status."""
+    sub-baskets), with one timeline event per new transaction or changed status. ``existing``
+    is the order's rows by PCI id, read once by ``apply``; new rows are added to it."""
     order = writer.order
-    existing = {p.pci_id: p for p in PaymentTransaction.objects.filter(order=order)}
     listed = {entry.id: entry for entry in snap.stx.transactions}
     new_rows: list[PaymentTransaction] = []
     changed_rows: list[PaymentTransaction] = []
@@ -169,6 +176,8 @@ def _upsert_payments(
             newer = fields["provider_updated"]
             if row.provider_updated and newer and newer < row.provider_updated:
                 continue  # an older answer than the one we hold
+            if _same(row, fields):
+                continue  # the answer repeats what we hold (a push after the return page)
             before = row.status_label
             for name, value in fields.items():
                 setattr(row, name, value)
@@ -194,6 +203,17 @@ def _upsert_payments(
             row.updated = now
         PaymentTransaction.objects.bulk_update(changed_rows, [*UPSERT_FIELDS, "updated"])
     return new_rows + changed_rows
+
+
+def _same(row: PaymentTransaction, fields: dict[str, Any]) -> bool:
+    """Whether ``row`` already holds ``fields`` (relations compared by key, never loaded)."""
+    for name, value in fields.items():
+        if name in ("parent", "sub_basket"):
+            if getattr(row, f"{name}_id") != (value.pk if value is not None else None):
+                return False
+        elif getattr(row, name) != value:
+            return False
+    return True
 
 
 UPSERT_FIELDS = (
@@ -223,13 +243,20 @@ def apply(
     lost: SecuconnectError | None = None,
     fetched_at: datetime | None = None,
 ) -> SyncResult:
-    """Apply a fetched answer through the write path (order, attempt and refund locks)."""
+    """Apply a fetched answer through the write path (order, attempt and refund locks).
+
+    Each row is read once here and handed down: the sub-baskets (with their suppliers, kept on
+    the order for the payment page and the signal receivers), the order's Payment
+    Transactions (for the upsert, the void check and the refund records), the locked refunds."""
     with ledger.locked(
         attempt.order_id, attempt_id=attempt.pk, source=source, refunds=True
     ) as writer:
         order = writer.order
         attempt = writer.locked_attempt
-        subs = {s.reference_id: s for s in order.sub_baskets.all()}
+        # Without their items: verify needs none, and a page that shows them adds one query.
+        subs = {s.reference_id: s for s in load_parts(order, items=False)}
+        payments = {p.pci_id: p for p in PaymentTransaction.objects.filter(order=order)}
+        before = _order_fields(order)
         now = timezone.now()
         attempt.last_synced_at = now
         if returned_via:
@@ -248,9 +275,10 @@ def apply(
                 order.review_reason = reason
             if snap is not None:
                 attempt.snapshot = redact(snap.stx.raw)
-                _upsert_payments(writer, attempt, subs, snap)
+                _upsert_payments(writer, attempt, subs, snap, payments)
             attempt.save()
-            order.save()
+            if _order_fields(order) != before:
+                writer.changed_order()
             return SyncResult(attempt=attempt, order=order, changed=writer.moved, problems=problems)
 
         if snap is None:  # unreachable: a missing answer is always a problem above
@@ -261,8 +289,8 @@ def apply(
         )
         if not stale:
             # The answer's own rows first: whether the payment is void is read from them.
-            _upsert_payments(writer, attempt, subs, snap)
-        decision = decide(_current(order, attempt), seen, now=now)
+            _upsert_payments(writer, attempt, subs, snap, payments)
+        decision = decide(_current(order, attempt, payments.values()), seen, now=now)
         if not decision.stale:
             if snap.status != attempt.provider_status:
                 writer.note(
@@ -292,26 +320,44 @@ def apply(
             if snap.stx.payment_instructions:
                 order.payment_instructions = snap.stx.payment_instructions
         attempt.save()
-        finished = refund_records.reconcile(writer, fetched_at=fetched_at)
-        if refund_records.after_refunds(order):
+        finished = refund_records.reconcile(
+            writer, fetched_at=fetched_at, payments=list(payments.values())
+        )
+        if refund_records.after_refunds(order, writer.refunds):
             writer.move(OrderStatus.REFUNDED, detail={})
-        order.save()
+        if _order_fields(order) != before:
+            writer.changed_order()
     return SyncResult(attempt=attempt, order=order, changed=writer.moved or bool(finished))
 
 
-def _current(order: Order, attempt: CheckoutAttempt) -> Current:
-    """The state ``decide`` needs, read under the write path's locks."""
+def _order_fields(order: Order) -> tuple[Any, ...]:
+    """The order's fields a sync may change besides its status (the write path saves that)."""
+    return (order.review_reason, order.payment_method, order.trans_id, order.payment_instructions)
+
+
+def _current(
+    order: Order, attempt: CheckoutAttempt, payments: Iterable[PaymentTransaction]
+) -> Current:
+    """The state ``decide`` needs, read under the write path's locks: the other attempts in one
+    query, the payment rows from those ``apply`` read and just stored."""
+    others = order.attempts.exclude(pk=attempt.pk).aggregate(
+        later=Count("pk", filter=Q(number__gt=attempt.number)),
+        money=Count(
+            "pk", filter=Q(state=AttemptState.SETTLED, provider_status__in=list(MONEY_STX))
+        ),
+    )
     return Current(
         order_status=order.status,
         attempt_state=attempt.state,
         provider_status=attempt.provider_status,
         provider_updated=attempt.provider_updated,
         returned_via=attempt.returned_via,
-        latest=not order.attempts.filter(number__gt=attempt.number).exists(),
-        others_with_money=order.attempts.exclude(pk=attempt.pk)
-        .filter(state=AttemptState.SETTLED, provider_status__in=list(MONEY_STX))
-        .exists(),
-        voided=PaymentTransaction.objects.filter(
-            attempt=attempt, role=PaymentRole.LEADING, status_simple=Simple.VOID
-        ).exists(),
+        latest=not others["later"],
+        others_with_money=bool(others["money"]),
+        voided=any(
+            p.attempt_id == attempt.pk
+            and p.role == PaymentRole.LEADING
+            and p.status_simple == Simple.VOID
+            for p in payments
+        ),
     )
