@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from . import clock, faults
+from . import clock, faults, state
 from .errors import BadRequest, NotFound, ProductError, token_required
 from .models import AccessToken, ApiClient, Fault
 
@@ -62,37 +62,39 @@ def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             started = time.perf_counter()
-            fault = faults.take(operation)
-            kind = fault.kind if fault else ""
-            client_id = ""
-            if fault and fault.kind == Fault.Kind.LATENCY:
-                time.sleep(fault.latency_ms / 1000)
-            response: HttpResponseBase
-            if kind in faults.HTML_ERRORS:
-                response = faults.html_error(kind)
-            elif kind == Fault.Kind.TOKEN_EXPIRED:
-                response = token_required().response()
-            else:
-                try:
-                    client = authenticate(request) if auth else None
-                    client_id = client.client_id if client else ""
-                    response = view(request, client, *args, **kwargs)
-                except ProductError as exc:
-                    response = exc.response()
-                if kind == Fault.Kind.MALFORMED_JSON:
-                    response = faults.malformed(response)
-                elif kind == Fault.Kind.DROP_RESPONSE:
-                    response = faults.dropped(request)
-            faults.record(
-                operation=operation,
-                method=request.method or "",
-                path=request.path,
-                status=response.status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                client_id=client_id,
-                fault=kind,
-            )
-            return response
+            # One read of the cached state (clock, switches, faults) for the whole call.
+            with state.pinned():
+                fault = faults.take(operation)
+                kind = fault.kind if fault else ""
+                client_id = ""
+                if fault and fault.kind == Fault.Kind.LATENCY:
+                    time.sleep(fault.latency_ms / 1000)
+                response: HttpResponseBase
+                if kind in faults.HTML_ERRORS:
+                    response = faults.html_error(kind)
+                elif kind == Fault.Kind.TOKEN_EXPIRED:
+                    response = token_required().response()
+                else:
+                    try:
+                        client = authenticate(request) if auth else None
+                        client_id = client.client_id if client else ""
+                        response = view(request, client, *args, **kwargs)
+                    except ProductError as exc:
+                        response = exc.response()
+                    if kind == Fault.Kind.MALFORMED_JSON:
+                        response = faults.malformed(response)
+                    elif kind == Fault.Kind.DROP_RESPONSE:
+                        response = faults.dropped(request)
+                faults.record(
+                    operation=operation,
+                    method=request.method or "",
+                    path=request.path,
+                    status=response.status_code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    client_id=client_id,
+                    fault=kind,
+                )
+                return response
 
         return wrapper
 

@@ -20,12 +20,13 @@ from .models import AccessToken, ApiCall, ApiClient, Contract, Fault, PushDelive
 FAULT_KINDS = tuple(Fault.Kind.values)
 
 
-def inject(operation: str, kind: str, *, times: int = 1, latency_ms: int = 0) -> Fault:
-    """Arm ``kind`` for the next ``times`` calls of ``operation`` (``"*"`` for every one)."""
+def inject(operation: str, kind: str, *, times: int | None = 1, latency_ms: int = 0) -> Fault:
+    """Arm ``kind`` for the next ``times`` calls of ``operation`` (``"*"`` for every one);
+    ``times=None`` keeps it armed until ``clear_faults()``."""
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
-    if times < 1:
-        raise ValueError("times must be at least 1")
+    if times is not None and times < 1:
+        raise ValueError("times must be at least 1 (or None: until cleared)")
     if kind == Fault.Kind.LATENCY and latency_ms <= 0:
         raise ValueError("a latency fault needs latency_ms > 0")
     return Fault.objects.create(
