@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from . import clock, conf, contract_ops, pushes
+from . import clock, conf, contract_ops, pushes, state
 from .models import AccessToken, ApiCall, ApiClient, Contract, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
@@ -68,6 +68,7 @@ def set_token_lifetime(client_id: str, seconds: int | None) -> None:
         raise ValueError("token_lifetime must be 0 or more seconds")
     if not ApiClient.objects.filter(client_id=client_id).update(token_lifetime=seconds):
         raise LookupError(f"unknown client {client_id}")
+    state.changed()  # update() sends no signal; cached clients carry the old lifetime
 
 
 def deliver_pushes(*, force: bool = True) -> list[PushDelivery]:

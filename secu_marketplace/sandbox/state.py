@@ -1,5 +1,5 @@
-"""The sandbox's run-time state (clock offset, switch overrides, armed faults), cached per process
-and checked against a version stamp in the database on every use.
+"""The sandbox's run-time state (clock offset, switch overrides, armed faults, the API clients
+in use), cached per process and checked against a version stamp in the database on every use.
 
 Every API call needs that state: the clock for token expiry, the faults to know whether this call
 fails, sometimes a switch. Reading each from its rows cost several ORM queries per call. Caching it
@@ -7,8 +7,9 @@ in the process alone would be wrong: tests, the demo server and a management com
 from other processes (docs/sandbox.md, "Speed").
 
 So every change writes a new random *stamp* into one ``SandboxState`` row (``state.version``), in
-the same transaction as the change itself (``post_save``/``post_delete`` of ``Fault`` and of the
-clock and switch rows, so the admin, the control API and ``control`` all count). A reader fetches
+the same transaction as the change itself (``post_save``/``post_delete`` of ``Fault``,
+``ApiClient``, ``Merchant`` and of the clock and switch rows, so the admin, the
+control API and ``control`` all count). A reader fetches
 the stamp with one indexed raw query and reloads the state only when it differs from the one its
 cache was built under. A random stamp, not a counter: a test's rolled-back transaction or a flushed
 database can bring a counter back to a value the cache has already seen, with other contents; a
@@ -33,7 +34,7 @@ from django.db import connections, router
 from django.db.models import Q
 
 if TYPE_CHECKING:
-    from .models import Fault
+    from .models import ApiClient, Fault
 
 VERSION = "state.version"
 # The SandboxState rows the cache holds; other rows (counters, the stamp) never invalidate it.
@@ -48,6 +49,9 @@ class Snapshot:
     switches: dict[str, Any] = field(default_factory=dict)
     # Every armed fault in the order they fire (``created``, ``pk``).
     faults: tuple[Fault, ...] = ()
+    # API clients (with their merchant) by pk, filled as calls authenticate; saving or deleting a
+    # client or merchant writes a new stamp.
+    clients: dict[int, ApiClient] = field(default_factory=dict)
 
 
 _cache: dict[tuple[str, str], Snapshot] = {}
@@ -135,7 +139,7 @@ def changed(using: str | None = None) -> None:
         rows.get_or_create(name=VERSION, defaults={"number": stamp})
 
 
-def _on_fault(sender: Any, using: str, **kwargs: Any) -> None:
+def _on_change(sender: Any, using: str, **kwargs: Any) -> None:
     changed(using)
 
 
@@ -147,8 +151,10 @@ def _on_state(sender: Any, instance: Any, using: str, **kwargs: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from .models import Fault, SandboxState
+    from .models import ApiClient, Fault, Merchant, SandboxState
 
     for name, signal in (("save", post_save), ("delete", post_delete)):
-        signal.connect(_on_fault, sender=Fault, dispatch_uid=f"secu_sandbox_fault_{name}")
+        for model in (Fault, ApiClient, Merchant):
+            uid = f"secu_sandbox_{model._meta.model_name}_{name}"
+            signal.connect(_on_change, sender=model, dispatch_uid=uid)
         signal.connect(_on_state, sender=SandboxState, dispatch_uid=f"secu_sandbox_state_{name}")
