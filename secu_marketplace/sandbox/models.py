@@ -273,9 +273,8 @@ class Fault(models.Model):
 
     operation = models.CharField(max_length=60, db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    remaining = models.PositiveIntegerField(
-        default=1, null=True, blank=True, help_text=_("Empty: armed until cleared.")
-    )
+    # Empty: armed until cleared.
+    remaining = models.PositiveIntegerField(default=1, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
 
