@@ -133,7 +133,7 @@ def changed(using: str | None = None) -> None:
     from .models import SandboxState
 
     stamp = secrets.randbits(62)
-    rows = SandboxState.objects.using(using or _alias())
+    rows = SandboxState.objects.using(using or router.db_for_write(SandboxState) or "default")
     if not rows.filter(name=VERSION).update(number=stamp):
         # The first change (or the first after a flush); a concurrent creator's stamp is as new.
         rows.get_or_create(name=VERSION, defaults={"number": stamp})
