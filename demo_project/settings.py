@@ -81,6 +81,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Keep a thread's connection for its next request: opening one (and its PRAGMAs) costs more
+    # than a sandbox GET. The threaded server closes it when the client's connection ends.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://secu-marketplace-demo")}

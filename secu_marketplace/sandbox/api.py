@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from . import clock, faults
+from . import clock, faults, state
 from .errors import BadRequest, NotFound, ProductError, token_required
 from .models import AccessToken, ApiClient, Fault
 
@@ -34,14 +36,38 @@ def authenticate(request: HttpRequest) -> ApiClient:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise token_required()
-    found = (
-        AccessToken.objects.select_related("client__merchant")
-        .filter(token=token.strip(), expires_at__gt=clock.now())
-        .first()
-    )
-    if found is None:
+    client_pk = _token_owner(token.strip(), clock.now())
+    if client_pk is None:
         raise token_required()
-    return found.client
+    # The client row itself rarely changes: kept per process until it does (state.py).
+    known = state.current().clients
+    client = known.get(client_pk)
+    if client is None:
+        client = known[client_pk] = ApiClient.objects.select_related("merchant").get(pk=client_pk)
+    return client
+
+
+_TOKEN_COLUMNS = ("client", "token", "expires_at")
+
+
+def _token_owner(token: str, now: datetime) -> int | None:
+    """The client a token that is valid at ``now`` belongs to. Raw SQL on purpose: this runs on
+    every API call, and compiling the ORM query cost several times more than running it. The
+    token row is read every time, so expiring or deleting a token, by any means, counts at once.
+    """
+    db = connections[router.db_for_read(AccessToken)]
+    meta = AccessToken._meta
+    table, quote = meta.db_table, db.ops.quote_name
+    fields = [f for f in meta.concrete_fields if f.name in _TOKEN_COLUMNS]
+    column = {f.name: quote(str(f.column)) for f in fields}
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column['client']} FROM {quote(table)} "  # noqa: S608 (names from _meta)
+            f"WHERE {column['token']} = %s AND {column['expires_at']} > %s",
+            [token, db.ops.adapt_datetimefield_value(now)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def base_url(request: HttpRequest) -> str:
@@ -62,37 +88,39 @@ def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             started = time.perf_counter()
-            fault = faults.take(operation)
-            kind = fault.kind if fault else ""
-            client_id = ""
-            if fault and fault.kind == Fault.Kind.LATENCY:
-                time.sleep(fault.latency_ms / 1000)
-            response: HttpResponseBase
-            if kind in faults.HTML_ERRORS:
-                response = faults.html_error(kind)
-            elif kind == Fault.Kind.TOKEN_EXPIRED:
-                response = token_required().response()
-            else:
-                try:
-                    client = authenticate(request) if auth else None
-                    client_id = client.client_id if client else ""
-                    response = view(request, client, *args, **kwargs)
-                except ProductError as exc:
-                    response = exc.response()
-                if kind == Fault.Kind.MALFORMED_JSON:
-                    response = faults.malformed(response)
-                elif kind == Fault.Kind.DROP_RESPONSE:
-                    response = faults.dropped(request)
-            faults.record(
-                operation=operation,
-                method=request.method or "",
-                path=request.path,
-                status=response.status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                client_id=client_id,
-                fault=kind,
-            )
-            return response
+            # One read of the cached state (clock, switches, faults) for the whole call.
+            with state.pinned():
+                fault = faults.take(operation)
+                kind = fault.kind if fault else ""
+                client_id = ""
+                if fault and fault.kind == Fault.Kind.LATENCY:
+                    time.sleep(fault.latency_ms / 1000)
+                response: HttpResponseBase
+                if kind in faults.HTML_ERRORS:
+                    response = faults.html_error(kind)
+                elif kind == Fault.Kind.TOKEN_EXPIRED:
+                    response = token_required().response()
+                else:
+                    try:
+                        client = authenticate(request) if auth else None
+                        client_id = client.client_id if client else ""
+                        response = view(request, client, *args, **kwargs)
+                    except ProductError as exc:
+                        response = exc.response()
+                    if kind == Fault.Kind.MALFORMED_JSON:
+                        response = faults.malformed(response)
+                    elif kind == Fault.Kind.DROP_RESPONSE:
+                        response = faults.dropped(request)
+                faults.record(
+                    operation=operation,
+                    method=request.method or "",
+                    path=request.path,
+                    status=response.status_code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    client_id=client_id,
+                    fault=kind,
+                )
+                return response
 
         return wrapper
 

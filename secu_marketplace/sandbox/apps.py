@@ -9,3 +9,9 @@ class SandboxConfig(AppConfig):
     label = "secu_sandbox"
     verbose_name = _("secuconnect sandbox")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import state
+
+        # Any change to faults, the clock or the switches invalidates every process's cache.
+        state.connect_signals()

@@ -4,7 +4,8 @@ Tests and demos move it forward (``control.advance_clock``, ``POST <mount>/contr
 show what happens after 30 minutes or 24 hours without waiting: push retries and their 24 h
 window (docs/provider.md, "Pushes"), token expiry (docs/provider.md, "Authentication") and
 ``CHECKOUT_TTL`` all read this clock. The offset lives in a ``SandboxState`` row, so the demo
-server, a live-server thread and a management command all see the same time.
+server, a live-server thread and a management command all see the same time; it is read through
+the per-process cache of ``state.py``, which notices a change made by any of them.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ OFFSET = "clock.offset"
 
 def offset() -> float:
     """Seconds the sandbox clock is ahead of real time."""
-    from .models import SandboxState
+    from . import state
 
-    row = SandboxState.objects.filter(name=OFFSET).values_list("value", flat=True).first()
-    return float(row or 0.0)
+    return state.current().clock_offset
 
 
 def now() -> datetime:

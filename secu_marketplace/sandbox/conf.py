@@ -67,7 +67,7 @@ SWITCHES: dict[str, tuple[Any, ...]] = {
     "SUB_PUSHES": (True, False),
     "QUERY_SPELLING": ("merchantRef", "merchant_ref", "both"),
 }
-_PREFIX = "switch."
+SWITCH_PREFIX = "switch."
 
 
 def get(name: str) -> Any:
@@ -91,12 +91,11 @@ def check_switch(name: str, value: Any) -> Any:
 
 def switch(name: str) -> Any:
     """A switch's current value: the run-time override if one is set, else the setting."""
-    from .models import SandboxState
+    from . import state
 
-    row = SandboxState.objects.filter(name=_PREFIX + name).values_list("value", flat=True)
-    found = list(row[:1])
-    if found:
-        return found[0]
+    overrides = state.current().switches
+    if name in overrides:
+        return overrides[name]
     return check_switch(name, get(name))
 
 
@@ -104,18 +103,18 @@ def set_switch(name: str, value: Any) -> Any:
     from .models import SandboxState
 
     value = check_switch(name, value)
-    SandboxState.objects.update_or_create(name=_PREFIX + name, defaults={"value": value})
+    SandboxState.objects.update_or_create(name=SWITCH_PREFIX + name, defaults={"value": value})
     return value
 
 
 def reset_switches(name: str | None = None) -> None:
     from .models import SandboxState
 
-    rows = SandboxState.objects.filter(name__startswith=_PREFIX)
+    rows = SandboxState.objects.filter(name__startswith=SWITCH_PREFIX)
     if name is not None:
         if name not in SWITCHES:
             raise ValueError(f"unknown switch {name!r}; known: {', '.join(SWITCHES)}")
-        rows = rows.filter(name=_PREFIX + name)
+        rows = rows.filter(name=SWITCH_PREFIX + name)
     rows.delete()
 
 

@@ -14,18 +14,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from . import clock, conf, contract_ops, pushes
+from . import clock, conf, contract_ops, pushes, state
 from .models import AccessToken, ApiCall, ApiClient, Contract, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
 
 
-def inject(operation: str, kind: str, *, times: int = 1, latency_ms: int = 0) -> Fault:
-    """Arm ``kind`` for the next ``times`` calls of ``operation`` (``"*"`` for every one)."""
+def inject(operation: str, kind: str, *, times: int | None = 1, latency_ms: int = 0) -> Fault:
+    """Arm ``kind`` for the next ``times`` calls of ``operation`` (``"*"`` for every one);
+    ``times=None`` keeps it armed until ``clear_faults()``."""
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
-    if times < 1:
-        raise ValueError("times must be at least 1")
+    if times is not None and times < 1:
+        raise ValueError("times must be at least 1 (or None: until cleared)")
     if kind == Fault.Kind.LATENCY and latency_ms <= 0:
         raise ValueError("a latency fault needs latency_ms > 0")
     return Fault.objects.create(
@@ -67,6 +68,7 @@ def set_token_lifetime(client_id: str, seconds: int | None) -> None:
         raise ValueError("token_lifetime must be 0 or more seconds")
     if not ApiClient.objects.filter(client_id=client_id).update(token_lifetime=seconds):
         raise LookupError(f"unknown client {client_id}")
+    state.changed()  # update() sends no signal; cached clients carry the old lifetime
 
 
 def deliver_pushes(*, force: bool = True) -> list[PushDelivery]:

@@ -1,9 +1,9 @@
 """Deterministic fault injection and the call log.
 
 A fault is armed for the next N calls of one operation (``smart.get``) or of every operation
-(``*``), and is consumed in the order armed. Tests arm faults from Python (``control.inject``) or
-over HTTP (``POST <mount>/control/faults``); both write the same rows, so a fault armed by one
-process fires in another.
+(``*``), or until cleared, and is consumed in the order armed. Tests arm faults from Python
+(``control.inject``) or over HTTP (``POST <mount>/control/faults``); both write the same rows, so a
+fault armed by one process fires in another.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
+from . import state
 from .models import ApiCall, Fault
 
 HTML_ERRORS = {
@@ -28,22 +29,27 @@ HTML_ERRORS = {
 
 def take(operation: str) -> Fault | None:
     """Consume one shot of the first fault armed for ``operation`` (or for every operation)."""
-    armed = Fault.objects.filter(operation__in=(operation, "*"), remaining__gt=0)
-    if not armed.exists():
-        # The common case, without a write transaction (on SQLite every atomic block takes the
-        # database's write lock, which would serialise all API calls on this check).
+    armed = [f for f in state.current().faults if f.operation in (operation, "*")]
+    if not armed:
+        # The common case: decided from the cached state, without a query (state.py).
         return None
+    if armed[0].remaining is None:
+        # Armed until cleared: nothing to count, so no write and no lock on every call.
+        return armed[0]
     with transaction.atomic():
+        # A counted fault: the count is shared by every process, so it is taken under a lock.
         fault = (
             Fault.objects.select_for_update()
-            .filter(operation__in=(operation, "*"), remaining__gt=0)
+            .filter(operation__in=(operation, "*"))
+            .filter(Q(remaining__gt=0) | Q(remaining__isnull=True))
             .order_by("created", "pk")
             .first()
         )
-        if fault is None:
-            return None
+        if fault is None or fault.remaining is None:
+            return fault
         Fault.objects.filter(pk=fault.pk).update(remaining=F("remaining") - 1)
-        Fault.objects.filter(pk=fault.pk, remaining=0).delete()
+        if fault.remaining <= 1:
+            fault.delete()  # a signal: every process's cache forgets it (state.py)
     return fault
 
 

@@ -259,7 +259,8 @@ class PushDelivery(models.Model):
 
 
 class Fault(models.Model):
-    """A fault to inject into the next ``remaining`` calls of one operation (or ``*``)."""
+    """A fault to inject into the next ``remaining`` calls of one operation (or ``*``); with
+    ``remaining`` empty, into every call until it is cleared."""
 
     class Kind(models.TextChoices):
         LATENCY = "latency", _("added latency")
@@ -272,7 +273,8 @@ class Fault(models.Model):
 
     operation = models.CharField(max_length=60, db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    remaining = models.PositiveIntegerField(default=1)
+    # Empty: armed until cleared.
+    remaining = models.PositiveIntegerField(default=1, null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
 
@@ -282,7 +284,8 @@ class Fault(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.operation}: {self.kind} x{self.remaining}"
+        times = "until cleared" if self.remaining is None else f"x{self.remaining}"
+        return f"{self.operation}: {self.kind} {times}"
 
 
 class ApiCall(models.Model):

@@ -123,12 +123,13 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
         "application_context": stx.application_context,
         "payment_context": stx.payment_context,
     }
+    general = checkout_url(base, stx)  # reversed once, not once per method
     if stx.intent == "order":
-        data["checkout_links"] = {"url_checkout": checkout_url(base, stx)}
+        data["checkout_links"] = {"url_checkout": general}
     else:
         data["payment_links"] = {
-            "general": checkout_url(base, stx),
-            **{method: checkout_url(base, stx, method) for method in allowed},
+            "general": general,
+            **{method: f"{general}?method={method}" for method in allowed},
         }
     if stx.payment_method:
         data["payment_method"] = stx.payment_method

@@ -11,6 +11,7 @@ coupons, its stakeholder payments are *not* part of that sum and may not exceed 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -90,13 +91,44 @@ def _obj(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
-def _contract(client: ApiClient, value: Any, path: str, *, own: bool) -> Contract | None:
+def _named_contracts(data: dict[str, Any]) -> dict[str, Contract]:
+    """Every contract a create or update names, in one query instead of one per mention (the
+    guide's basket names four); ids that are not plain strings are left to the checks below."""
+    named: set[str] = set()
+    for key in ("contract", "provider_contract"):
+        ref = data.get(key)
+        if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+            named.add(ref["id"])
+    basket = data.get("basket")
+    products = basket.get("products") if isinstance(basket, dict) else None
+    for product in products if isinstance(products, list) else []:
+        if not isinstance(product, dict):
+            continue
+        items = product.get("sub_basket")
+        for part in [product, *(items if isinstance(items, list) else [])]:
+            if isinstance(part, dict) and isinstance(part.get("contract_id"), str):
+                named.add(part["contract_id"])
+    if not named:
+        return {}
+    return Contract.objects.select_related("merchant").in_bulk(named, field_name="contract_id")
+
+
+def _lookup(contract_id: str, known: Mapping[str, Contract]) -> Contract | None:
+    found = known.get(contract_id)
+    if found is None:
+        found = Contract.objects.select_related("merchant").filter(contract_id=contract_id).first()
+    return found
+
+
+def _contract(
+    client: ApiClient, value: Any, path: str, *, own: bool, known: Mapping[str, Contract]
+) -> Contract | None:
     data = _obj(value, path)
     contract_id = data.get("id") if data else None
     if not contract_id:
         return None
     contract_id = _str(contract_id, f"{path}.id")
-    contract = Contract.objects.select_related("merchant").filter(contract_id=contract_id).first()
+    contract = _lookup(contract_id, known)
     if contract is None:
         raise BadRequest(f"{path}.id: unknown contract {contract_id}")
     if own and contract.merchant_id != client.merchant_id:
@@ -229,15 +261,15 @@ def _items_total(items: list[dict[str, Any]]) -> int:
     return total
 
 
-def _known_contract(contract_id: str, path: str) -> Contract:
-    contract = Contract.objects.filter(contract_id=contract_id).first()
+def _known_contract(contract_id: str, path: str, known: Mapping[str, Contract]) -> Contract:
+    contract = _lookup(contract_id, known)
     if contract is None:
         raise BadRequest(f"{path}: unknown contract {contract_id}")
     return contract
 
 
 def normalise_basket(
-    basket: Any, basket_info_sum: int | None
+    basket: Any, basket_info_sum: int | None, known: Mapping[str, Contract] | None = None
 ) -> tuple[dict[str, Any] | None, int, dict[str, Contract]]:
     """Validate a basket; returns the echo, its total and the supplier contracts it names."""
     data = _obj(basket, "basket")
@@ -272,7 +304,7 @@ def normalise_basket(
         seen.add(ref)
         label = f'{path} (reference_id "{ref}")'
         contract_id = _str(sub.get("contract_id"), f"{label}.contract_id", required=True)
-        contracts[ref] = _known_contract(contract_id, f"{label}.contract_id")
+        contracts[ref] = _known_contract(contract_id, f"{label}.contract_id", known or {})
         declared = _int(sub.get("sum"), f"{label}.sum", minimum=0)
         raw_items = sub.get("sub_basket")
         if not isinstance(raw_items, list) or not raw_items:
@@ -291,7 +323,9 @@ def normalise_basket(
         fees = 0
         for j, item in enumerate(items):
             if item["item_type"] == "stakeholder_payment":
-                _known_contract(item["contract_id"], f"{label}.sub_basket[{j}].contract_id")
+                _known_contract(
+                    item["contract_id"], f"{label}.sub_basket[{j}].contract_id", known or {}
+                )
                 fees += item["sum"]
         if fees > declared:
             raise BadRequest(
@@ -320,7 +354,8 @@ def normalise(client: ApiClient, body: Any, *, update: bool = False) -> Normalis
     if not data:
         raise BadRequest("body: a JSON object is required")
 
-    contract = _contract(client, data.get("contract"), "contract", own=True)
+    known = _named_contracts(data)
+    contract = _contract(client, data.get("contract"), "contract", own=True, known=known)
     if contract is None:
         contract = (
             Contract.objects.filter(merchant=client.merchant, kind=Contract.Kind.MERCHANT)
@@ -330,7 +365,7 @@ def normalise(client: ApiClient, body: Any, *, update: bool = False) -> Normalis
         if contract is None:
             raise BadRequest("contract.id: is required (this client has no default contract)")
     provider_contract = _contract(
-        client, data.get("provider_contract"), "provider_contract", own=False
+        client, data.get("provider_contract"), "provider_contract", own=False, known=known
     )
 
     intent = data.get("intent") or "sale"
@@ -344,7 +379,7 @@ def normalise(client: ApiClient, body: Any, *, update: bool = False) -> Normalis
             f"basket_info.currency: must be a 3-letter ISO 4217 code, got {currency!r}"
         )
     declared_sum = _int(info["sum"], "basket_info.sum") if info.get("sum") is not None else None
-    basket, total, contracts = normalise_basket(data.get("basket"), declared_sum)
+    basket, total, contracts = normalise_basket(data.get("basket"), declared_sum, known)
     reset = update and basket is None and declared_sum is None
     if declared_sum is None:
         if basket is None and not update:

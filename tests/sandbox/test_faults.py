@@ -216,6 +216,40 @@ def test_fault_on_the_token_endpoint(api: SandboxApi) -> None:
     assert api.authenticate()
 
 
+def test_a_fault_armed_until_cleared_fires_on_every_call(api: SandboxApi) -> None:
+    api.authenticate()
+    control.inject("smart.list", "http_503", times=None)
+    assert [api.get(CREATE).status for _ in range(5)] == [503] * 5
+    # Nothing is counted down: the row stays as armed.
+    assert list(Fault.objects.values_list("remaining", flat=True)) == [None]
+    assert api.post(CREATE, plain_body()).status == 200  # other operations are served
+    control.clear_faults()
+    assert api.get(CREATE).status == 200
+
+
+def test_a_counted_fault_armed_first_fires_before_one_until_cleared(api: SandboxApi) -> None:
+    api.authenticate()
+    control.inject("smart.list", "http_500", times=2)
+    control.inject("*", "http_502", times=None)
+    assert [api.get(CREATE).status for _ in range(4)] == [500, 500, 502, 502]
+
+
+def test_a_fault_until_cleared_over_the_control_api(live_api: SandboxApi) -> None:
+    live_api.authenticate()
+    faults_url = f"{live_api.base_url}{live_api.prefix}/control/faults"
+    armed = requests.post(
+        faults_url,
+        json={"operation": "smart.list", "kind": "http_502", "times": None},
+        timeout=10,
+    )
+    assert armed.status_code == 201
+    listed = requests.get(faults_url, timeout=10).json()["faults"]
+    assert [(f["kind"], f["remaining"]) for f in listed] == [("http_502", None)]
+    assert [live_api.get(CREATE).status for _ in range(3)] == [502] * 3
+    assert requests.delete(faults_url, timeout=10).ok
+    assert live_api.get(CREATE).status == 200
+
+
 def test_clear_faults(api: SandboxApi) -> None:
     api.authenticate()
     control.inject("*", "http_500", times=5)

@@ -49,7 +49,8 @@ def faults(request: HttpRequest) -> HttpResponse:
         fault = control.inject(
             str(data["operation"]),
             str(data["kind"]),
-            times=int(data.get("times", 1)),
+            # "times": null arms the fault until it is cleared.
+            times=None if data.get("times", 1) is None else int(data.get("times", 1)),
             latency_ms=int(data.get("latency_ms", 0)),
         )
         return JsonResponse({"id": fault.pk}, status=201)
