@@ -9,6 +9,12 @@ pending, or unknown to us after a lost answer) and was not synced for ``min_age`
 attempts are claimed with ``select_for_update(skip_locked=True)``, stamped, and held
 (``claimed_until``) until the run ends, so two runs at once (cron overlapping itself, two
 hosts) split the work instead of doing it twice.
+
+Reconciliation keeps up with a growing due set in two ways. An attempt whose Smart Transaction
+reads exactly as stored costs one call and no write (``sync_attempt(stop_if_unchanged=True)``;
+the claim has already stamped it). And a checkout the buyer abandoned (still "created" at
+secuconnect ``SYNC_ABANDON_AFTER`` seconds after it was opened) is aborted at secuconnect and
+closed, so it leaves the due set instead of being re-read for ``SYNC_WINDOW_DAYS``.
 """
 
 from __future__ import annotations
@@ -25,9 +31,13 @@ from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
-from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.statuses import AttemptState, Source
+from secu_marketplace.exceptions import ApiError, SecuconnectError
+from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent
+from secu_marketplace.provider import parse_smart
+from secu_marketplace.redaction import redact
+from secu_marketplace.statuses import AttemptState, OrderStatus, Source
 
+from . import ledger
 from .lost_create import adopt_late
 from .sync import SyncResult, sync_attempt
 
@@ -81,14 +91,23 @@ def refresh_attempts(
     source: str,
     concurrency: int | None = None,
     progress: Callable[[CheckoutAttempt, SyncResult | None], None] | None = None,
+    stop_if_unchanged: bool = False,
+    abandon_before: datetime | None = None,
 ) -> RefreshSummary:
+    """Sync each attempt. ``stop_if_unchanged``: see ``sync_attempt``. ``abandon_before``: an
+    attempt opened before then and still "created" at secuconnect is aborted and closed."""
     summary = RefreshSummary()
     workers = max(1, min(int(concurrency or app_settings.SYNC_CONCURRENCY), len(attempts) or 1))
     client = SecuconnectClient()
 
     def one(attempt: CheckoutAttempt) -> SyncResult | None:
         try:
-            return sync_attempt(attempt, source=source, client=client)
+            result = sync_attempt(
+                attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged
+            )
+            if abandon_before is not None and _abandoned(result, abandon_before):
+                result = abandon(result.attempt, client=client, source=source)
+            return result
         except Exception:  # one broken order must not stop the others
             logger.exception("refresh of %s failed", attempt)
             return None
@@ -118,6 +137,60 @@ def refresh_orders(
     orders: Iterable[Order], *, source: str, concurrency: int | None = None
 ) -> RefreshSummary:
     return refresh_attempts(attempts_to_refresh(orders), source=source, concurrency=concurrency)
+
+
+def _abandoned(result: SyncResult, before: datetime) -> bool:
+    attempt = result.attempt
+    return (
+        result.reachable
+        and not result.foreign
+        and attempt.state == AttemptState.OPEN
+        and attempt.provider_status == "created"
+        and attempt.created < before
+    )
+
+
+def abandon(attempt: CheckoutAttempt, *, client: SecuconnectClient, source: str) -> SyncResult:
+    """Abort an abandoned checkout's Smart Transaction at secuconnect, then close the attempt
+    and, when it is the order's latest, move the order to "aborted" (the buyer may still start
+    a new checkout from there). The caller has just read it as "created"."""
+    try:
+        answer = client.abort_smart_transaction(str(attempt.stx_id))
+    except ApiError as error:
+        # Refused: it moved since our read (the buyer is paying right now). Learn what it is.
+        logger.info("abort of abandoned %s refused (%s); syncing it", attempt.stx_id, error)
+        return sync_attempt(attempt, source=source, client=client)
+    except SecuconnectError as error:
+        # Unreachable or a lost answer: still open on our side, so the next run tries again.
+        logger.warning("could not abort abandoned %s: %s", attempt.stx_id, error)
+        return SyncResult(
+            attempt=attempt,
+            order=Order.objects.get(pk=attempt.order_id),
+            reachable=False,
+            error=error,
+        )
+    aborted = parse_smart(answer)
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=source) as writer:
+        locked = writer.locked_attempt
+        if locked.state != AttemptState.OPEN:  # something else settled it meanwhile
+            return SyncResult(attempt=locked, order=writer.order)
+        writer.note(
+            StatusEvent.Subject.ATTEMPT,
+            AttemptState.CLOSED,
+            from_status=locked.provider_status,
+            detail={"reason": "abandoned", "stx": locked.stx_id, "stx_status": aborted.status},
+        )
+        locked.state = AttemptState.CLOSED
+        fields = ["state", "updated"]
+        if aborted.id == locked.stx_id and aborted.status:
+            locked.provider_status = aborted.status
+            locked.provider_updated = aborted.updated or locked.provider_updated
+            locked.snapshot = redact(aborted.raw)
+            fields += ["provider_status", "provider_updated", "snapshot"]
+        locked.save(update_fields=fields)
+        if not writer.order.attempts.filter(number__gt=locked.number).exists():
+            writer.move(OrderStatus.ABORTED, detail={"stx": locked.stx_id, "reason": "abandoned"})
+    return SyncResult(attempt=locked, order=writer.order, changed=True)
 
 
 # Smart Transaction statuses that may still move without anyone acting on our side.
@@ -182,8 +255,14 @@ def reconcile(
     attempts = claim(min_age=min_age, limit=limit, order_reference=order_reference)
     claimed_ids = {a.pk for a in attempts}
     attempts += [a for a in late if a.pk not in claimed_ids]
+    after = int(app_settings.SYNC_ABANDON_AFTER or 0)
     summary = refresh_attempts(
-        attempts, source=Source.RECONCILE, concurrency=concurrency, progress=progress
+        attempts,
+        source=Source.RECONCILE,
+        concurrency=concurrency,
+        progress=progress,
+        stop_if_unchanged=True,
+        abandon_before=timezone.now() - timedelta(seconds=after) if after > 0 else None,
     )
     for label in failed_searches:
         summary.add(label, None)
