@@ -1,7 +1,7 @@
 """Re-reading many checkout attempts at once: the admin's bulk refresh and ``secu_sync``.
 
-Each attempt goes through ``sync.sync_attempt``; a small thread pool bounds how many calls are
-in flight at once (``SYNC_CONCURRENCY``), and each thread closes its own database connection.
+Each attempt goes through ``sync.sync_attempt``; a few worker threads bound how many calls are
+in flight at once (``SYNC_CONCURRENCY``), and each closes its own database connection when done.
 
 Reconciliation (``reconcile``, run by ``secu_sync``) is the net under lost pushes and closed
 browsers: an attempt is due when it is not final on secuconnect's side (created, approved,
@@ -20,8 +20,9 @@ closed, so it leaves the due set instead of being re-read for ``SYNC_WINDOW_DAYS
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -111,25 +112,50 @@ def refresh_attempts(
         except Exception:  # one broken order must not stop the others
             logger.exception("refresh of %s failed", attempt)
             return None
-        finally:
-            if workers > 1:
-                connections.close_all()
 
-    results: Iterator[SyncResult | None]
+    def done(attempt: CheckoutAttempt, result: SyncResult | None) -> None:
+        summary.add(attempt.stx_id or f"{attempt.order.reference}#{attempt.number}", result)
+        if progress:
+            progress(attempt, result)
+
     if workers == 1:
-        results = map(one, attempts)
-    else:
-        close_old_connections()
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secu-refresh")
-        results = pool.map(one, attempts)
+        for attempt in attempts:
+            done(attempt, one(attempt))
+        return summary
+    # Each worker thread keeps its database connection for all the attempts it syncs and closes
+    # it when it runs out of work: opening one per attempt (a new PostgreSQL session each time)
+    # cost more than an unchanged attempt's whole sync. Results are reported as they finish.
+    close_old_connections()
+    pending = iter(attempts)
+    taking = threading.Lock()
+    finished: queue.SimpleQueue[tuple[CheckoutAttempt, SyncResult | None]] = queue.SimpleQueue()
+
+    def work() -> None:
+        try:
+            while True:
+                with taking:
+                    attempt = next(pending, None)
+                if attempt is None:
+                    return
+                result = None
+                try:
+                    result = one(attempt)
+                finally:  # always one answer per attempt, or the loop below would wait for ever
+                    finished.put((attempt, result))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=work, name=f"secu-refresh-{n}", daemon=True) for n in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        for attempt, result in zip(attempts, results, strict=True):
-            summary.add(attempt.stx_id or f"{attempt.order.reference}#{attempt.number}", result)
-            if progress:
-                progress(attempt, result)
+        for _ in attempts:
+            done(*finished.get())
     finally:
-        if workers > 1:
-            pool.shutdown(wait=True)
+        for thread in threads:
+            thread.join()
     return summary
 
 
