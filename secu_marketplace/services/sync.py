@@ -2,7 +2,8 @@
 
 The return pages, the push endpoint, the admin's refresh and ``secu_sync`` all come here. It
 
-1. fetches the Smart Transaction and its Payment Transactions, outside any lock;
+1. fetches the Smart Transaction and its Payment Transactions, outside any lock (reconciliation
+   stops after the Smart Transaction when it reads exactly as stored: ``stop_if_unchanged``);
 2. checks the answer belongs to this attempt (``snapshots.verify``): a mismatch sends the order
    to ``needs_review`` and never pays it;
 3. applies it in one short transaction holding the order's and the attempt's row locks, moving
