@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -29,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,14 +39,20 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- the proxy (runs in its own process) ---------------------------------------------------------
 
 
+# Half the round trip, in seconds; SIGUSR1 sets it to 0 and SIGUSR2 back (``Link.latency``), so
+# one proxy, one URL, serves a whole benchmark (the sandbox's answers name the host they were
+# asked at: another URL would make every stored answer look changed).
+_half = [0.0, 0.0]
+
+
 async def _pipe(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    delay: float,
-    first_extra: float,
+    delay: bool,
+    first_extra: bool,
 ) -> None:
-    """Copy ``reader`` to ``writer``, each chunk ``delay`` seconds late (the first one
-    ``first_extra`` more), in order, however many chunks are in flight."""
+    """Copy ``reader`` to ``writer``, each chunk half a round trip late when ``delay`` (the first
+    one a whole round trip more when ``first_extra``), in order, however many are in flight."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
@@ -55,8 +63,9 @@ async def _pipe(
                 data = await reader.read(65536)
             except (ConnectionError, ssl.SSLError):
                 data = b""
-            await queue.put((loop.time() + delay + extra, data))
-            extra = 0.0
+            half = _half[0] if delay else 0.0
+            await queue.put((loop.time() + half + (2 * half if extra else 0.0), data))
+            extra = False
             if not data:
                 return
 
@@ -79,7 +88,10 @@ async def _pipe(
 
 
 async def _serve(upstream_port: int, rtt_ms: float, cert: str | None, key: str | None) -> None:
-    half = rtt_ms / 2000
+    _half[:] = [rtt_ms / 2000, rtt_ms / 2000]
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, lambda: _half.__setitem__(0, 0.0))
+    loop.add_signal_handler(signal.SIGUSR2, lambda: _half.__setitem__(0, _half[1]))
     target = upstream_port
     if cert and key:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -87,7 +99,7 @@ async def _serve(upstream_port: int, rtt_ms: float, cert: str | None, key: str |
 
         async def terminate(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
             ur, uw = await asyncio.open_connection("127.0.0.1", upstream_port)
-            await asyncio.gather(_pipe(r, uw, 0, 0), _pipe(ur, w, 0, 0))
+            await asyncio.gather(_pipe(r, uw, False, False), _pipe(ur, w, False, False))
 
         tls = await asyncio.start_server(terminate, "127.0.0.1", 0, ssl=context, backlog=256)
         target = tls.sockets[0].getsockname()[1]
@@ -98,7 +110,7 @@ async def _serve(upstream_port: int, rtt_ms: float, cert: str | None, key: str |
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         ur, uw = await asyncio.open_connection("127.0.0.1", target)
         uw.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await asyncio.gather(_pipe(r, uw, half, 2 * half), _pipe(ur, w, half, 0))
+        await asyncio.gather(_pipe(r, uw, True, True), _pipe(ur, w, True, False))
 
     server = await asyncio.start_server(delay, "127.0.0.1", 0, backlog=256)
     print(server.sockets[0].getsockname()[1], flush=True)
@@ -129,9 +141,20 @@ def _self_signed(directory: str) -> tuple[str, str]:
     return cert, key
 
 
+@dataclass
+class Link:
+    url: str
+    process: subprocess.Popen[str]
+
+    def latency(self, on: bool) -> None:
+        """Switch the added round trip off or on again (for chunks read from now on)."""
+        self.process.send_signal(signal.SIGUSR2 if on else signal.SIGUSR1)
+        time.sleep(0.05)  # the signal is handled by the proxy's loop, not at once
+
+
 @contextmanager
-def delayed(upstream: str, rtt_ms: float, *, tls: bool = False) -> Iterator[str]:
-    """``upstream`` (``http://127.0.0.1:PORT``) behind the delaying proxy; yields its base URL."""
+def delayed(upstream: str, rtt_ms: float, *, tls: bool = False) -> Iterator[Link]:
+    """``upstream`` (``http://127.0.0.1:PORT``) behind the delaying proxy; yields its ``Link``."""
     port = int(upstream.rsplit(":", 1)[1].split("/")[0])
     with tempfile.TemporaryDirectory(prefix="secu-bench-net-") as directory:
         extra = list(_self_signed(directory)) if tls else []
@@ -146,7 +169,7 @@ def delayed(upstream: str, rtt_ms: float, *, tls: bool = False) -> Iterator[str]
             listening = int(process.stdout.readline())
             if tls:
                 os.environ["REQUESTS_CA_BUNDLE"] = extra[0]
-            yield f"{'https' if tls else 'http'}://127.0.0.1:{listening}"
+            yield Link(f"{'https' if tls else 'http'}://127.0.0.1:{listening}", process)
         finally:
             if tls:
                 if bundle is None:

@@ -129,9 +129,9 @@ def main(env: Environment) -> None:
         f"connection_reuse: {PAIRS} create + read pairs over TLS with a {RTT_MS} ms round trip",
         env,
     )
-    with sandbox_process() as described, delayed(base_url(described), RTT_MS, tls=True) as url:
-        print(f"provider: the sandbox in its own process, {described}; TLS proxy {url}")
-        api = f"{url}/sandbox"
+    with sandbox_process() as described, delayed(base_url(described), RTT_MS, tls=True) as link:
+        print(f"provider: the sandbox in its own process, {described}; TLS proxy {link.url}")
+        api = f"{link.url}/sandbox"
         with override_settings(SECU_MARKETPLACE={**settings.SECU_MARKETPLACE, "API_URL": api}):
             body = payload()
             token = SecuconnectClient().token()
