@@ -287,7 +287,8 @@ def reconcile(
         source=Source.RECONCILE,
         concurrency=concurrency,
         progress=progress,
-        stop_if_unchanged=True,
+        # One order asked for by name (``secu_sync --order``) is read in full, as staff expect.
+        stop_if_unchanged=not order_reference,
         abandon_before=timezone.now() - timedelta(seconds=after) if after > 0 else None,
     )
     for label in failed_searches:

@@ -234,6 +234,10 @@ def test_an_unchanged_smart_transaction_costs_one_call(
     assert calls("smart.get") - gets == 1
     assert calls("payment.get") == payment_gets
     assert order.events.count() == events
+    # One order asked for by name is read in full.
+    assert "checked 1, changed 0, unchanged 1" in secu_sync("--order", order.reference)
+    assert calls("payment.get") > payment_gets
+    payment_gets = calls("payment.get")
     leading = order.payments.get(role=PaymentRole.LEADING)
     flow.sandbox.post(
         f"/api/v2/Payment/Secupayprepays/{leading.pci_id}/TestChangedPaymentStatus",
