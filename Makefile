@@ -119,6 +119,8 @@ reliability: install
 	$(BIN)/python -m tests.reliability
 
 # Every benchmarks/*.py in turn; modules starting with "_" (the shared harness) are not scripts.
+# Each prints the database it used: SQLite unless BENCH_DATABASE_URL names a PostgreSQL server;
+# push_race.py runs on PostgreSQL only (BENCH_DATABASE_URL, else SECU_TEST_POSTGRES_URL).
 benchmarks: install
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

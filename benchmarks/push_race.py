@@ -7,18 +7,29 @@ money arrives at the sandbox; then N threads post the same push (one evt_ id) or
 one thread loads the buyer's return page, all released together by a barrier. Counted: order
 transitions to paid, order_paid signals, pushes in the inbox, non-2xx answers.
 
-Meaningful on PostgreSQL (BENCH_DATABASE_URL=postgres://...): SQLite serialises every writer.
+A PostgreSQL figure (SQLite serialises every writer, so a race there proves nothing): it runs on
+BENCH_DATABASE_URL, else on SECU_TEST_POSTGRES_URL's server (as ``make benchmarks`` under
+``.ci/run`` has it); with neither set it says so and runs nothing.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from typing import Any
 
+if not os.environ.get("BENCH_DATABASE_URL", "").strip():
+    if not os.environ.get("SECU_TEST_POSTGRES_URL", "").strip():
+        print("push_race: not run; it needs PostgreSQL (set BENCH_DATABASE_URL=postgres://...)")
+        sys.exit(0)
+    os.environ["BENCH_DATABASE_URL"] = os.environ["SECU_TEST_POSTGRES_URL"]
+
+# Imported after the database is chosen: _harness reads BENCH_DATABASE_URL on import.
 import requests
 from _harness import Environment, run, table, target, title
-from django.db import connections
+from django.db import connection, connections
 
 TRIALS = 30
 PUSHERS = (32,)
@@ -100,6 +111,8 @@ def trial(env: Environment, pushers: int, same_id: bool, n: int) -> dict[str, An
 
 
 def main(env: Environment) -> None:
+    if connection.vendor != "postgresql":
+        raise SystemExit(f"push_race needs PostgreSQL, not {connection.vendor}")
     title("push_race", env)
     rows = []
     all_met = True

@@ -153,6 +153,7 @@ def main() -> None:
         print("  " + ", ".join(f"{key}: {value}" for key, value in result.items()))
         return
     print(f"Django's default SQLite settings, {buyers} buyers at once (pay, authorise, return x2)")
+    print("database: SQLite, temporary file, always (the subject; BENCH_DATABASE_URL is not used)")
     for mode, label in (("immediate", "SQLITE_IMMEDIATE on (default)"), ("deferred", "off")):
         print(f"- {label}:", flush=True)
         subprocess.run([PYTHON, __file__], env={**os.environ, "BENCH_MODE": mode}, check=True)

@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # SYNC_WINDOW_DAYS (an abandoned checkout is not re-read for ever).
     "SYNC_MIN_AGE": 120,
     "SYNC_WINDOW_DAYS": 30,
+    # secu_sync aborts (at secuconnect) and closes a checkout still "created" this many seconds
+    # after it was opened: the buyer left it. 0 keeps re-reading it for SYNC_WINDOW_DAYS.
+    "SYNC_ABANDON_AFTER": 86400,
     # Dotted path of a callable(order) -> str that names the shop in the bank statement
     # (transactionRef); None sends "<reference>".
     "TRANSACTION_REF": None,

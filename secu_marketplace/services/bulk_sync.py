@@ -1,7 +1,7 @@
 """Re-reading many checkout attempts at once: the admin's bulk refresh and ``secu_sync``.
 
-Each attempt goes through ``sync.sync_attempt``; a small thread pool bounds how many calls are
-in flight at once (``SYNC_CONCURRENCY``), and each thread closes its own database connection.
+Each attempt goes through ``sync.sync_attempt``; a few worker threads bound how many calls are
+in flight at once (``SYNC_CONCURRENCY``), and each closes its own database connection when done.
 
 Reconciliation (``reconcile``, run by ``secu_sync``) is the net under lost pushes and closed
 browsers: an attempt is due when it is not final on secuconnect's side (created, approved,
@@ -9,13 +9,20 @@ pending, or unknown to us after a lost answer) and was not synced for ``min_age`
 attempts are claimed with ``select_for_update(skip_locked=True)``, stamped, and held
 (``claimed_until``) until the run ends, so two runs at once (cron overlapping itself, two
 hosts) split the work instead of doing it twice.
+
+Reconciliation keeps up with a growing due set in two ways. An attempt whose Smart Transaction
+reads exactly as stored costs one call and no write (``sync_attempt(stop_if_unchanged=True)``;
+the claim has already stamped it). And a checkout the buyer abandoned (still "created" at
+secuconnect ``SYNC_ABANDON_AFTER`` seconds after it was opened) is aborted at secuconnect and
+closed, so it leaves the due set instead of being re-read for ``SYNC_WINDOW_DAYS``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,9 +32,13 @@ from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
-from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.statuses import AttemptState, Source
+from secu_marketplace.exceptions import ApiError, SecuconnectError
+from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent
+from secu_marketplace.provider import parse_smart
+from secu_marketplace.redaction import redact
+from secu_marketplace.statuses import AttemptState, OrderStatus, Source
 
+from . import ledger
 from .lost_create import adopt_late
 from .sync import SyncResult, sync_attempt
 
@@ -81,36 +92,70 @@ def refresh_attempts(
     source: str,
     concurrency: int | None = None,
     progress: Callable[[CheckoutAttempt, SyncResult | None], None] | None = None,
+    stop_if_unchanged: bool = False,
+    abandon_before: datetime | None = None,
 ) -> RefreshSummary:
+    """Sync each attempt. ``stop_if_unchanged``: see ``sync_attempt``. ``abandon_before``: an
+    attempt opened before then and still "created" at secuconnect is aborted and closed."""
     summary = RefreshSummary()
     workers = max(1, min(int(concurrency or app_settings.SYNC_CONCURRENCY), len(attempts) or 1))
     client = SecuconnectClient()
 
     def one(attempt: CheckoutAttempt) -> SyncResult | None:
         try:
-            return sync_attempt(attempt, source=source, client=client)
+            result = sync_attempt(
+                attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged
+            )
+            if abandon_before is not None and _abandoned(result, abandon_before):
+                result = abandon(result.attempt, client=client, source=source)
+            return result
         except Exception:  # one broken order must not stop the others
             logger.exception("refresh of %s failed", attempt)
             return None
-        finally:
-            if workers > 1:
-                connections.close_all()
 
-    results: Iterator[SyncResult | None]
+    def done(attempt: CheckoutAttempt, result: SyncResult | None) -> None:
+        summary.add(attempt.stx_id or f"{attempt.order.reference}#{attempt.number}", result)
+        if progress:
+            progress(attempt, result)
+
     if workers == 1:
-        results = map(one, attempts)
-    else:
-        close_old_connections()
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="secu-refresh")
-        results = pool.map(one, attempts)
+        for attempt in attempts:
+            done(attempt, one(attempt))
+        return summary
+    # Each worker thread keeps its database connection for all the attempts it syncs and closes
+    # it when it runs out of work: opening one per attempt (a new PostgreSQL session each time)
+    # cost more than an unchanged attempt's whole sync. Results are reported as they finish.
+    close_old_connections()
+    pending = iter(attempts)
+    taking = threading.Lock()
+    finished: queue.SimpleQueue[tuple[CheckoutAttempt, SyncResult | None]] = queue.SimpleQueue()
+
+    def work() -> None:
+        try:
+            while True:
+                with taking:
+                    attempt = next(pending, None)
+                if attempt is None:
+                    return
+                result = None
+                try:
+                    result = one(attempt)
+                finally:  # always one answer per attempt, or the loop below would wait for ever
+                    finished.put((attempt, result))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=work, name=f"secu-refresh-{n}", daemon=True) for n in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        for attempt, result in zip(attempts, results, strict=True):
-            summary.add(attempt.stx_id or f"{attempt.order.reference}#{attempt.number}", result)
-            if progress:
-                progress(attempt, result)
+        for _ in attempts:
+            done(*finished.get())
     finally:
-        if workers > 1:
-            pool.shutdown(wait=True)
+        for thread in threads:
+            thread.join()
     return summary
 
 
@@ -118,6 +163,60 @@ def refresh_orders(
     orders: Iterable[Order], *, source: str, concurrency: int | None = None
 ) -> RefreshSummary:
     return refresh_attempts(attempts_to_refresh(orders), source=source, concurrency=concurrency)
+
+
+def _abandoned(result: SyncResult, before: datetime) -> bool:
+    attempt = result.attempt
+    return (
+        result.reachable
+        and not result.foreign
+        and attempt.state == AttemptState.OPEN
+        and attempt.provider_status == "created"
+        and attempt.created < before
+    )
+
+
+def abandon(attempt: CheckoutAttempt, *, client: SecuconnectClient, source: str) -> SyncResult:
+    """Abort an abandoned checkout's Smart Transaction at secuconnect, then close the attempt
+    and, when it is the order's latest, move the order to "aborted" (the buyer may still start
+    a new checkout from there). The caller has just read it as "created"."""
+    try:
+        answer = client.abort_smart_transaction(str(attempt.stx_id))
+    except ApiError as error:
+        # Refused: it moved since our read (the buyer is paying right now). Learn what it is.
+        logger.info("abort of abandoned %s refused (%s); syncing it", attempt.stx_id, error)
+        return sync_attempt(attempt, source=source, client=client)
+    except SecuconnectError as error:
+        # Unreachable or a lost answer: still open on our side, so the next run tries again.
+        logger.warning("could not abort abandoned %s: %s", attempt.stx_id, error)
+        return SyncResult(
+            attempt=attempt,
+            order=Order.objects.get(pk=attempt.order_id),
+            reachable=False,
+            error=error,
+        )
+    aborted = parse_smart(answer)
+    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=source) as writer:
+        locked = writer.locked_attempt
+        if locked.state != AttemptState.OPEN:  # something else settled it meanwhile
+            return SyncResult(attempt=locked, order=writer.order)
+        writer.note(
+            StatusEvent.Subject.ATTEMPT,
+            AttemptState.CLOSED,
+            from_status=locked.provider_status,
+            detail={"reason": "abandoned", "stx": locked.stx_id, "stx_status": aborted.status},
+        )
+        locked.state = AttemptState.CLOSED
+        fields = ["state", "updated"]
+        if aborted.id == locked.stx_id and aborted.status:
+            locked.provider_status = aborted.status
+            locked.provider_updated = aborted.updated or locked.provider_updated
+            locked.snapshot = redact(aborted.raw)
+            fields += ["provider_status", "provider_updated", "snapshot"]
+        locked.save(update_fields=fields)
+        if not writer.order.attempts.filter(number__gt=locked.number).exists():
+            writer.move(OrderStatus.ABORTED, detail={"stx": locked.stx_id, "reason": "abandoned"})
+    return SyncResult(attempt=locked, order=writer.order, changed=True)
 
 
 # Smart Transaction statuses that may still move without anyone acting on our side.
@@ -182,8 +281,15 @@ def reconcile(
     attempts = claim(min_age=min_age, limit=limit, order_reference=order_reference)
     claimed_ids = {a.pk for a in attempts}
     attempts += [a for a in late if a.pk not in claimed_ids]
+    after = int(app_settings.SYNC_ABANDON_AFTER or 0)
     summary = refresh_attempts(
-        attempts, source=Source.RECONCILE, concurrency=concurrency, progress=progress
+        attempts,
+        source=Source.RECONCILE,
+        concurrency=concurrency,
+        progress=progress,
+        # One order asked for by name (``secu_sync --order``) is read in full, as staff expect.
+        stop_if_unchanged=not order_reference,
+        abandon_before=timezone.now() - timedelta(seconds=after) if after > 0 else None,
     )
     for label in failed_searches:
         summary.add(label, None)

@@ -23,7 +23,15 @@ from secu_marketplace.provider import (
     parse_time,
 )
 
-__all__ = ["STX_ID_RE", "Snapshot", "as_int", "fetch", "parse_time", "verify"]
+__all__ = [
+    "STX_ID_RE",
+    "Snapshot",
+    "as_int",
+    "fetch",
+    "parse_time",
+    "read_payments",
+    "verify",
+]
 
 
 @dataclass
@@ -40,8 +48,13 @@ class Snapshot:
 
 def fetch(client: SecuconnectClient, stx_id: str, *, payments: bool = True) -> Snapshot:
     snap = Snapshot(stx=parse_smart(client.get_smart_transaction(stx_id)))
-    if not payments:
-        return snap
+    if payments:
+        read_payments(client, snap)
+    return snap
+
+
+def read_payments(client: SecuconnectClient, snap: Snapshot) -> Snapshot:
+    """Add to ``snap`` the Payment Transactions its Smart Transaction lists, and their refunds."""
     for entry in snap.stx.transactions:
         snap.payments[entry.id] = parse_payment(client.get_payment_transaction(entry.id))
     for parent_id, data in list(snap.payments.items()):

@@ -2,7 +2,8 @@
 
 The return pages, the push endpoint, the admin's refresh and ``secu_sync`` all come here. It
 
-1. fetches the Smart Transaction and its Payment Transactions, outside any lock;
+1. fetches the Smart Transaction and its Payment Transactions, outside any lock (reconciliation
+   stops after the Smart Transaction when it reads exactly as stored: ``stop_if_unchanged``);
 2. checks the answer belongs to this attempt (``snapshots.verify``): a mismatch sends the order
    to ``needs_review`` and never pays it;
 3. applies it in one short transaction holding the order's and the attempt's row locks, moving
@@ -45,7 +46,7 @@ from secu_marketplace.statuses import (
 from . import ledger, refund_records
 from .decide import MONEY_STX, Current, Seen, decide
 from .lost_create import resolve_unknown
-from .snapshots import Snapshot, fetch, verify
+from .snapshots import Snapshot, fetch, read_payments, verify
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +76,19 @@ def sync_attempt(
     returned_via: str = "",
     client: SecuconnectClient | None = None,
     named: tuple[str, ...] = (),
+    stop_if_unchanged: bool = False,
 ) -> SyncResult:
     """Bring ``attempt`` (and its order) up to date with secuconnect. Never raises for the
     provider being unreachable: the result says ``reachable=False`` and nothing changed.
 
     ``named`` are the ids a push notification named: unless every one of them is this
     attempt's Smart Transaction or one of its Payment Transactions (refunds included), nothing
-    is applied and the result lists them in ``foreign``."""
+    is applied and the result lists them in ``foreign``.
+
+    ``stop_if_unchanged`` (reconciliation): when the Smart Transaction reads exactly as the one
+    stored with the attempt, that one call is all: its Payment Transactions are not read and
+    nothing is written. A payment that moves shows on its Smart Transaction (status, ``updated``,
+    the transactions it lists), so only a change there is worth the further reads."""
     client = client or SecuconnectClient()
     if not attempt.stx_id:
         attempt = resolve_unknown(attempt, client=client)
@@ -92,7 +99,10 @@ def sync_attempt(
             )
     fetched_at = timezone.now()
     try:
-        snap = fetch(client, attempt.stx_id)
+        snap = fetch(client, attempt.stx_id, payments=False)
+        if stop_if_unchanged and _unchanged(attempt, snap):
+            return SyncResult(attempt=attempt, order=_order_of(attempt))
+        read_payments(client, snap)
     except (NotFound, NotAllowed) as error:
         # Our own id is unknown to secuconnect: nothing we can trust, so a human looks. Whether
         # the real API answers an id it does not show us with 404 or with 403
@@ -111,6 +121,25 @@ def sync_attempt(
             order = Order.objects.get(pk=attempt.order_id)
             return SyncResult(attempt=attempt, order=order, foreign=foreign)
     return apply(attempt, snap, source=source, returned_via=returned_via, fetched_at=fetched_at)
+
+
+def _unchanged(attempt: CheckoutAttempt, snap: Snapshot) -> bool:
+    """Whether ``snap`` says nothing the attempt does not already hold: the same answer (as
+    stored, redacted) applied without error. A stored error or any other state is re-applied
+    in full, so that the full read clears or settles it."""
+    return (
+        attempt.state in (AttemptState.OPEN, AttemptState.SETTLED)
+        and not attempt.last_error
+        and attempt.snapshot is not None
+        and attempt.snapshot == redact(snap.stx.raw)
+    )
+
+
+def _order_of(attempt: CheckoutAttempt) -> Order:
+    # secu_sync's claim loads the order with the attempt: no second query then.
+    if CheckoutAttempt.order.is_cached(attempt):
+        return attempt.order
+    return Order.objects.get(pk=attempt.order_id)
 
 
 def _note_error(attempt: CheckoutAttempt, error: SecuconnectError) -> None:

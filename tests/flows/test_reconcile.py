@@ -215,3 +215,113 @@ def test_return_push_and_sync_together_send_each_signal_once(flow: Flow) -> None
     assert heard == ["paid"]
     assert order.events.filter(subject="order", to_status="paid").count() == 1
     assert order.payments.count() == 3
+
+
+def test_an_unchanged_smart_transaction_costs_one_call(
+    flow: Flow, calls: Callable[[str], int]
+) -> None:
+    """A pending transfer re-read with nothing new: the Smart Transaction only, nothing written;
+    once the money arrives (the Smart Transaction moves), the Payment Transactions are read."""
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt, "prepaid")
+    flow.come_back(started.attempt)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+    events = order.events.count()
+    gets, payment_gets = calls("smart.get"), calls("payment.get")
+    assert "checked 1, changed 0, unchanged 1, failed 0" in secu_sync()
+    assert calls("smart.get") - gets == 1
+    assert calls("payment.get") == payment_gets
+    assert order.events.count() == events
+    # One order asked for by name is read in full.
+    assert "checked 1, changed 0, unchanged 1" in secu_sync("--order", order.reference)
+    assert calls("payment.get") > payment_gets
+    payment_gets = calls("payment.get")
+    leading = order.payments.get(role=PaymentRole.LEADING)
+    flow.sandbox.post(
+        f"/api/v2/Payment/Secupayprepays/{leading.pci_id}/TestChangedPaymentStatus",
+        {"new_status_id": 1},
+    )
+    assert "checked 1, changed 1" in secu_sync()
+    assert calls("payment.get") > payment_gets
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_stored_error_is_cleared_by_a_full_read(flow: Flow, calls: Callable[[str], int]) -> None:
+    order = flow.order()
+    started = flow.checkout(order)
+    flow.pay(started.attempt, "prepaid")
+    flow.come_back(started.attempt)
+    CheckoutAttempt.objects.filter(pk=started.attempt.pk).update(last_error={"message": "x"})
+    payment_gets = calls("payment.get")
+    secu_sync()
+    assert calls("payment.get") > payment_gets
+    started.attempt.refresh_from_db()
+    assert started.attempt.last_error is None
+
+
+def _age(attempt: CheckoutAttempt, seconds: float) -> None:
+    CheckoutAttempt.objects.filter(pk=attempt.pk).update(
+        created=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_an_abandoned_checkout_is_aborted_and_closed(
+    flow: Flow, calls: Callable[[str], int], settings: Any
+) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SYNC_ABANDON_AFTER": 3600}
+    left, fresh = flow.order(), flow.order()
+    abandoned = flow.checkout(left).attempt
+    recent = flow.checkout(fresh).attempt
+    _age(abandoned, 3601)
+    _age(recent, 3500)
+    assert "checked 2, changed 1, unchanged 1, failed 0" in secu_sync()
+    assert calls("smart.abort") == 1
+    abandoned.refresh_from_db()
+    assert abandoned.state == AttemptState.CLOSED
+    assert flow.sandbox.stx(str(abandoned.stx_id))["status"] != "approved"
+    left.refresh_from_db()
+    assert left.status == OrderStatus.ABORTED
+    assert left.events.filter(subject="attempt", to_status="closed", source="reconcile").exists()
+    recent.refresh_from_db()
+    assert recent.state == AttemptState.OPEN
+    # Closed: never re-read again; the buyer may still pay with a new checkout.
+    assert "checked 1," in secu_sync()
+    assert calls("smart.abort") == 1
+    again = flow.checkout(left)
+    assert again.attempt.number == 2
+    flow.pay(again.attempt, "creditcard")
+    flow.come_back(again.attempt)
+    left.refresh_from_db()
+    assert left.status == OrderStatus.PAID
+
+
+def test_an_abandoned_checkout_being_paid_is_not_closed(
+    flow: Flow, calls: Callable[[str], int], settings: Any
+) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SYNC_ABANDON_AFTER": 3600}
+    order = flow.order()
+    attempt = flow.checkout(order).attempt
+    _age(attempt, 7200)
+    flow.pay(attempt, "creditcard")  # the buyer came back to the old link and paid
+    secu_sync()
+    assert calls("smart.abort") == 0
+    attempt.refresh_from_db()
+    assert attempt.state == AttemptState.SETTLED
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
+def test_abandoned_checkouts_are_kept_when_switched_off(
+    flow: Flow, calls: Callable[[str], int], settings: Any
+) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SYNC_ABANDON_AFTER": 0}
+    order = flow.order()
+    attempt = flow.checkout(order).attempt
+    _age(attempt, 10 * 86400)
+    assert "unchanged 1" in secu_sync()
+    assert calls("smart.abort") == 0
+    attempt.refresh_from_db()
+    assert attempt.state == AttemptState.OPEN
