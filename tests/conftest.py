@@ -26,6 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
     require_browser = os.environ.get("SECU_REQUIRE_BROWSER") == "1"
     has_browser = bool(os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"))
+    # make test-scaleout passes the Redis that .ci/run starts, and fails without one when
+    # SECU_REQUIRE_REDIS=1 (CI).
+    has_redis = bool(os.environ.get("SECU_TEST_REDIS_URL"))
     for item in items:
         # The Makefile runs the suite a second time on PostgreSQL when one is available, and CI
         # (SECU_REQUIRE_POSTGRES=1) refuses to finish without that run.
@@ -33,6 +36,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass")
             )
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set SECU_TEST_REDIS_URL"))
         if "e2e" in item.keywords and not has_browser and not require_browser:
             item.add_marker(pytest.mark.skip(reason="needs Chromium (Debian's chromium package)"))
 
