@@ -36,6 +36,15 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
 }
+# The scaled-out deployment (tests/deployment.py, make test-scaleout): every process, the tests'
+# own included, shares the OAuth token through Redis.
+if os.environ.get("SECU_TEST_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SECU_TEST_CACHE_URL"],
+        }
+    }
 SECU_SANDBOX = {"PUSH_MODE": "manual", "PUSH_BACKOFF_BASE": 0.05, "PUSH_TIMEOUT": 5.0}
 LOGGING = {
     "version": 1,
