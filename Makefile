@@ -54,6 +54,8 @@ install-dj6: $(STAMP_DJ6)
 #   install .venv ~25 s; lint, docs, dist ~15 s
 #   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 90-120 s, then PostgreSQL 155-175 s
 #   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 95-120 s, after ~25 s of install
+#   test-scaleout  Python 3.11 + Django 5.2, PostgreSQL + Redis: RQ workers, then the checkout and
+#              reconcile flows against two gunicorn servers: 154 s here, beside another suite run
 test: lint docs dist test-dj52 test-dj6 test-scaleout
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
