@@ -28,6 +28,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 
 from secu_marketplace.conf import app_settings
@@ -119,7 +120,10 @@ def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
 
 
 def enqueue_push(push_pk: int) -> None:
-    process_push.using(backend=_backend()).enqueue(push_pk)
+    """Enqueue ``process_push`` once the push's row is committed: a worker on another
+    connection (RQ, another machine) must find it. The task changes state only through
+    ``sync_attempt`` and so the write path."""
+    transaction.on_commit(lambda: process_push.using(backend=_backend()).enqueue(push_pk))
 
 
 def enqueue_reconcile(min_age: int | None = None, limit: int | None = None) -> None:

@@ -251,11 +251,11 @@ def receive(attempt: CheckoutAttempt, raw: bytes) -> PushAnswer:
     if not new and record.outcome in (Outcome.PROCESSED, Outcome.SUSPICIOUS):
         return PushAnswer(200, "already processed", record)
     if app_settings.BACKGROUND_TASKS:
-        # Stored (and committed once the request's transaction ends): acknowledge now. A
+        # Stored: acknowledge now; the task is enqueued once the row is committed. A
         # redelivery of one still queued or failed is enqueued again; processing is idempotent.
         from secu_marketplace.tasks import enqueue_push
 
-        transaction.on_commit(lambda: enqueue_push(record.pk))
+        enqueue_push(record.pk)
         return PushAnswer(200, "queued", record)
     process(record)
     if record.outcome == Outcome.FAILED:
