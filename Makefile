@@ -17,7 +17,7 @@ BIN_DJ6    := $(VENV_DJ6)/bin
 STAMP     := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STAMP_DJ6 := $(VENV_DJ6)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-dj52 test-dj6 dist docs install install-dj6 lint typecheck messages benchmarks clean serve screenshots reliability
+.PHONY: demo test test-dj52 test-dj6 test-scaleout dist docs install install-dj6 lint typecheck messages benchmarks clean serve screenshots reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -54,7 +54,9 @@ install-dj6: $(STAMP_DJ6)
 #   install .venv ~25 s; lint, docs, dist ~15 s
 #   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 90-120 s, then PostgreSQL 155-175 s
 #   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 95-120 s, after ~25 s of install
-test: lint docs dist test-dj52 test-dj6
+#   test-scaleout  Python 3.11 + Django 5.2, PostgreSQL + Redis: RQ workers, then the checkout and
+#              reconcile flows against two gunicorn servers: 154 s here, beside another suite run
+test: lint docs dist test-dj52 test-dj6 test-scaleout
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
 # a server (.ci/run starts one), again on PostgreSQL, where the lock and concurrency tests run.
@@ -70,6 +72,27 @@ test-dj52: install
 	  echo "SECU_REQUIRE_POSTGRES=1 but SECU_TEST_POSTGRES_URL is not set" >&2; exit 1; \
 	fi; \
 	echo "== leg Django 5.2 took $$(( $$(date +%s) - start )) s"
+
+# The scaled-out deployment (docs/deployment.md), on PostgreSQL and the Redis .ci/run starts
+# (SECU_REDIS_URL; without one the leg is skipped, or fails when SECU_REQUIRE_REDIS=1): the RQ
+# task queue with several workers (tests marked redis), then the checkout and reconciliation
+# flows against two gunicorn servers sharing the token through Redis. ~3 min on 2 cores.
+SCALEOUT_FLOWS ?= tests/flows/test_checkout_flows.py tests/flows/test_reconcile.py
+test-scaleout: install
+	@if [ -z "$$SECU_REDIS_URL" ] || [ -z "$$SECU_TEST_POSTGRES_URL" ]; then \
+	  if [ "$$SECU_REQUIRE_REDIS" = 1 ]; then \
+	    echo "SECU_REQUIRE_REDIS=1 but SECU_REDIS_URL or SECU_TEST_POSTGRES_URL is not set" >&2; exit 1; \
+	  fi; \
+	  echo "== skipping the scale-out leg: set SECU_REDIS_URL and SECU_TEST_POSTGRES_URL" >&2; exit 0; \
+	fi; \
+	start=$$(date +%s); \
+	echo "== scale-out: RQ workers on Redis, PostgreSQL"; \
+	TEST_DATABASE_URL="$$SECU_TEST_POSTGRES_URL" SECU_TEST_REDIS_URL="$$SECU_REDIS_URL/0" \
+	  $(BIN)/python -m pytest -m redis $(PYTEST_ARGS) tests/tasks || exit 1; \
+	echo "== scale-out: flows against two gunicorn servers, token shared through Redis"; \
+	TEST_DATABASE_URL="$$SECU_TEST_POSTGRES_URL" SECU_TEST_CACHE_URL="$$SECU_REDIS_URL/1" \
+	  SECU_TEST_DEPLOYMENT=1 $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS) $(SCALEOUT_FLOWS) || exit 1; \
+	echo "== leg scale-out took $$(( $$(date +%s) - start )) s"
 
 # Python 3.12+ + the newest Django 6: the whole suite on SQLite, e2e included.
 test-dj6:

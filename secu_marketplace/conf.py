@@ -73,6 +73,14 @@ DEFAULTS: dict[str, Any] = {
     # secu_sync aborts (at secuconnect) and closes a checkout still "created" this many seconds
     # after it was opened: the buyer left it. 0 keeps re-reading it for SYNC_WINDOW_DAYS.
     "SYNC_ABANDON_AFTER": 86400,
+    # Process stored pushes and reconcile through Django's Tasks framework (secu_marketplace/
+    # tasks.py) on the TASKS backend named TASK_BACKEND, instead of inside the request and cron.
+    "BACKGROUND_TASKS": False,
+    "TASK_BACKEND": "default",
+    # A push task that cannot reach secuconnect is retried this often, after TASK_RETRY_DELAY
+    # seconds, doubled each time (only on backends that can defer a task).
+    "TASK_RETRIES": 5,
+    "TASK_RETRY_DELAY": 30.0,
     # Dotted path of a callable(order) -> str that names the shop in the bank statement
     # (transactionRef); None sends "<reference>".
     "TRANSACTION_REF": None,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import django
 import environ
 
 from demo_project.settings import *  # noqa: F403
-from demo_project.settings import DATABASES
+from demo_project.settings import DATABASES, INSTALLED_APPS, SECU_MARKETPLACE
 
 _url = os.environ.get("TEST_DATABASE_URL")
 if _url:
@@ -34,6 +36,15 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
 }
+# The scaled-out deployment (tests/deployment.py, make test-scaleout): every process, the tests'
+# own included, shares the OAuth token through Redis.
+if os.environ.get("SECU_TEST_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SECU_TEST_CACHE_URL"],
+        }
+    }
 SECU_SANDBOX = {"PUSH_MODE": "manual", "PUSH_BACKOFF_BASE": 0.05, "PUSH_TIMEOUT": 5.0}
 LOGGING = {
     "version": 1,
@@ -42,3 +53,25 @@ LOGGING = {
     "handlers": {"null": {"class": "logging.NullHandler"}},
     "loggers": {"secu_marketplace": {"handlers": ["null"], "level": "DEBUG", "propagate": True}},
 }
+
+# The task backends tests/tasks/ drive: the database backend's table exists in every test
+# database; the worker processes those tests start (db_worker, rqworker) pick their backend by
+# SECU_TEST_TASKS, their database by TEST_DATABASE_URL and the sandbox by SECUCONNECT_API_URL.
+if find_spec("django_tasks_db"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]
+_tasks = os.environ.get("SECU_TEST_TASKS", "")
+TASKS: dict[str, dict[str, Any]]
+if _tasks == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif _tasks == "rq":
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": os.environ["SECU_TEST_REDIS_URL"]}}
+if _tasks:
+    SECU_MARKETPLACE = {
+        **SECU_MARKETPLACE,
+        "BACKGROUND_TASKS": True,
+        "TASK_RETRY_DELAY": 0.2,
+        # One failed call is one failed task, so a test can arm a fault for exactly one.
+        "GET_RETRIES": 0,
+    }

@@ -17,6 +17,9 @@ hours (docs/provider.md, "Pushes"), so the answer says only whether we want it a
    changes nothing and is recorded as suspicious.
 5. 200 only once the outcome is committed; while secuconnect cannot be reached the answer is
    503, so secuconnect's own retries carry the news later.
+6. With ``BACKGROUND_TASKS`` on, 200 once the push is stored: the re-read of step 4 runs as the
+   ``process_push`` task after the commit, and that task retries what step 5 left to
+   secuconnect (secu_marketplace/tasks.py).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import SecuMarketplaceError
 from secu_marketplace.models import CheckoutAttempt, PaymentTransaction, PushNotification
 from secu_marketplace.redaction import redact
@@ -246,6 +250,13 @@ def receive(attempt: CheckoutAttempt, raw: bytes) -> PushAnswer:
         return PushAnswer(200, f"ignored: {record.error}", record)
     if not new and record.outcome in (Outcome.PROCESSED, Outcome.SUSPICIOUS):
         return PushAnswer(200, "already processed", record)
+    if app_settings.BACKGROUND_TASKS:
+        # Stored: acknowledge now; the task is enqueued once the row is committed. A
+        # redelivery of one still queued or failed is enqueued again; processing is idempotent.
+        from secu_marketplace.tasks import enqueue_push
+
+        enqueue_push(record.pk)
+        return PushAnswer(200, "queued", record)
     process(record)
     if record.outcome == Outcome.FAILED:
         return PushAnswer(503, "could not re-read the transaction; please retry", record)

@@ -1,7 +1,9 @@
 """``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it.
 
 Safe from cron every few minutes (``*/5 * * * * manage.py secu_sync``): runs at once split the
-work, and each attempt is re-read at most once per ``--min-age`` seconds.
+work, and each attempt is re-read at most once per ``--min-age`` seconds. With ``--enqueue`` it
+only enqueues the ``reconcile_due`` task (secu_marketplace/tasks.py), and task workers do the
+re-reads, one task per due attempt.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class Command(BaseCommand):
             help="parallel calls (default SYNC_CONCURRENCY)",
         )
         parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="enqueue the reconcile_due task for the task workers instead of syncing here",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="never draw the progress bar"
         )
 
@@ -50,6 +57,14 @@ class Command(BaseCommand):
         min_age = (
             options["min_age"] if options["min_age"] is not None else int(app_settings.SYNC_MIN_AGE)
         )
+        if options["enqueue"]:
+            if options["reference"]:
+                raise CommandError("--enqueue reconciles every due attempt; drop --order")
+            from secu_marketplace.tasks import enqueue_reconcile
+
+            enqueue_reconcile(min_age, options["limit"])
+            self.stdout.write("queued reconcile_due")
+            return
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
 

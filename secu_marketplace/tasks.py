@@ -1,0 +1,130 @@
+"""Background work as Django Tasks: processing stored pushes, reconciliation, and their retries.
+
+Off by default: with ``SECU_MARKETPLACE["BACKGROUND_TASKS"] = False`` a push is processed in
+the request that brings it and ``manage.py secu_sync`` (cron) reconciles, as before. Turned on,
+the work runs on whatever backend ``TASKS`` configures (``django.tasks`` on Django 6, the
+``django-tasks`` backport on Django 5.2): the database backend with ``manage.py db_worker``, an
+RQ queue on Redis with ``manage.py rqworker``, or anything else that implements the API.
+
+- ``process_push``: the push view stores the push and answers 200 at once; this task re-reads
+  the attempt. secuconnect no longer re-sends a push we answered 200, so a failed re-read is
+  retried here, ``TASK_RETRIES`` times with a doubling delay from ``TASK_RETRY_DELAY`` seconds
+  (on backends that can defer a task; on others the attempt is left to reconciliation, which
+  re-reads every attempt that is not final anyway).
+- ``reconcile_due``: claims the due attempts (``bulk_sync.claim``: ``select_for_update
+  (skip_locked=True)`` and a ``claimed_until`` stamp) and enqueues one ``sync_due_attempt`` per
+  attempt, so the re-reads spread over every worker instead of one process's threads. However
+  many ``reconcile_due`` tasks run at once, each due attempt is claimed, and so re-read, once.
+- ``sync_due_attempt``: re-reads one claimed attempt and releases its claim.
+
+Cron can enqueue the fan-out instead of running it: ``manage.py secu_sync --enqueue``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from importlib.util import find_spec
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from secu_marketplace.conf import app_settings
+
+if find_spec("django.tasks"):  # Django 6+
+    from django.tasks import task
+elif find_spec("django_tasks"):  # the backport, for Django 5.2
+    from django_tasks import task  # type: ignore[no-redef,assignment,unused-ignore]
+else:  # pragma: no cover - only without either
+    raise ImproperlyConfigured(
+        "secu_marketplace.tasks needs Django 6's django.tasks or, on Django 5.2, the django-tasks "
+        "package: pip install 'django-secu-marketplace[tasks]'"
+    )
+
+logger = logging.getLogger(__name__)
+
+
+def _backend() -> str:
+    return str(app_settings.TASK_BACKEND)
+
+
+def _retry(task_obj: Any, retry: int, *args: Any) -> bool:
+    """Enqueue ``task_obj`` again after a doubling delay; False when out of retries or the
+    backend cannot defer a task (then reconciliation is the net)."""
+    if retry >= int(app_settings.TASK_RETRIES):
+        return False
+    bound = task_obj.using(backend=_backend())
+    if not bound.get_backend().supports_defer:
+        return False
+    delay = float(app_settings.TASK_RETRY_DELAY) * (2**retry)
+    bound.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(*args, retry + 1)
+    return True
+
+
+@task()
+def process_push(push_pk: int, retry: int = 0) -> str:
+    """Re-read the attempt a stored push is about (``pushes.process``); retry if unreachable."""
+    from secu_marketplace.models import PushNotification
+    from secu_marketplace.services.pushes import process
+
+    Outcome = PushNotification.Outcome
+    record = PushNotification.objects.select_related("attempt").filter(pk=push_pk).first()
+    if record is None:
+        return "gone"
+    if record.outcome in (Outcome.PROCESSED, Outcome.SUSPICIOUS, Outcome.IGNORED):
+        # A redelivery enqueued it again after another task had finished it: nothing to do.
+        return str(record.outcome)
+    process(record)
+    if record.outcome == Outcome.FAILED and _retry(process_push, retry, push_pk):
+        logger.info("push %s: secuconnect unreachable, retry %d queued", record.push_id, retry + 1)
+    return str(record.outcome)
+
+
+@task()
+def sync_due_attempt(attempt_pk: int) -> str:
+    """Re-read one attempt that ``reconcile_due`` claimed, then release the claim."""
+    from secu_marketplace.models import CheckoutAttempt
+    from secu_marketplace.services.sync import sync_attempt
+    from secu_marketplace.statuses import Source
+
+    attempt = CheckoutAttempt.objects.select_related("order").filter(pk=attempt_pk).first()
+    if attempt is None:
+        return "gone"
+    try:
+        result = sync_attempt(attempt, source=Source.RECONCILE)
+    finally:
+        CheckoutAttempt.objects.filter(pk=attempt_pk).update(claimed_until=None)
+    if not result.reachable:
+        # Still due: the next reconciliation run (min_age later) reads it again.
+        return "unreachable"
+    return "changed" if result.changed else "unchanged"
+
+
+@task()
+def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
+    """Claim the due attempts and enqueue one ``sync_due_attempt`` each; returns how many."""
+    from secu_marketplace.client import SecuconnectClient
+    from secu_marketplace.services.bulk_sync import claim
+    from secu_marketplace.services.lost_create import adopt_late
+
+    age = int(app_settings.SYNC_MIN_AGE) if min_age is None else int(min_age)
+    late, _failed = adopt_late(client=SecuconnectClient())
+    claimed = claim(min_age=age, limit=limit)
+    ids = [a.pk for a in claimed] + [a.pk for a in late if a.pk not in {c.pk for c in claimed}]
+    bound = sync_due_attempt.using(backend=_backend())
+    for pk in ids:
+        bound.enqueue(pk)
+    return len(ids)
+
+
+def enqueue_push(push_pk: int) -> None:
+    """Enqueue ``process_push`` once the push's row is committed: a worker on another
+    connection (RQ, another machine) must find it. The task changes state only through
+    ``sync_attempt`` and so the write path."""
+    transaction.on_commit(lambda: process_push.using(backend=_backend()).enqueue(push_pk))
+
+
+def enqueue_reconcile(min_age: int | None = None, limit: int | None = None) -> None:
+    reconcile_due.using(backend=_backend()).enqueue(min_age, limit)

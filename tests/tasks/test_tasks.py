@@ -1,0 +1,181 @@
+"""The tasks of secu_marketplace/tasks.py on Django's in-process backends (immediate, dummy);
+the real backends with worker processes are in test_workers.py."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from importlib.util import find_spec
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import override_settings
+
+from secu_marketplace.links import token_for
+from secu_marketplace.models import CheckoutAttempt, PushNotification
+from secu_marketplace.sandbox import control
+from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.tasks import process_push, reconcile_due, sync_due_attempt
+from tests.flows.conftest import Flow
+
+if find_spec("django.tasks"):
+    from django.tasks import task_backends
+
+    TASKS_PACKAGE = "django.tasks"
+else:
+    from django_tasks import task_backends  # type: ignore[no-redef]
+
+    TASKS_PACKAGE = "django_tasks"
+
+Outcome = PushNotification.Outcome
+
+
+def backend_settings(kind: str) -> dict[str, Any]:
+    return {"default": {"BACKEND": f"{TASKS_PACKAGE}.backends.{kind}.{kind.title()}Backend"}}
+
+
+@pytest.fixture
+def background(settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {
+        **settings.SECU_MARKETPLACE,
+        "BACKGROUND_TASKS": True,
+        "TASK_RETRY_DELAY": 5.0,
+    }
+
+
+@pytest.fixture
+def dummy(background: None) -> Iterator[Any]:
+    """The dummy backend: it keeps what is enqueued, and runs nothing."""
+    with override_settings(TASKS=backend_settings("dummy")):
+        backend = task_backends["default"]
+        backend.clear()
+        yield backend
+
+
+def push_body(pci_or_stx: str, push_id: str = "evt_" + "a" * 32) -> str:
+    return json.dumps(
+        {
+            "object": "event.pushes",
+            "id": push_id,
+            "target": "payment.transactions"
+            if pci_or_stx.startswith("PCI")
+            else "smart.transactions",
+            "type": "changed",
+            "data": [{"object": "payment.transactions", "id": pci_or_stx}],
+        }
+    )
+
+
+def paid_attempt(flow: Flow) -> CheckoutAttempt:
+    started = flow.checkout(flow.order())
+    flow.pay(started.attempt, "creditcard")
+    return started.attempt
+
+
+def post_push(attempt: CheckoutAttempt, body: str) -> Any:
+    return Client().post(
+        f"/payments/push/{token_for(attempt)}/", body, content_type="application/json"
+    )
+
+
+def test_a_push_is_acknowledged_once_stored_and_processed_by_the_task(
+    flow: Flow, background: None
+) -> None:
+    attempt = paid_attempt(flow)
+    with override_settings(TASKS=backend_settings("immediate")):
+        response = post_push(attempt, push_body(str(attempt.stx_id)))
+    assert response.status_code == 200
+    assert response.content == b"queued"
+    record = PushNotification.objects.get()
+    assert record.outcome == Outcome.PROCESSED
+    attempt.order.refresh_from_db()
+    assert attempt.order.status == OrderStatus.PAID
+
+
+def test_the_push_task_runs_after_the_answer_and_retries_when_unreachable(
+    flow: Flow, dummy: Any
+) -> None:
+    attempt = paid_attempt(flow)
+    response = post_push(attempt, push_body(str(attempt.stx_id)))
+    assert (response.status_code, response.content) == (200, b"queued")
+    record = PushNotification.objects.get()
+    assert record.outcome == Outcome.RECEIVED  # answered before any re-read
+    assert control.count("smart.get") == 0
+    [queued] = dummy.results
+    assert queued.task.name == process_push.name
+    assert queued.args == [record.pk]
+
+    control.inject("smart.get", "http_503", times=10)
+    assert process_push.call(record.pk) == Outcome.FAILED
+    retry = dummy.results[-1]
+    assert retry.args == [record.pk, 1]
+    assert retry.task.run_after is not None
+
+    control.clear_faults()
+    assert process_push.call(record.pk, 1) == Outcome.PROCESSED
+    attempt.order.refresh_from_db()
+    assert attempt.order.status == OrderStatus.PAID
+    # A task enqueued twice (a redelivery) finds the push processed and makes no call.
+    before = control.count("smart.get")
+    assert process_push.call(record.pk) == Outcome.PROCESSED
+    assert control.count("smart.get") == before
+
+
+def test_retries_stop_after_task_retries(flow: Flow, dummy: Any, settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "TASK_RETRIES": 2}
+    attempt = paid_attempt(flow)
+    post_push(attempt, push_body(str(attempt.stx_id)))
+    record = PushNotification.objects.get()
+    control.inject("smart.get", "http_503", times=100)
+    dummy.clear()
+    process_push.call(record.pk, 1)
+    assert len(dummy.results) == 1  # retry 2 queued
+    process_push.call(record.pk, 2)
+    assert len(dummy.results) == 1  # out of retries: reconciliation is the net
+
+
+def test_a_redelivered_push_that_is_still_queued_is_queued_again(flow: Flow, dummy: Any) -> None:
+    attempt = paid_attempt(flow)
+    body = push_body(str(attempt.stx_id))
+    post_push(attempt, body)
+    assert post_push(attempt, body).content == b"queued"
+    assert len(dummy.results) == 2
+    assert PushNotification.objects.get().deliveries == 2
+
+
+def test_reconcile_due_claims_each_attempt_once_and_fans_out(flow: Flow, dummy: Any) -> None:
+    attempts = [flow.checkout(flow.order()).attempt for _ in range(3)]
+    assert reconcile_due.call(0) == 3
+    assert sorted(r.args[0] for r in dummy.results) == sorted(a.pk for a in attempts)
+    assert {r.task.name for r in dummy.results} == {sync_due_attempt.name}
+    # Claimed until their tasks ran: a second run at once finds nothing to do.
+    assert reconcile_due.call(0) == 0
+    assert control.count("smart.get") == 0
+    for attempt in attempts:
+        assert sync_due_attempt.call(attempt.pk) == "unchanged"
+    assert control.count("smart.get") == 3
+    assert not CheckoutAttempt.objects.filter(claimed_until__isnull=False).exists()
+
+
+def test_secu_sync_enqueue_leaves_the_work_to_the_workers(flow: Flow, dummy: Any) -> None:
+    flow.checkout(flow.order())
+    out = io.StringIO()
+    call_command("secu_sync", "--enqueue", "--min-age", "0", stdout=out)
+    assert out.getvalue().strip() == "queued reconcile_due"
+    [queued] = dummy.results
+    assert queued.task.name == reconcile_due.name
+    assert queued.args == [0, None]
+    assert control.count("smart.get") == 0
+
+
+def test_without_background_tasks_a_push_is_processed_in_the_request(flow: Flow) -> None:
+    attempt = paid_attempt(flow)
+    with override_settings(TASKS=backend_settings("dummy")):
+        task_backends["default"].clear()
+        response = post_push(attempt, push_body(str(attempt.stx_id)))
+        assert task_backends["default"].results == []
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert PushNotification.objects.get().outcome == Outcome.PROCESSED
