@@ -86,14 +86,14 @@ def process_push(push_pk: int, retry: int = 0) -> str:
 def sync_due_attempt(attempt_pk: int) -> str:
     """Re-read one attempt that ``reconcile_due`` claimed, then release the claim."""
     from secu_marketplace.models import CheckoutAttempt
-    from secu_marketplace.services.sync import sync_attempt
-    from secu_marketplace.statuses import Source
+    from secu_marketplace.services.bulk_sync import abandon_cutoff, reconcile_one
 
     attempt = CheckoutAttempt.objects.select_related("order").filter(pk=attempt_pk).first()
     if attempt is None:
         return "gone"
     try:
-        result = sync_attempt(attempt, source=Source.RECONCILE)
+        # As secu_sync does: one read when nothing moved, an abandoned checkout closed.
+        result = reconcile_one(attempt, abandon_before=abandon_cutoff())
     finally:
         CheckoutAttempt.objects.filter(pk=attempt_pk).update(claimed_until=None)
     if not result.reachable:

@@ -103,12 +103,13 @@ def refresh_attempts(
 
     def one(attempt: CheckoutAttempt) -> SyncResult | None:
         try:
-            result = sync_attempt(
-                attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged
+            return reconcile_one(
+                attempt,
+                source=source,
+                client=client,
+                stop_if_unchanged=stop_if_unchanged,
+                abandon_before=abandon_before,
             )
-            if abandon_before is not None and _abandoned(result, abandon_before):
-                result = abandon(result.attempt, client=client, source=source)
-            return result
         except Exception:  # one broken order must not stop the others
             logger.exception("refresh of %s failed", attempt)
             return None
@@ -163,6 +164,33 @@ def refresh_orders(
     orders: Iterable[Order], *, source: str, concurrency: int | None = None
 ) -> RefreshSummary:
     return refresh_attempts(attempts_to_refresh(orders), source=source, concurrency=concurrency)
+
+
+def reconcile_one(
+    attempt: CheckoutAttempt,
+    *,
+    source: str = Source.RECONCILE,
+    client: SecuconnectClient | None = None,
+    stop_if_unchanged: bool = True,
+    abandon_before: datetime | None = None,
+) -> SyncResult:
+    """What reconciliation does with one due attempt, in ``secu_sync`` and in the background
+    task alike: one read when nothing moved, a checkout opened before ``abandon_before``
+    (``abandon_cutoff()``) and still "created" aborted and closed."""
+    client = client or SecuconnectClient()
+    result = sync_attempt(
+        attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged
+    )
+    if abandon_before is not None and _abandoned(result, abandon_before):
+        result = abandon(result.attempt, client=client, source=source)
+    return result
+
+
+def abandon_cutoff() -> datetime | None:
+    """Checkouts opened before this and still "created" are abandoned (``SYNC_ABANDON_AFTER``;
+    None when it is 0)."""
+    after = int(app_settings.SYNC_ABANDON_AFTER or 0)
+    return timezone.now() - timedelta(seconds=after) if after > 0 else None
 
 
 def _abandoned(result: SyncResult, before: datetime) -> bool:
@@ -281,7 +309,6 @@ def reconcile(
     attempts = claim(min_age=min_age, limit=limit, order_reference=order_reference)
     claimed_ids = {a.pk for a in attempts}
     attempts += [a for a in late if a.pk not in claimed_ids]
-    after = int(app_settings.SYNC_ABANDON_AFTER or 0)
     summary = refresh_attempts(
         attempts,
         source=Source.RECONCILE,
@@ -289,7 +316,7 @@ def reconcile(
         progress=progress,
         # One order asked for by name (``secu_sync --order``) is read in full, as staff expect.
         stop_if_unchanged=not order_reference,
-        abandon_before=timezone.now() - timedelta(seconds=after) if after > 0 else None,
+        abandon_before=abandon_cutoff(),
     )
     for label in failed_searches:
         summary.add(label, None)
