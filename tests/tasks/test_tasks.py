@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib.util import find_spec
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from secu_marketplace.links import token_for
 from secu_marketplace.models import CheckoutAttempt, PushNotification
@@ -179,3 +181,23 @@ def test_without_background_tasks_a_push_is_processed_in_the_request(flow: Flow)
         assert task_backends["default"].results == []
     assert (response.status_code, response.content) == (200, b"ok")
     assert PushNotification.objects.get().outcome == Outcome.PROCESSED
+
+
+def test_the_task_reconciles_as_secu_sync_does(flow: Flow, dummy: Any, settings: Any) -> None:
+    """One read when nothing moved; a checkout left longer than SYNC_ABANDON_AFTER is aborted
+    at secuconnect and closed, as ``secu_sync`` would."""
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "SYNC_ABANDON_AFTER": 3600}
+    left = flow.checkout(flow.order()).attempt
+    CheckoutAttempt.objects.filter(pk=left.pk).update(
+        created=timezone.now() - timedelta(seconds=3601)
+    )
+    paid = paid_attempt(flow)
+    flow.come_back(paid)
+    control.reset_calls()
+    assert sync_due_attempt.call(paid.pk) == "unchanged"
+    assert (control.count("smart.get"), control.count("payment.get")) == (1, 0)
+    assert sync_due_attempt.call(left.pk) == "changed"
+    assert control.count("smart.abort") == 1
+    left.refresh_from_db()
+    assert left.state == "closed"
+    assert left.order.status == OrderStatus.ABORTED
