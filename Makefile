@@ -75,9 +75,15 @@ test-dj52: install
 
 # The scaled-out deployment (docs/deployment.md), on PostgreSQL and the Redis .ci/run starts
 # (SECU_REDIS_URL; without one the leg is skipped, or fails when SECU_REQUIRE_REDIS=1): the RQ
-# task queue with several workers (tests marked redis), then the checkout and reconciliation
-# flows against two gunicorn servers sharing the token through Redis. ~3 min on 2 cores.
-SCALEOUT_FLOWS ?= tests/flows/test_checkout_flows.py tests/flows/test_reconcile.py
+# task queue with several workers (tests marked redis), then nine of the flow files (checkout,
+# reconciliation, processing, every method, the read API, pushes, money paths, undecided
+# answers, onboarding) against two gunicorn servers sharing the token through Redis. The rest
+# patch the app or the sandbox inside the test process; tests marked in_process are skipped.
+# ~2.5 min on 2 cores.
+SCALEOUT_FLOWS ?= tests/flows/test_checkout_flows.py tests/flows/test_reconcile.py \
+  tests/flows/test_processing.py tests/flows/test_methods.py tests/flows/test_read_api.py \
+  tests/flows/test_pushes.py tests/flows/test_money_paths.py tests/flows/test_undecided.py \
+  tests/flows/test_onboarding.py
 test-scaleout: install
 	@if [ -z "$$SECU_REDIS_URL" ] || [ -z "$$SECU_TEST_POSTGRES_URL" ]; then \
 	  if [ "$$SECU_REQUIRE_REDIS" = 1 ]; then \

@@ -79,6 +79,7 @@ def test_partial_refund_of_one_supplier_and_full_refund_of_another(flow: Flow, h
     assert sub_pcis["sb1"].status_simple == 5  # void once fully refunded
 
 
+@pytest.mark.in_process
 def test_refunds_wait_for_secuconnect_to_execute_them(
     flow: Flow, settings: Any, heard: list
 ) -> None:
