@@ -133,3 +133,29 @@ def test_staff_cannot_edit_amounts_or_status(flow: Flow, admin_client: Client) -
     assert 'name="total"' not in page
     assert 'name="email"' in page  # contact details may be corrected
     assert admin_client.get("/admin/secu_marketplace/order/add/").status_code == 403
+
+
+def test_the_order_search_finds_by_reference_email_and_every_secuconnect_id(
+    flow: Flow, admin_client: Client
+) -> None:
+    paid = _paid(flow)
+    other = flow.order()
+    Order.objects.filter(pk=other.pk).update(email="someone@else.example")
+    leading = paid.payments.get(role=PaymentRole.LEADING)
+    sub = paid.payments.filter(role=PaymentRole.SUB).first()
+    assert sub is not None
+    stx_id = str(paid.attempts.get().stx_id)
+
+    def found(term: str) -> set[str]:
+        page = admin_client.get("/admin/secu_marketplace/order/", {"q": term})
+        assert page.status_code == 200
+        return {r for r in (paid.reference, other.reference) if f">{r}<" in page.content.decode()}
+
+    assert found(paid.reference[2:]) == {paid.reference}  # part of the reference
+    assert found("else.example") == {other.reference}  # part of the e-mail
+    assert found(stx_id) == found(stx_id.lower()) == {paid.reference}
+    assert found(leading.pci_id) == found(sub.pci_id) == {paid.reference}
+    assert found(str(sub.trans_id)) == {paid.reference}  # a sub-transaction's trans_id
+    assert found(f"{paid.reference} {stx_id}") == {paid.reference}  # every word must match
+    assert found(f"{other.reference} {stx_id}") == set()
+    assert found("STX_NOSUCHTRANSACTION") == set()
