@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from .api import unknown_endpoint
-from .views import checkout, contracts, control, oauth, payment, qr, smart
+from .views import checkout, contracts, control, home, oauth, payment, qr, smart
 
 app_name = "secu_sandbox"
 
 ID = r"(?P<{}>[A-Za-z0-9_]+)"
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("oauth/token", oauth.token, name="oauth-token"),
     path("api/v2/Smart/Transactions", smart.collection, name="smart-collection"),
     re_path(

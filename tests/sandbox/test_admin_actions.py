@@ -160,3 +160,16 @@ def test_the_list_shows_money_and_statuses_in_words(api: SandboxApi, admin_clien
     assert (
         leading.pci_id not in admin_client.get(CHANGELIST, {"status_simple": "1"}).content.decode()
     )
+
+
+def test_the_sandbox_front_page_names_its_api_and_the_latest_checkouts(
+    api: SandboxApi, client: Client
+) -> None:
+    stx = api.create(plain_body())
+    page = client.get("/sandbox/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "http://testserver/sandbox/api/v2" in text
+    assert "http://testserver/sandbox/oauth/token" in text
+    assert f'href="/sandbox/checkout/{stx["id"]}/"' in text  # still payable: linked
+    assert client.post("/sandbox/").status_code == 405
