@@ -50,12 +50,13 @@ $(STAMP_DJ6): pyproject.toml
 install-dj6: $(STAMP_DJ6)
 
 # Both stacks, each the whole suite; each leg prints its own time. Measured by .ci/run on a fresh
-# clone, twice (2-core machine; make test 7-8 min in all, venvs and wheel built from scratch):
-#   install .venv ~25 s; lint, docs, dist ~15 s
-#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 90-120 s, then PostgreSQL 155-175 s
-#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 95-120 s, after ~25 s of install
-#   test-scaleout  Python 3.11 + Django 5.2, PostgreSQL + Redis: RQ workers, then the checkout and
-#              reconcile flows against two gunicorn servers: 154 s here, beside another suite run
+# clone (2-core machine, idle; .ci/run 19 min in all, make test 1151 s, venvs built from scratch):
+#   installs, lint, docs, dist ~80 s
+#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 190 s, then PostgreSQL 556 s (the
+#              fault matrix's 81 cells and the lock tests run there)
+#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 190 s
+#   test-scaleout  Python 3.11 + Django 5.2, PostgreSQL + Redis: RQ workers, then 139 flow tests
+#              against two gunicorn servers: 131 s
 test: lint docs dist test-dj52 test-dj6 test-scaleout
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
