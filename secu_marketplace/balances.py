@@ -174,7 +174,9 @@ def order_balance(order: Order) -> OrderBalance:
     )
     summary = order_summary(order, refunds=[row[1:] for row in rows])
     leading, subs = _payments(order)
-    records = [(target, kind, state, amount) for target, kind, state, _sub, amount in rows]
+    # (kind, state, amount) of every refund record: the leading transaction's scope is the order
+    everything = [(kind, state, amount) for _target, kind, state, _sub, amount in rows]
+    whole = left_to_refund(leading, everything) if leading is not None else 0
     method = str(order.payment_method)
     refunds_allowed = order.status in REFUNDABLE
     under_way = order.status in UNDER_WAY
@@ -185,16 +187,17 @@ def order_balance(order: Order) -> OrderBalance:
     elif under_way and not paid and leading is not None:
         # What secuconnect expects: the leading amount as last synced (a part cancelled before
         # payment lowers it) less refunds already granted.
-        owed = left_to_refund(leading, [r[1:] for r in records])
+        owed = whole
     else:
         owed = 0
-    whole = left_to_refund(leading, [r[1:] for r in records]) if leading is not None else 0
 
     parts = []
     for part in summary.parts:
         payment = subs.get(part.sub_basket.pk)
-        own = [r[1:] for r in records if payment is not None and r[0] == payment.pk]
-        left = left_to_refund(payment, own) if payment is not None else 0
+        left = 0
+        if payment is not None:
+            own = [(k, st, a) for target, k, st, _sub, a in rows if target == payment.pk]
+            left = left_to_refund(payment, own)
         cancelled = payment is not None and payment.status_simple in FAILED_SIMPLE
         part_paid = payment is not None and payer_has_paid(
             method, payment.status, payment.status_simple
