@@ -196,6 +196,10 @@ def sandbox_process() -> Iterator[str]:
             "DJANGO_SETTINGS_MODULE": "demo_project.settings",
             "DATABASE_URL": database_url,
             "DEBUG": "false",
+            # DEBUG off: a deliberate demo on the sandbox (docs: Going live), with a key.
+            "SECU_DEMO_DEPLOYMENT": "1",
+            "SECRET_KEY": "benchmark-sandbox-process-key",
+            "SECU_SANDBOX_CONTROL_TOKEN": "benchmark-control-token",
             "ALLOWED_HOSTS": "127.0.0.1",
             "PORT": str(port),
             "SECU_SANDBOX_PUSH_MODE": "manual",

@@ -3,6 +3,12 @@
 Everything is read through django-environ: an optional ``.env`` file beside ``manage.py`` and the
 process environment. Out of the box the demo runs against the bundled sandbox, mounted at
 ``/sandbox/`` of this very server, on SQLite in a file.
+
+One switch, ``SECUCONNECT_ENVIRONMENT``, chooses the provider: ``sandbox`` (the default; the
+emulator is installed and mounted only then), ``testing`` or ``production`` (with the credentials
+and contract from ``SECUCONNECT_CLIENT_ID``, ``SECUCONNECT_CLIENT_SECRET`` and
+``SECUCONNECT_CONTRACT_ID``). With ``DEBUG`` off the demo refuses to start on the sandbox unless
+``SECU_DEMO_DEPLOYMENT=1`` says it is a deliberate demo (docs: Going live).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from pathlib import Path
 
 import django
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,12 +26,21 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
-# The demo is meant for a developer's machine; a real deployment sets its own key.
+# A developer's machine may use this demo key; anything served with DEBUG off needs its own, or
+# every signed return and push link could be forged by anyone who read this file.
+if not DEBUG and not env.str("SECRET_KEY", default=""):
+    raise ImproperlyConfigured("Set SECRET_KEY in the environment: DEBUG is off.")
 SECRET_KEY = env.str("SECRET_KEY", default="demo-only-insecure-key-change-me-3f9c2b71a0d84e6f")
+# Keys this deployment signed with before the current one: links signed with them still work
+# (rotate SECRET_KEY without breaking the payments in flight; docs: Security).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 PORT = env.int("PORT", default=8000)
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}")
+# Which secuconnect this shop talks to (secu_marketplace.conf.Environment).
+SECUCONNECT_ENVIRONMENT = env.str("SECUCONNECT_ENVIRONMENT", default="sandbox")
+ON_SANDBOX = SECUCONNECT_ENVIRONMENT == "sandbox"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,7 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "secu_marketplace",
-    "secu_marketplace.sandbox",
+    # The bundled emulator of secuconnect: only while the shop talks to it.
+    *(["secu_marketplace.sandbox"] if ON_SANDBOX else []),
     "demo_project.shop",
 ]
 
@@ -110,27 +127,29 @@ else:
 DEFAULT_FROM_EMAIL = "Mustermarktplatz <shop@mustermarktplatz.example>"
 
 # --- secu-marketplace -------------------------------------------------------------------------
-# The sandbox's defaults are the provider guide's own client and contracts, so the demo works with
-# no account. To use secuconnect's testing host instead, set SECUCONNECT_API_URL to
-# https://connect-testing.secuconnect.com and put your own credentials and contracts in .env.
+# On the sandbox, empty credentials mean the provider guide's public ones, which the sandbox knows;
+# on "testing" or "production" put your own in .env (never in this file).
 SECU_MARKETPLACE = {
-    "API_URL": env.str("SECUCONNECT_API_URL", default=f"{SITE_URL}/sandbox"),
-    "CLIENT_ID": env.str("SECUCONNECT_CLIENT_ID", default="00563697073442633035025909838580"),
-    "CLIENT_SECRET": env.str(
-        "SECUCONNECT_CLIENT_SECRET",
-        default="3382456441636938321687549172178382320163695870914358804052148567",
-    ),
-    "CONTRACT_ID": env.str("SECUCONNECT_CONTRACT_ID", default="GCR_2MNKTWOFO6FPYI2DW7AM1LK21P1HJ2"),
+    "ENVIRONMENT": SECUCONNECT_ENVIRONMENT,
+    # Only to reach a sandbox elsewhere (the tests' live server); production refuses any other.
+    "API_URL": env.str("SECUCONNECT_API_URL", default="") or None,
+    "CLIENT_ID": env.str("SECUCONNECT_CLIENT_ID", default=""),
+    "CLIENT_SECRET": env.str("SECUCONNECT_CLIENT_SECRET", default=""),
+    "CONTRACT_ID": env.str("SECUCONNECT_CONTRACT_ID", default=""),
     "PROVIDER_CONTRACT_ID": env.str(
-        "SECUCONNECT_PROVIDER_CONTRACT_ID", default="GCR_QP49BFHYYKVAQBFWGE5VBBUUJEQ2P8"
-    ),
+        "SECUCONNECT_PROVIDER_CONTRACT_ID",
+        default="GCR_QP49BFHYYKVAQBFWGE5VBBUUJEQ2P8" if ON_SANDBOX else "",
+    )
+    or None,
     "CHECKOUT_TEMPLATE": env.str(
         "SECUCONNECT_CHECKOUT_TEMPLATE", default="COT_WD0DE66HN2XWJHW8JM88003YG0NEA2"
     ),
     "INTENT": env.str("SECUCONNECT_INTENT", default="order"),
     "AUTO_CAPTURE": env.bool("SECUCONNECT_AUTO_CAPTURE", default=True),
-    "IS_DEMO": env.bool("SECUCONNECT_IS_DEMO", default=True),
+    "IS_DEMO": env.bool("SECUCONNECT_IS_DEMO", default=SECUCONNECT_ENVIRONMENT != "production"),
     "SITE_URL": SITE_URL,
+    # A deliberate public demo on the sandbox with DEBUG off (never production).
+    "DEMO_DEPLOYMENT": env.bool("SECU_DEMO_DEPLOYMENT", default=False),
     # "Back to cart" on the payment page after the buyer aborted.
     "CART_URL": "shop:cart",
     "SHOP_URL": "shop:home",
@@ -139,6 +158,9 @@ SECU_MARKETPLACE = {
 SECU_SANDBOX = {
     # "background": pushes are sent by a thread of this process, retried with backoff.
     "PUSH_MODE": env.str("SECU_SANDBOX_PUSH_MODE", default="background"),
+    # The control API (faults, clock, pushes) answers only in DEBUG, or with this token in the
+    # X-Sandbox-Control-Token header.
+    "CONTROL_TOKEN": env.str("SECU_SANDBOX_CONTROL_TOKEN", default="") or None,
 }
 
 LOGGING = {

@@ -1,5 +1,8 @@
 """The demo marketplace: the shop, the app's buyer-facing URLs, the admin and the sandbox."""
 
+from __future__ import annotations
+
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,5 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("payments/", include("secu_marketplace.urls")),
-    path("sandbox/", include("secu_marketplace.sandbox.urls")),
 ]
+# The emulator, only while the shop talks to it (settings: SECUCONNECT_ENVIRONMENT "sandbox").
+if apps.is_installed("secu_marketplace.sandbox"):
+    urlpatterns.append(path("sandbox/", include("secu_marketplace.sandbox.urls")))

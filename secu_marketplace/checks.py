@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
-from .conf import DEFAULTS, ENVIRONMENTS, app_settings
+from .conf import DEFAULTS, Environment, app_settings, sandbox_mount
 
 CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
 TEMPLATE_RE = re.compile(r"^COT_[A-Z0-9]{30}$")
@@ -35,10 +36,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             Warning(f"SECU_MARKETPLACE has unknown key(s): {', '.join(unknown)}.", id=f"{ID}.W001")
         )
+    # With ENVIRONMENT "sandbox" empty credentials mean the sandbox's public ones (conf.py).
     for key in ("CLIENT_ID", "CLIENT_SECRET"):
-        if not user.get(key):
+        if not getattr(app_settings, key):
             errors.append(Error(f"SECU_MARKETPLACE['{key}'] is empty.", id=f"{ID}.E003"))
-    if not CONTRACT_RE.match(str(user.get("CONTRACT_ID") or "")):
+    if not CONTRACT_RE.match(str(app_settings.CONTRACT_ID or "")):
         errors.append(
             Error(
                 "SECU_MARKETPLACE['CONTRACT_ID'] is not a contract id "
@@ -70,17 +72,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id=f"{ID}.E008",
             )
         )
-    if (
-        not user.get("API_URL")
-        and user.get("ENVIRONMENT", DEFAULTS["ENVIRONMENT"]) not in ENVIRONMENTS
-    ):
-        errors.append(
-            Error(
-                f"SECU_MARKETPLACE['ENVIRONMENT'] must be one of {', '.join(ENVIRONMENTS)}, "
-                "or set API_URL.",
-                id=f"{ID}.E009",
-            )
-        )
+    errors += _environment_errors(user)
     site = str(user.get("SITE_URL") or "")
     parts = urlsplit(site)
     if not site or parts.scheme not in ("http", "https") or not parts.netloc:
@@ -91,37 +83,36 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id=f"{ID}.E010",
             )
         )
-    elif parts.scheme != "https" and not settings.DEBUG:
-        errors.append(
-            Warning(
-                "SECU_MARKETPLACE['SITE_URL'] is not HTTPS outside DEBUG.",
-                hint="Return and push URLs should be HTTPS in production.",
-                id=f"{ID}.W002",
-            )
-        )
-    try:
-        production = app_settings.is_production_host
-    except Exception:  # ImproperlyConfigured is reported above
-        production = False
-    if production and user.get("IS_DEMO"):
-        errors.append(
-            Error(
-                "SECU_MARKETPLACE['IS_DEMO'] is True against the production host.",
-                hint="Demo transactions belong on the testing host or the sandbox.",
-                id=f"{ID}.E011",
-            )
-        )
     if str(user.get("API_URL") or "").startswith("http://") and not settings.DEBUG:
         errors.append(
             Warning("SECU_MARKETPLACE['API_URL'] is plain HTTP outside DEBUG.", id=f"{ID}.W003")
         )
-    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT"):
+    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT", "PUSH_READ_INTERVAL", "RETURN_LINK_MAX_AGE"):
         value = user.get(key, DEFAULTS[key])
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             errors.append(
                 Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
             )
     return errors
+
+
+def _environment_errors(user: dict[str, Any]) -> list[CheckMessage]:
+    environment = user.get("ENVIRONMENT", DEFAULTS["ENVIRONMENT"])
+    if environment not in set(Environment):
+        return [
+            Error(
+                "SECU_MARKETPLACE['ENVIRONMENT'] must be one of "
+                + ", ".join(f"'{e}'" for e in Environment)
+                + ".",
+                id=f"{ID}.E009",
+            )
+        ]
+    if environment == Environment.SANDBOX and not user.get("API_URL"):
+        try:
+            sandbox_mount()
+        except ImproperlyConfigured as error:
+            return [Error(str(error), id=f"{ID}.E021")]
+    return []
 
 
 @register(Tags.database)

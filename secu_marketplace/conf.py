@@ -3,26 +3,71 @@
 ``app_settings.CLIENT_ID`` looks the value up in ``settings.SECU_MARKETPLACE`` on every access, so
 ``override_settings`` and pytest-django's ``settings`` fixture work without a cache to clear.
 
+``ENVIRONMENT`` is the one switch between the bundled sandbox, secuconnect's testing host and
+production (``Environment``); the API host and the demo credentials follow from it:
+
+- ``"sandbox"``: the emulator mounted in this very project (``secu_marketplace.sandbox.urls``),
+  at ``SITE_URL`` + its mount point; empty credentials and contract mean the provider guide's
+  public ones, which the sandbox knows.
+- ``"testing"``: ``https://connect-testing.secuconnect.com`` with the credentials secupay gave you.
+- ``"production"``: ``https://connect.secucard.com``. An explicit ``API_URL`` must then be a
+  secuconnect host, and the system checks refuse the sandbox, the public credentials, ``IS_DEMO``
+  and an ``http://`` ``SITE_URL`` (``checks.py``, docs: Going live).
+
 ``API_URL`` is the host root (the token endpoint is ``<API_URL>/oauth/token``, the API lives under
-``<API_URL>/api/v2``). ``ENVIRONMENT`` is a shorthand that fills ``API_URL`` for secuconnect's
-hosts; an explicit ``API_URL`` wins.
+``<API_URL>/api/v2``); set it only to reach the sandbox somewhere else (tests) or a proxy.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+
+class Environment(StrEnum):
+    SANDBOX = "sandbox"
+    TESTING = "testing"
+    PRODUCTION = "production"
+
+
+# secuconnect's own hosts; a production API_URL must end in one of SECUCONNECT_DOMAINS.
 ENVIRONMENTS = {
-    "production": "https://connect.secucard.com",
-    "testing": "https://connect-testing.secuconnect.com",
+    Environment.PRODUCTION: "https://connect.secucard.com",
+    Environment.TESTING: "https://connect-testing.secuconnect.com",
 }
+SECUCONNECT_DOMAINS = ("secucard.com", "secuconnect.com")
 REGULAR_CHECKOUT_TEMPLATE = "COT_WD0DE66HN2XWJHW8JM88003YG0NEA2"
 
+# The provider guide's public client and contracts. The bundled sandbox knows them; secuconnect's
+# production never accepts them, and a production setting that names one is refused (checks.py).
+PUBLIC_CLIENT_ID = "00563697073442633035025909838580"
+PUBLIC_CLIENT_SECRET = "3382456441636938321687549172178382320163695870914358804052148567"  # noqa: S105
+PUBLIC_CONTRACT_ID = "GCR_2MNKTWOFO6FPYI2DW7AM1LK21P1HJ2"
+PUBLIC_PROVIDER_CONTRACT_ID = "GCR_QP49BFHYYKVAQBFWGE5VBBUUJEQ2P8"
+PUBLIC_SUPPLIER_CONTRACT_IDS = frozenset(
+    {
+        "GCR_FN6CUOWY6VJKDHY0VIPHFM9344NKX7",
+        "GCR_G8GOXJU27Z4JO9XONAH8ANLSF9OO30",
+        "GCR_HB3WQ7KT5ZP2M9DX4RCE1LVN8SJ6YA",
+    }
+)
+PUBLIC_CONTRACT_IDS = frozenset(
+    {PUBLIC_CONTRACT_ID, PUBLIC_PROVIDER_CONTRACT_ID, *PUBLIC_SUPPLIER_CONTRACT_IDS}
+)
+# What an empty setting means with ENVIRONMENT "sandbox".
+SANDBOX_DEFAULTS = {
+    "CLIENT_ID": PUBLIC_CLIENT_ID,
+    "CLIENT_SECRET": PUBLIC_CLIENT_SECRET,
+    "CONTRACT_ID": PUBLIC_CONTRACT_ID,
+}
+
 DEFAULTS: dict[str, Any] = {
-    "ENVIRONMENT": "testing",
+    "ENVIRONMENT": Environment.TESTING,
+    # The host root, only to reach a sandbox elsewhere (tests) or a proxy; see the docstring.
     "API_URL": None,
     "CLIENT_ID": "",
     "CLIENT_SECRET": "",
@@ -91,6 +136,16 @@ DEFAULTS: dict[str, Any] = {
     # On SQLite without a transaction_mode of the project's own, begin transactions IMMEDIATE so
     # concurrent requests wait for the write lock instead of failing (see sqlite.py).
     "SQLITE_IMMEDIATE": True,
+    # A deliberate demo: the bundled sandbox may serve with DEBUG off (the go-live checks are
+    # warnings then, and every sandbox page says it is a demo). Never with ENVIRONMENT production.
+    "DEMO_DEPLOYMENT": False,
+    # A burst of pushes for one attempt costs at most one read at secuconnect per this many
+    # seconds (services/pushes.py); and an attempt keeps at most PUSH_INBOX_LIMIT inbox rows.
+    "PUSH_READ_INTERVAL": 2.0,
+    "PUSH_INBOX_LIMIT": 200,
+    # The return URLs (url_success/error/abort) work this many seconds after the checkout began;
+    # the order's status page (its public token) is the link for later visits.
+    "RETURN_LINK_MAX_AGE": 7 * 24 * 3600,
 }
 
 
@@ -106,25 +161,46 @@ class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"SECU_MARKETPLACE has no setting {name!r}")
-        return self._user().get(name, DEFAULTS[name])
+        value = self._user().get(name, DEFAULTS[name])
+        if not value and name in SANDBOX_DEFAULTS and self._environment() == Environment.SANDBOX:
+            return SANDBOX_DEFAULTS[name]
+        return value
+
+    def _environment(self) -> Environment | None:
+        try:
+            return Environment(self._user().get("ENVIRONMENT", DEFAULTS["ENVIRONMENT"]))
+        except ValueError:
+            return None
+
+    @property
+    def environment(self) -> Environment:
+        found = self._environment()
+        if found is None:
+            raise ImproperlyConfigured(
+                "SECU_MARKETPLACE['ENVIRONMENT'] must be one of "
+                + ", ".join(repr(str(e)) for e in Environment)
+            )
+        return found
+
+    @property
+    def is_production(self) -> bool:
+        return self._environment() == Environment.PRODUCTION
 
     @property
     def api_url(self) -> str:
-        """The host root, without a trailing slash."""
+        """The host root, without a trailing slash: ``API_URL`` if set, else the
+        environment's host (the sandbox: ``SITE_URL`` + where its URLs are mounted)."""
         url = self._user().get("API_URL")
-        if not url:
-            env = self.ENVIRONMENT
-            if env not in ENVIRONMENTS:
-                raise ImproperlyConfigured(
-                    f"SECU_MARKETPLACE['ENVIRONMENT'] must be one of {', '.join(ENVIRONMENTS)} "
-                    "or API_URL must be set"
-                )
-            url = ENVIRONMENTS[env]
-        return str(url).rstrip("/")
+        if url:
+            return str(url).rstrip("/")
+        env = self.environment
+        if env == Environment.SANDBOX:
+            return self.site_url + sandbox_mount()
+        return ENVIRONMENTS[env]
 
     @property
     def is_production_host(self) -> bool:
-        return self.api_url == ENVIRONMENTS["production"]
+        return self.api_url == ENVIRONMENTS[Environment.PRODUCTION]
 
     @property
     def timeouts(self) -> tuple[float, float]:
@@ -138,6 +214,29 @@ class AppSettings:
     @property
     def site_url(self) -> str:
         return str(self.SITE_URL or "").rstrip("/")
+
+
+def sandbox_mount() -> str:
+    """Where the bundled sandbox's URLs are mounted (``/sandbox``), or ImproperlyConfigured."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("secu_sandbox:home").rstrip("/")
+    except NoReverseMatch:
+        raise ImproperlyConfigured(
+            "SECU_MARKETPLACE['ENVIRONMENT'] is 'sandbox' but the sandbox is not mounted: add "
+            "'secu_marketplace.sandbox' to INSTALLED_APPS and "
+            'path("sandbox/", include("secu_marketplace.sandbox.urls")) to your urls.py'
+        ) from None
+
+
+def is_secuconnect_host(url: str) -> bool:
+    """Whether ``url`` is https on one of secuconnect's own domains."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and any(
+        host == domain or host.endswith("." + domain) for domain in SECUCONNECT_DOMAINS
+    )
 
 
 app_settings = AppSettings()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,8 @@ def start(
         "SITE_URL": app_url,
         "SECUCONNECT_API_URL": f"{api_url}/sandbox",
         "DEBUG": "0",
+        # The test process signs the push and return links these servers check.
+        "SECRET_KEY": settings.SECRET_KEY,
     }
     deployment = Deployment(app_url=app_url, api_url=api_url)
     for _machine in range(2):

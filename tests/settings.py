@@ -45,7 +45,22 @@ if os.environ.get("SECU_TEST_CACHE_URL"):
             "LOCATION": os.environ["SECU_TEST_CACHE_URL"],
         }
     }
-SECU_SANDBOX = {"PUSH_MODE": "manual", "PUSH_BACKOFF_BASE": 0.05, "PUSH_TIMEOUT": 5.0}
+# The control API answers tests (and their worker processes) that send this token.
+SANDBOX_CONTROL_TOKEN = "tests-control-token"
+SECU_SANDBOX = {
+    "PUSH_MODE": "manual",
+    "PUSH_BACKOFF_BASE": 0.05,
+    "PUSH_TIMEOUT": 5.0,
+    "CONTROL_TOKEN": SANDBOX_CONTROL_TOKEN,
+}
+# Tests are a deliberate demo: the sandbox runs with DEBUG off (pytest-django turns it off; the
+# gunicorn deployment runs without it). Pushes for one attempt are read at most every 50 ms, so
+# tests that deliver several pushes in a row stay quick; tests of the coalescing set their own.
+SECU_MARKETPLACE = {
+    **SECU_MARKETPLACE,
+    "DEMO_DEPLOYMENT": True,
+    "PUSH_READ_INTERVAL": 0.05,
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

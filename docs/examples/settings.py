@@ -1,24 +1,22 @@
 # settings.py, below what startproject wrote
 import os
 
-INSTALLED_APPS += [
-    "secu_marketplace",
-    "secu_marketplace.sandbox",  # the bundled emulator of secuconnect: leave it out in production
-]
+# One switch: "sandbox" (the bundled emulator, the default here), "testing" (secuconnect's test
+# host) or "production". On the sandbox, empty credentials mean its public test ones.
+SECU_ENVIRONMENT = os.environ.get("SECUCONNECT_ENVIRONMENT", "sandbox")
+
+INSTALLED_APPS += ["secu_marketplace"]
+if SECU_ENVIRONMENT == "sandbox":
+    INSTALLED_APPS += ["secu_marketplace.sandbox"]  # only while the shop talks to it
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # where secuconnect reaches the shop
 SECU_MARKETPLACE = {
-    # Out of the box: the bundled sandbox (mounted at /sandbox/ below) and its own credentials and
-    # marketplace contract. For secuconnect's testing host set SECUCONNECT_API_URL to
-    # https://connect-testing.secuconnect.com and the credentials and contract secupay gave you.
-    "API_URL": os.environ.get("SECUCONNECT_API_URL", f"{SITE_URL}/sandbox"),
-    "CLIENT_ID": os.environ.get("SECUCONNECT_CLIENT_ID", "00563697073442633035025909838580"),
-    "CLIENT_SECRET": os.environ.get(
-        "SECUCONNECT_CLIENT_SECRET",
-        "3382456441636938321687549172178382320163695870914358804052148567",
-    ),
-    "CONTRACT_ID": os.environ.get("SECUCONNECT_CONTRACT_ID", "GCR_2MNKTWOFO6FPYI2DW7AM1LK21P1HJ2"),
-    "IS_DEMO": True,  # test transactions; False only with production credentials
+    "ENVIRONMENT": SECU_ENVIRONMENT,
+    # From secupay, for "testing" and "production"; never in the code.
+    "CLIENT_ID": os.environ.get("SECUCONNECT_CLIENT_ID", ""),
+    "CLIENT_SECRET": os.environ.get("SECUCONNECT_CLIENT_SECRET", ""),
+    "CONTRACT_ID": os.environ.get("SECUCONNECT_CONTRACT_ID", ""),
+    "IS_DEMO": SECU_ENVIRONMENT != "production",  # test transactions, except in production
     "SITE_URL": SITE_URL,  # absolute base of the return and push URLs
     "CART_URL": "/",  # URL name or path of your cart, for "back to cart" after an abort
 }

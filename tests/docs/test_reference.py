@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from secu_marketplace import checks, signals
+from secu_marketplace import checks, safety, signals
 from secu_marketplace.conf import DEFAULTS
 from secu_marketplace.sandbox.conf import DEFAULTS as SANDBOX_DEFAULTS
 
@@ -31,9 +31,11 @@ def test_every_sandbox_setting_is_in_the_settings_reference(key: str) -> None:
 
 
 def test_every_system_check_is_in_the_settings_reference() -> None:
-    source = Path(checks.__file__).read_text(encoding="utf-8")
+    source = "".join(
+        Path(module.__file__).read_text(encoding="utf-8") for module in (checks, safety)
+    )
     ids = set(re.findall(r'id=f"\{ID\}\.([EW]\d{3})"', source))
-    assert len(ids) >= 15
+    assert len(ids) >= 25
     documented = set(re.findall(r"`secu_marketplace\.([EW]\d{3})`", page("settings.md")))
     assert documented == ids
 

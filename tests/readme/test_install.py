@@ -49,23 +49,43 @@ def readme_blocks() -> dict[str, str]:
     return found
 
 
-def run(*args: str, cwd: Path) -> str:
-    env = {
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None, fails: bool = False) -> str:
+    environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DJANGO_SETTINGS_MODULE", "TEST_DATABASE_URL", "PYTHONPATH")
+        # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process: a shop has none.
+        if key
+        not in (
+            "DJANGO_SETTINGS_MODULE",
+            "TEST_DATABASE_URL",
+            "PYTHONPATH",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
+        and not key.startswith("SECUCONNECT_")
     }
     done = subprocess.run(  # noqa: S603
         [sys.executable, *STRICT, *args],
         cwd=cwd,
-        env=env,
+        env={**environment, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    assert done.returncode == 0, f"{' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    assert (done.returncode != 0) is fails, f"{' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
+
+
+# Going live as the documentation's page says: the same settings, secupay's credentials and the
+# production switch in the environment.
+PRODUCTION = {
+    "SECUCONNECT_ENVIRONMENT": "production",
+    "SECUCONNECT_CLIENT_ID": "client-from-secupay",
+    "SECUCONNECT_CLIENT_SECRET": "secret-from-secupay",
+    "SECUCONNECT_CONTRACT_ID": "GCR_" + "L" * 30,
+    "SITE_URL": "https://shop.example",
+}
+API_URL = "from secu_marketplace.conf import app_settings; print('host', app_settings.api_url)"
 
 
 def test_the_documentation_shows_the_same_snippets() -> None:
@@ -92,3 +112,19 @@ def test_the_install_section_runs_in_a_fresh_startproject(tmp_path: Path) -> Non
     (tmp_path / "test_payments.py").write_text(blocks["test_payments.py"], encoding="utf-8")
     out = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "test_payments.py", cwd=tmp_path)
     assert "1 passed" in out
+
+    # Then going live: the real provider, and nothing of the sandbox left.
+    live = run("manage.py", "check", "--deploy", cwd=tmp_path, env=PRODUCTION)
+    assert re.findall(r"secu_marketplace\.[EW]\d+", live) == ["secu_marketplace.W007"]  # SQLite
+    shell = run("manage.py", "shell", "--command", API_URL, cwd=tmp_path, env=PRODUCTION)
+    assert "host https://connect.secucard.com" in shell
+    # A shop that keeps the sandbox (or points API_URL at it) in production refuses to start.
+    settings = tmp_path / "shop" / "settings.py"
+    settings.write_text(
+        settings.read_text()
+        + '\nINSTALLED_APPS += ["secu_marketplace.sandbox"]\n'
+        + 'SECU_MARKETPLACE["API_URL"] = "http://127.0.0.1:8000/sandbox"\n'
+    )
+    refused = run("manage.py", "check", "--deploy", cwd=tmp_path, env=PRODUCTION, fails=True)
+    assert "secu_marketplace.E013" in refused
+    assert "secu_marketplace.E016" in refused

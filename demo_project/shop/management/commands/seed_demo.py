@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo_project.shop.in_process import ORIGIN, InProcessAdapter
 from demo_project.shop.models import Product, ShippingRate
 from secu_marketplace.client import SecuconnectClient, session
-from secu_marketplace.conf import app_settings
+from secu_marketplace.conf import Environment, app_settings
 from secu_marketplace.models import Supplier
-from secu_marketplace.sandbox import world
 from secu_marketplace.services import onboarding
+
+if not apps.is_installed("secu_marketplace.sandbox"):
+    raise CommandError(
+        "seed_demo seeds the demo marketplace on the bundled sandbox "
+        "(SECUCONNECT_ENVIRONMENT=sandbox); on secuconnect's hosts add your suppliers in the admin."
+    )
+
+from secu_marketplace.sandbox import world
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
@@ -128,7 +137,7 @@ def onboard_office() -> str:
     supplier = Supplier.objects.get(name=OFFICE)
     if supplier.contract_id or onboarding.is_unsettled(supplier):
         return ""
-    if app_settings.api_url != f"{app_settings.site_url}/sandbox":
+    if app_settings.api_url != f"{app_settings.site_url}/sandbox":  # a sandbox elsewhere
         return f"{OFFICE}: onboard it in the admin (not against {app_settings.api_url} here)."
     session().mount(f"{ORIGIN}/", InProcessAdapter())
     client = SecuconnectClient(api_url=f"{ORIGIN}/sandbox")
@@ -140,15 +149,23 @@ class Command(BaseCommand):
     help = "Create the demo marketplace's data and an admin login (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if app_settings.environment != Environment.SANDBOX:
+            raise CommandError("seed_demo runs only with SECUCONNECT_ENVIRONMENT=sandbox.")
         world.ensure_defaults()
         created = seed_catalogue()
         onboarded = onboard_office()
         if onboarded:
             self.stdout.write(onboarded)
+        self.stdout.write(f"Suppliers, shipping rates and products: {created} created.")
+        # A well-known login is for a developer's machine (or a deliberate demo) only.
+        if not (settings.DEBUG or app_settings.DEMO_DEPLOYMENT):
+            self.stdout.write(
+                self.style.SUCCESS("Demo ready; create a staff login with createsuperuser.")
+            )
+            return
         users = get_user_model().objects
         if not users.filter(username=ADMIN_USER).exists():
             users.create_superuser(ADMIN_USER, "admin@mustermarktplatz.example", ADMIN_PASSWORD)
-        self.stdout.write(f"Suppliers, shipping rates and products: {created} created.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready. Admin login: {ADMIN_USER} / {ADMIN_PASSWORD} at /admin/; "
