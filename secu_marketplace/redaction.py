@@ -64,9 +64,10 @@ _PATTERNS = [
         r"\1" + MASK,
     ),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), MASK),
-    # A signed attempt token (``key:signature``, links.token_for) in a return or push URL grants
-    # access to the payment page and the push endpoint: never in a log line or a snapshot.
-    (re.compile(r"[A-Za-z0-9_-]{20,}:[A-Za-z0-9_-]{20,}"), MASK),
+    # A signed attempt token (``key:signature``, or ``key:timestamp:signature`` for a return
+    # link; links.py) grants access to the payment page or the push endpoint: never in a log line,
+    # a snapshot or a list.
+    (re.compile(r"[A-Za-z0-9_-]{20,}(?::[A-Za-z0-9_-]{1,12})?:[A-Za-z0-9_-]{20,}"), MASK),
     (re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b"), MASK),
 ]
 

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.test import Client
 
 from secu_marketplace.sandbox import world
+from secu_marketplace.sandbox.views.control import TOKEN_HEADER
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CREDENTIALS = {
@@ -20,6 +22,16 @@ CREDENTIALS = {
     "client_id": world.GUIDE_CLIENT_ID,
     "client_secret": world.GUIDE_CLIENT_SECRET,
 }
+
+
+def control_headers() -> dict[str, str]:
+    """What a request to the sandbox's control API must carry (tests/settings.py sets it)."""
+    return {TOKEN_HEADER: str(settings.SANDBOX_CONTROL_TOKEN)}
+
+
+def control_client() -> Client:
+    """Django's test client, allowed into the sandbox's control API."""
+    return Client(headers=control_headers())
 
 
 def guide_body(*, corrected: bool = True) -> dict[str, Any]:
@@ -67,6 +79,8 @@ class SandboxApi:
         headers = dict(headers or {})
         if auth and path.startswith("/api/"):
             headers.setdefault("Authorization", f"Bearer {self.token or self.authenticate()}")
+        if path.startswith("/control/"):
+            headers = {**control_headers(), **headers}
         url = self.prefix + path
         data: Any = None
         content_type = "application/json"

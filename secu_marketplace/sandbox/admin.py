@@ -3,6 +3,7 @@ pushes, faults and the call log are there to look at."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from secu_marketplace.redaction import redact, redact_text
 
 from . import payment_ops, pushes
 from .errors import ProductError
@@ -162,6 +165,13 @@ class SmartTransactionAdmin(ReadOnlyAdmin):
     list_select_related = ("merchant",)
     search_fields = ("stx_id", "merchant_ref", "transaction_ref", "payment_transactions__pci_id")
     inlines = [PaymentTransactionInline]
+    # The return and push URLs carry the shop's signed tokens: shown masked, never as they are.
+    exclude = ("application_context",)
+    readonly_fields = ("application_context_redacted",)
+
+    @admin.display(description=_("application context (tokens masked)"))
+    def application_context_redacted(self, obj: SmartTransaction) -> str:
+        return json.dumps(redact(obj.application_context), indent=2, ensure_ascii=False)
 
 
 @admin.register(PaymentTransaction)
@@ -252,7 +262,7 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
 class PushDeliveryAdmin(ReadOnlyAdmin):
     list_display = (
         "push_id",
-        "url",
+        "url_redacted",
         "state",
         "attempts",
         "last_status_code",
@@ -260,8 +270,15 @@ class PushDeliveryAdmin(ReadOnlyAdmin):
         "delivered_at",
     )
     list_filter = ("state",)
-    search_fields = ("push_id", "url", "payment_transaction__pci_id")
+    search_fields = ("push_id", "payment_transaction__pci_id")
     actions = ["send_now"]
+    exclude = ("url",)
+    readonly_fields = ("url_redacted",)
+
+    @admin.display(description=_("URL (token masked)"))
+    def url_redacted(self, obj: PushDelivery) -> str:
+        # A push URL is the shop's credential for its push endpoint.
+        return redact_text(obj.url)
 
     @admin.action(description=_("Send selected pending pushes now"))
     def send_now(self, request: HttpRequest, queryset: Any) -> None:

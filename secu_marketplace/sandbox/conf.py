@@ -49,8 +49,11 @@ DEFAULTS: dict[str, Any] = {
     # "settle": refunds are executed at once (refund transaction accepted);
     # "pending": they wait for TestChangedPaymentStatus, like a refund the bank has not booked yet.
     "REFUNDS": "settle",
-    # The control API (faults, call log, token expiry, clock, switches) under <mount>/control/.
+    # The control API (faults, call log, token expiry, clock, switches) under <mount>/control/:
+    # off with False; otherwise it answers only in DEBUG, or to requests that carry
+    # CONTROL_TOKEN in the X-Sandbox-Control-Token header (required on every call once set).
     "CONTROL_API": True,
+    "CONTROL_TOKEN": None,
     # The switches (see above).
     "CANCEL_STATUS": "cancelled",
     "ABORT_STATUS": "cancelled",

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from secu_marketplace.redaction import redact_text
+
 from . import clock, conf, contract_ops, pushes, state
 from .models import AccessToken, ApiCall, ApiClient, Contract, Fault, PushDelivery
 
@@ -140,10 +142,12 @@ def call_rows(operation: str | None = None, since_id: int = 0) -> list[dict[str,
 
 
 def push_rows() -> list[dict[str, Any]]:
+    """The push deliveries; their URLs with the signed token masked: a push URL is a credential
+    of the shop's (redaction.py), never shown in a list."""
     return [
         {
             "push_id": d.push_id,
-            "url": d.url,
+            "url": redact_text(d.url),
             "state": d.state,
             "attempts": d.attempts,
             "last_status_code": d.last_status_code,

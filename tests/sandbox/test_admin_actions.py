@@ -163,13 +163,26 @@ def test_the_list_shows_money_and_statuses_in_words(api: SandboxApi, admin_clien
 
 
 def test_the_sandbox_front_page_names_its_api_and_the_latest_checkouts(
-    api: SandboxApi, client: Client
+    api: SandboxApi, client: Client, settings: Any
 ) -> None:
+    settings.DEBUG = True  # a developer's machine
     stx = api.create(plain_body())
     page = client.get("/sandbox/")
     assert page.status_code == 200
     text = page.content.decode()
     assert "http://testserver/sandbox/api/v2" in text
     assert "http://testserver/sandbox/oauth/token" in text
+    assert "This is a test system" in text
     assert f'href="/sandbox/checkout/{stx["id"]}/"' in text  # still payable: linked
     assert client.post("/sandbox/").status_code == 405
+
+
+def test_without_debug_the_front_page_lists_no_buyers_checkouts(
+    api: SandboxApi, client: Client, settings: Any
+) -> None:
+    settings.DEBUG = False  # a deliberate public demo
+    stx = api.create(plain_body())
+    text = client.get("/sandbox/").content.decode()
+    assert "This is a test system" in text
+    assert stx["id"] not in text
+    assert "ORDER-1" not in text  # nor their order references

@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 
 from secu_marketplace.sandbox import clock, control, transitions
 from secu_marketplace.sandbox.models import PushDelivery
-from tests.helpers import SandboxApi
+from tests.helpers import SandboxApi, control_client
 
 from .conftest import authorised, leading_id, mixed_body, plain_body
 
@@ -194,7 +194,7 @@ def test_the_defaults_are_the_providers_promise() -> None:
 
 
 def test_the_clock_control_api(sandbox_world: object) -> None:
-    client = Client()
+    client = control_client()
     before = client.get("/sandbox/control/clock").json()
     assert before["offset"] == 0
     moved = client.post(
@@ -234,7 +234,7 @@ def test_checkout_ttl_runs_on_the_sandbox_clock(api: SandboxApi) -> None:
 
 
 def test_switches_default_and_can_be_set_through_the_control_api(sandbox_world: object) -> None:
-    client = Client()
+    client = control_client()
     assert client.get("/sandbox/control/switches").json()["switches"] == {
         "CANCEL_STATUS": "cancelled",
         "ABORT_STATUS": "cancelled",

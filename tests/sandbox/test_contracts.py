@@ -17,7 +17,7 @@ from secu_marketplace.sandbox.contract_ops import CODE_CLONING_NOT_ALLOWED
 from secu_marketplace.sandbox.models import Contract, SmartTransaction
 from secu_marketplace.sandbox.smart_ops import allowed_methods
 from secu_marketplace.sandbox.statuses import PAYMENT_METHODS
-from tests.helpers import SandboxApi, guide_body
+from tests.helpers import SandboxApi, control_client, guide_body
 
 from .conftest import OTHER_CONTRACT
 
@@ -238,7 +238,7 @@ def test_the_hosted_page_offers_only_what_every_supplier_accepts(api: SandboxApi
 
 
 def test_control_api_sets_methods_and_cloning(sandbox_world: world.World) -> None:
-    browser = Client()
+    browser = control_client()
     supplier = next(iter(world.GUIDE_SUPPLIER_CONTRACTS))
     answer = browser.post(
         f"/sandbox/control/contracts/{supplier}/methods",

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from secu_marketplace.sandbox import control, faults, world
 from secu_marketplace.sandbox.models import ApiCall, Fault, PaymentTransaction, SmartTransaction
-from tests.helpers import CREDENTIALS, SandboxApi
+from tests.helpers import CREDENTIALS, SandboxApi, control_client, control_headers
 
 from .conftest import plain_body
 
@@ -240,13 +240,14 @@ def test_a_fault_until_cleared_over_the_control_api(live_api: SandboxApi) -> Non
     armed = requests.post(
         faults_url,
         json={"operation": "smart.list", "kind": "http_502", "times": None},
+        headers=control_headers(),
         timeout=10,
     )
     assert armed.status_code == 201
-    listed = requests.get(faults_url, timeout=10).json()["faults"]
+    listed = requests.get(faults_url, headers=control_headers(), timeout=10).json()["faults"]
     assert [(f["kind"], f["remaining"]) for f in listed] == [("http_502", None)]
     assert [live_api.get(CREATE).status for _ in range(3)] == [502] * 3
-    assert requests.delete(faults_url, timeout=10).ok
+    assert requests.delete(faults_url, headers=control_headers(), timeout=10).ok
     assert live_api.get(CREATE).status == 200
 
 
@@ -306,8 +307,8 @@ def test_call_log_records_every_api_call(api: SandboxApi) -> None:
 def test_pages_and_control_calls_are_not_api_calls(api: SandboxApi) -> None:
     control.reset_calls()
     stx = api.create(plain_body())
-    Client().get(f"/sandbox/checkout/{stx['id']}/")
-    Client().get("/sandbox/control/calls")
+    control_client().get(f"/sandbox/checkout/{stx['id']}/")
+    control_client().get("/sandbox/control/calls")
     assert [r["operation"] for r in control.call_rows()] == ["oauth.token", "smart.create"]
 
 
@@ -319,11 +320,12 @@ def test_control_faults_api(live_api: SandboxApi) -> None:
     armed = requests.post(
         f"{base}/faults",
         json={"operation": "smart.list", "kind": "http_503", "times": 2},
+        headers=control_headers(),
         timeout=5,
     )
     assert armed.status_code == 201
     fault_id = armed.json()["id"]
-    listed = requests.get(f"{base}/faults", timeout=5).json()
+    listed = requests.get(f"{base}/faults", headers=control_headers(), timeout=5).json()
     assert listed["faults"] == [
         {
             "id": fault_id,
@@ -344,8 +346,15 @@ def test_control_faults_api(live_api: SandboxApi) -> None:
     }
     live_api.authenticate()
     assert live_api.get(CREATE).status == 503
-    assert requests.get(f"{base}/faults", timeout=5).json()["faults"][0]["remaining"] == 1
-    assert requests.delete(f"{base}/faults", timeout=5).json() == {"deleted": True}
+    assert (
+        requests.get(f"{base}/faults", headers=control_headers(), timeout=5).json()["faults"][0][
+            "remaining"
+        ]
+        == 1
+    )
+    assert requests.delete(f"{base}/faults", headers=control_headers(), timeout=5).json() == {
+        "deleted": True
+    }
     assert live_api.get(CREATE).status == 200
 
 
@@ -354,10 +363,14 @@ def test_control_latency_and_drop_over_http(live_api: SandboxApi) -> None:
     requests.post(
         f"{base}/faults",
         json={"operation": "smart.create", "kind": "latency", "latency_ms": 200},
+        headers=control_headers(),
         timeout=5,
     )
     requests.post(
-        f"{base}/faults", json={"operation": "smart.create", "kind": "drop_response"}, timeout=5
+        f"{base}/faults",
+        json={"operation": "smart.create", "kind": "drop_response"},
+        headers=control_headers(),
+        timeout=5,
     )
     live_api.authenticate()
     started = time.monotonic()
@@ -366,7 +379,9 @@ def test_control_latency_and_drop_over_http(live_api: SandboxApi) -> None:
     with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         live_api.post(CREATE, plain_body())
     assert SmartTransaction.objects.count() == 2
-    calls = requests.get(f"{base}/calls?operation=smart.create", timeout=5).json()
+    calls = requests.get(
+        f"{base}/calls?operation=smart.create", headers=control_headers(), timeout=5
+    ).json()
     assert calls["count"] == 2
     assert [c["fault"] for c in calls["calls"]] == ["latency", "drop_response"]
 
@@ -383,7 +398,9 @@ def test_control_latency_and_drop_over_http(live_api: SandboxApi) -> None:
     ],
 )
 def test_control_faults_api_validates(sandbox_world: world.World, body: Any) -> None:
-    response = Client().post("/sandbox/control/faults", body, content_type="application/json")
+    response = control_client().post(
+        "/sandbox/control/faults", body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]
     assert not Fault.objects.exists()
@@ -392,7 +409,7 @@ def test_control_faults_api_validates(sandbox_world: world.World, body: Any) -> 
 def test_control_calls_api(api: SandboxApi) -> None:
     control.reset_calls()
     api.create(plain_body())
-    client = Client()
+    client = control_client()
     everything = client.get("/sandbox/control/calls").json()
     assert everything["count"] == 2
     assert [c["operation"] for c in everything["calls"]] == ["oauth.token", "smart.create"]
@@ -417,7 +434,7 @@ def test_control_calls_api(api: SandboxApi) -> None:
 
 def test_control_expire_tokens_api(api: SandboxApi, other_api: SandboxApi) -> None:
     api.authenticate()
-    client = Client()
+    client = control_client()
     assert client.get("/sandbox/control/tokens/expire").status_code == 405
     expired = client.post(
         "/sandbox/control/tokens/expire",
@@ -435,7 +452,7 @@ def test_control_expire_tokens_api(api: SandboxApi, other_api: SandboxApi) -> No
 
 
 def test_control_client_token_lifetime_api(api: SandboxApi) -> None:
-    client = Client()
+    client = control_client()
     url = f"/sandbox/control/clients/{world.GUIDE_CLIENT_ID}"
     assert client.get(url).status_code == 405
     answer = client.post(url, {"token_lifetime": 0}, content_type="application/json")
@@ -466,3 +483,51 @@ def test_control_api_can_be_switched_off(sandbox_world: world.World) -> None:
         assert client.post(f"/sandbox/control/{path}", {}).status_code == 404, path
         assert client.get(f"/sandbox/control/{path}").status_code == 404, path
     assert not Fault.objects.exists()
+
+
+# --- The control API protects itself ------------------------------------------------------------
+
+CONTROL_PATHS = ("faults", "calls", "pushes", "clock", "switches", "tokens/expire")
+
+
+def test_without_the_token_the_control_api_refuses_every_call(sandbox_world: world.World) -> None:
+    for path in CONTROL_PATHS:
+        for headers in ({}, {"X-Sandbox-Control-Token": "wrong"}):
+            client = Client(headers=headers)
+            assert client.get(f"/sandbox/control/{path}").status_code == 403, path
+            answer = client.post(
+                f"/sandbox/control/{path}",
+                {"operation": "smart.get", "kind": "http_500"},
+                content_type="application/json",
+            )
+            assert answer.status_code == 403, path
+    assert not Fault.objects.exists()
+    assert control_client().get("/sandbox/control/faults").status_code == 200
+
+
+def test_with_a_token_set_it_is_required_even_in_debug(
+    sandbox_world: world.World, settings: Any
+) -> None:
+    settings.DEBUG = True
+    assert Client().get("/sandbox/control/calls").status_code == 403
+    assert control_client().get("/sandbox/control/calls").status_code == 200
+
+
+@pytest.mark.parametrize(("debug", "status"), [(True, 200), (False, 404)])
+def test_without_a_token_only_debug_opens_it(
+    sandbox_world: world.World, settings: Any, debug: bool, status: int
+) -> None:
+    settings.DEBUG = debug
+    settings.SECU_SANDBOX = {**settings.SECU_SANDBOX, "CONTROL_TOKEN": None}
+    for path in CONTROL_PATHS:
+        if path != "tokens/expire":  # POST only
+            assert Client().get(f"/sandbox/control/{path}").status_code == status, path
+
+
+def test_the_push_list_masks_the_shops_signed_urls(api: SandboxApi) -> None:
+    url = "https://shop.example/payments/push/" + "k" * 32 + ":" + "s" * 43 + "/"
+    api.prepare(api.create(plain_body(url_push=url))["id"], "debit")
+    [listed] = control_client().get("/sandbox/control/pushes").json()["pushes"]
+    assert "k" * 32 not in listed["url"]
+    assert "s" * 43 not in listed["url"]
+    assert listed["url"].startswith("https://shop.example/payments/push/")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -23,11 +24,16 @@ from django.utils import timezone
 from secu_marketplace.sandbox import control, pushes
 from secu_marketplace.sandbox.models import PushDelivery
 from secu_marketplace.sandbox.statuses import Simple
-from tests.helpers import SandboxApi
+from tests.helpers import SandboxApi, control_client, control_headers
 
 from .conftest import authorised, leading_id, mixed_body, plain_body, sub_ids
 
-MANUAL = {"PUSH_MODE": "manual", "PUSH_BACKOFF_BASE": 0.05, "PUSH_TIMEOUT": 2.0}
+MANUAL = {
+    "PUSH_MODE": "manual",
+    "PUSH_BACKOFF_BASE": 0.05,
+    "PUSH_TIMEOUT": 2.0,
+    "CONTROL_TOKEN": settings.SANDBOX_CONTROL_TOKEN,
+}
 BACKGROUND = {"PUSH_MODE": "background", "PUSH_BACKOFF_BASE": 0.05, "PUSH_TIMEOUT": 5.0}
 
 
@@ -299,7 +305,7 @@ def test_a_retry_waits_for_its_backoff(api: SandboxApi, receiver: Receiver) -> N
 def test_push_rows_and_control_api(api: SandboxApi, receiver: Receiver) -> None:
     receiver.statuses.append(500)
     stx = authorised(api, "debit", plain_body(url_push=receiver.url))
-    client = Client()
+    client = control_client()
     listed = client.get("/sandbox/control/pushes").json()["pushes"]
     assert [(p["state"], p["attempts"]) for p in listed] == [("pending", 0)]
     assert listed[0]["body"]["data"][0]["id"] == leading_id(stx)
@@ -417,6 +423,8 @@ def test_manual_mode_over_http_sends_nothing_by_itself(
     live_api.prepare(stx["id"], "debit")
     time.sleep(0.3)
     assert receiver.received == []
-    sent = requests.post(f"{live_api.base_url}/sandbox/control/pushes", timeout=5).json()
+    sent = requests.post(
+        f"{live_api.base_url}/sandbox/control/pushes", headers=control_headers(), timeout=5
+    ).json()
     assert sent["sent"] == 1
     assert len(receiver.received) == 1

@@ -1,20 +1,37 @@
 """The control API under ``<mount>/control/``: arm faults, read the call log, expire tokens,
 send pending pushes, move the sandbox clock, set the switches,
-configure contracts. Not part of secuconnect; switched off with ``SECU_SANDBOX["CONTROL_API"]``."""
+configure contracts. Not part of secuconnect.
+
+It can make any payment succeed or fail, so it protects itself: off with
+``SECU_SANDBOX["CONTROL_API"] = False``; otherwise it answers only when ``DEBUG`` is on (a
+developer's machine), or to a request that carries ``SECU_SANDBOX["CONTROL_TOKEN"]`` in the
+``X-Sandbox-Control-Token`` header. Once a token is set it is required on every call, DEBUG or
+not."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from secu_marketplace.sandbox import conf, control
 
 Handler = Callable[..., HttpResponse]
+TOKEN_HEADER = "X-Sandbox-Control-Token"  # noqa: S105  (a header name)
+
+
+def allowed(request: HttpRequest) -> bool:
+    """Whether ``request`` may use the control API (see the module docstring)."""
+    token = conf.get("CONTROL_TOKEN")
+    if token:
+        return hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), str(token))
+    return bool(settings.DEBUG)
 
 
 def control_view(handler: Handler) -> Handler:
@@ -23,6 +40,10 @@ def control_view(handler: Handler) -> Handler:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not conf.get("CONTROL_API"):
             raise Http404("control API disabled")
+        if not allowed(request):
+            if not conf.get("CONTROL_TOKEN"):
+                raise Http404("control API: DEBUG is off and no CONTROL_TOKEN is set")
+            return JsonResponse({"error": f"the {TOKEN_HEADER} header is required"}, status=403)
         try:
             return handler(request, *args, **kwargs)
         except KeyError as exc:

@@ -1,8 +1,11 @@
-"""The sandbox's own front page (``<mount>/``): what it is, where its API is, and the latest
-Smart Transactions with their hosted checkout pages, for people exploring the demo."""
+"""The sandbox's own front page (``<mount>/``): what it is, where its API is, and (in DEBUG
+only) the latest Smart Transactions with their hosted checkout pages, for a developer exploring
+the demo. Without DEBUG (a deliberate public demo) the list would show every buyer's order and
+checkout page to anyone: it is left out."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,9 +16,13 @@ from secu_marketplace.sandbox.models import SmartTransaction
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    latest = SmartTransaction.objects.order_by("-pk").only(
-        "stx_id", "status", "merchant_ref", "payment_method", "created"
-    )[:10]
+    latest = (
+        SmartTransaction.objects.order_by("-pk").only(
+            "stx_id", "status", "merchant_ref", "payment_method", "created"
+        )[:10]
+        if settings.DEBUG
+        else None
+    )
     return render(
         request,
         "secu_sandbox/home.html",
@@ -25,5 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
             )[0],
             "token_url": request.build_absolute_uri(reverse("secu_sandbox:oauth-token")),
             "latest": latest,
+            "listed": latest is not None,
         },
     )
