@@ -434,7 +434,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     def instructions_display(self, obj: Order) -> str:
         return pretty_json(obj.payment_instructions)
 
-    @admin.action(description=_("Refresh status from secuconnect"))
+    @admin.action(description=_("Refresh status from secuconnect"), permissions=["change"])
     def refresh_from_secuconnect(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         summary = refresh_orders(list(queryset), source=Source.ADMIN)
         level = messages.WARNING if summary.failed else messages.SUCCESS

@@ -1,5 +1,11 @@
 """The admin's after-checkout actions: capture, cancel or refund, mark shipped. Each view shows a
-confirmation form and calls one function of ``services.processing``."""
+confirmation form and calls one function of ``services.processing``.
+
+Moving money and reporting shipments need permissions of their own (``Order.Meta.permissions``:
+``capture_order``, ``refund_order``, ``ship_order``), not "change order": support staff may edit
+a buyer's e-mail address without being able to refund. Every action, view and button checks its
+permission here; an action is not even offered without it. The services stay permission-free:
+a shop's own code decides who may call them."""
 
 from __future__ import annotations
 
@@ -49,6 +55,35 @@ def _left(order: Order) -> dict[int | None, int]:
 
 
 class ProcessingAdminMixin(admin.ModelAdmin):
+    def _may(self, request: HttpRequest, codename: str) -> bool:
+        return bool(request.user.has_perm(f"{self.opts.app_label}.{codename}"))
+
+    def has_capture_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "capture_order")
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "refund_order")
+
+    def has_ship_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "ship_order")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The page's buttons, each shown only to staff who may use it.
+        may = {
+            "refresh": self.has_change_permission(request),
+            "refund": self.has_refund_permission(request),
+            "ship": self.has_ship_permission(request),
+        }
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "secu_may": may}
+        )
+
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
@@ -63,9 +98,9 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _order_for(self, request: HttpRequest, object_id: str) -> Order:
+    def _order_for(self, request: HttpRequest, object_id: str, allowed: bool) -> Order:
         order = get_object_or_404(Order, pk=object_id)
-        if not self.has_change_permission(request, order):
+        if not (allowed and self.has_view_or_change_permission(request, order)):
             raise PermissionDenied
         return order
 
@@ -87,7 +122,7 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         return TemplateResponse(request, f"admin/secu_marketplace/order/{template}", context)
 
     def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._order_for(request, object_id)
+        order = self._order_for(request, object_id, self.has_refund_permission(request))
         left = _left(order)
         form = RefundForm(request.POST or None, order=order, left=left)
         if request.method == "POST" and form.is_valid():
@@ -120,7 +155,7 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         )
 
     def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._order_for(request, object_id)
+        order = self._order_for(request, object_id, self.has_ship_permission(request))
         form = ShipForm(request.POST or None, order=order)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -146,7 +181,7 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             request, order, form, _("Mark order %s shipped") % order.reference, "ship.html"
         )
 
-    @admin.action(description=_("Capture the authorised payment"))
+    @admin.action(description=_("Capture the authorised payment"), permissions=["capture"])
     def capture_payment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         done, refused = 0, []
         for order in queryset:
@@ -175,12 +210,12 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             reverse(f"admin:secu_marketplace_order_{name}", args=[order.pk])
         )
 
-    @admin.action(description=_("Cancel or refund…"))
+    @admin.action(description=_("Cancel or refund…"), permissions=["refund"])
     def refund_payment(
         self, request: HttpRequest, queryset: QuerySet[Order]
     ) -> HttpResponse | None:
         return self._one(request, queryset, "refund")
 
-    @admin.action(description=_("Mark shipped…"))
+    @admin.action(description=_("Mark shipped…"), permissions=["ship"])
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
         return self._one(request, queryset, "ship")

@@ -63,7 +63,11 @@ class PushNotificationAdmin(admin.ModelAdmin):
     def body_display(self, obj: PushNotification) -> str:
         return pretty_json(obj.body)
 
-    @admin.action(description=_("Process again (re-read the payment)"), permissions=["view"])
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        # Re-reading changes an order's state: as much as refreshing it from its own page.
+        return bool(request.user.has_perm(f"{self.opts.app_label}.change_order"))
+
+    @admin.action(description=_("Process again (re-read the payment)"), permissions=["reprocess"])
     def process_again(self, request: HttpRequest, queryset: QuerySet[PushNotification]) -> None:
         outcomes: dict[str, int] = {}
         for push in queryset.select_related("attempt"):

@@ -72,7 +72,23 @@ class SupplierAdmin(admin.ModelAdmin):
             text += " · " + gettext("lacks: %(methods)s") % {"methods": ", ".join(lacking)}
         return text
 
-    @admin.action(description=_("Refresh contracts from secuconnect"))
+    def has_onboard_permission(self, request: HttpRequest) -> bool:
+        """Requesting a contract opens an account at secupay: a permission of its own."""
+        return bool(request.user.has_perm(f"{self.opts.app_label}.onboard_supplier"))
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        may = {"onboard": self.has_onboard_permission(request)}
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "secu_may": may}
+        )
+
+    @admin.action(description=_("Refresh contracts from secuconnect"), permissions=["change"])
     def refresh_contracts(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
         for supplier in queryset:
             try:
@@ -114,7 +130,10 @@ class SupplierAdmin(admin.ModelAdmin):
 
     def _supplier_for(self, request: HttpRequest, object_id: str) -> Supplier:
         supplier = get_object_or_404(Supplier, pk=object_id)
-        if not self.has_change_permission(request, supplier):
+        if not (
+            self.has_onboard_permission(request)
+            and self.has_view_or_change_permission(request, supplier)
+        ):
             raise PermissionDenied
         return supplier
 

@@ -75,6 +75,12 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created", "-pk"]
+        # Moving money and reporting shipments, apart from "change order" (admin/processing.py).
+        permissions = [
+            ("capture_order", _("Can capture authorised payments")),
+            ("refund_order", _("Can cancel or refund payments")),
+            ("ship_order", _("Can report shipments to secuconnect")),
+        ]
         # The admin's list filters, each in the list's order: a page of a filtered list reads
         # its rows from the index, however many orders there are (and a rare status is found
         # without walking every order by date). They replace single-column indexes.

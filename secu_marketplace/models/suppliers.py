@@ -63,6 +63,8 @@ class Supplier(models.Model):
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
         ordering = ["name"]
+        # Requesting a contract opens an account at secupay: not part of "change supplier".
+        permissions = [("onboard_supplier", _("Can request secuconnect contracts for suppliers"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(fee_rate__lte=10000), name="secu_supplier_fee_rate_max_100pct"
