@@ -110,7 +110,7 @@ def _calls_since(mark: int) -> Counter[str]:
 def flow(env: Environment, browser: Client, shape: Shape, reference: str) -> None:
     import json
 
-    from secu_marketplace.links import token_for
+    from secu_marketplace.links import push_path, return_path
     from secu_marketplace.models import Order, PaymentTransaction
 
     order = _order(reference, _suppliers(), shape.suppliers, shape.items)
@@ -128,7 +128,7 @@ def flow(env: Environment, browser: Client, shape: Shape, reference: str) -> Non
 
     mark = _last_call()
     with queries() as q, Timed() as t:
-        page = browser.get(f"/payments/return/{token_for(attempt)}/success/")
+        page = browser.get(return_path(attempt, "success"))
     shape.return_ms.append(t.ms)
     shape.return_queries.append(len(q))
     shape.return_calls.append(_calls_since(mark))
@@ -145,7 +145,7 @@ def flow(env: Environment, browser: Client, shape: Shape, reference: str) -> Non
         "type": "changed",
         "data": [{"object": "payment.transactions", "id": leading}],
     }
-    url = f"/payments/push/{token_for(attempt)}/"
+    url = push_path(attempt)
     with queries() as q:
         pushed = browser.post(url, json.dumps(body), content_type="application/json")
     shape.push_queries.append(len(q))

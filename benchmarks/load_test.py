@@ -38,7 +38,7 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def main(env: Environment) -> None:
-    from secu_marketplace.links import token_for
+    from secu_marketplace.links import push_path, return_path
     from secu_marketplace.models import CheckoutAttempt
     from tests.deployment import start
     from tests.factories import guide_order
@@ -118,8 +118,7 @@ def main(env: Environment) -> None:
                 if attempt is None or not attempt.stx_id:
                     continue
                 driver.prepare(str(attempt.stx_id), "creditcard")
-                token = token_for(attempt)
-                timed("return", 200, session, "GET", f"{base}/payments/return/{token}/success/")
+                timed("return", 200, session, "GET", base + return_path(attempt))
                 body = {
                     "object": "event.pushes",
                     "id": f"evt_{attempt.pk:032x}",
@@ -128,7 +127,7 @@ def main(env: Environment) -> None:
                     "data": [{"object": "smart.transactions", "id": attempt.stx_id}],
                 }
                 for _delivery in range(2):  # the push, then secuconnect's redelivery of it
-                    timed("push", 200, session, "POST", f"{base}/payments/push/{token}/", json=body)
+                    timed("push", 200, session, "POST", base + push_path(attempt), json=body)
                 with lock:
                     journeys[0] += 1
         finally:

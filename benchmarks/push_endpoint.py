@@ -31,7 +31,7 @@ ORDERS = 20
 
 
 def main(env: Environment) -> None:
-    from secu_marketplace.links import token_for
+    from secu_marketplace.links import push_path, return_path
     from secu_marketplace.sandbox import control
     from secu_marketplace.services.checkout import start_checkout
     from secu_marketplace.statuses import PaymentRole
@@ -43,9 +43,9 @@ def main(env: Environment) -> None:
         order = guide_order()
         started = start_checkout(order)
         env.driver.prepare(str(started.attempt.stx_id), "creditcard")
-        requests.get(f"{env.url}/payments/return/{token_for(started.attempt)}/success/", timeout=10)
+        requests.get(env.url + return_path(started.attempt, "success"), timeout=10)
         leading = order.payments.get(role=PaymentRole.LEADING).pci_id
-        targets.append((f"{env.url}/payments/push/{token_for(started.attempt)}/", leading))
+        targets.append((env.url + push_path(started.attempt), leading))
 
     rng = random.Random(7)
     seen: list[tuple[str, str, str]] = []

@@ -37,7 +37,7 @@ PUSHERS = (32,)
 
 def trial(env: Environment, pushers: int, same_id: bool, n: int) -> dict[str, Any]:
     from secu_marketplace import signals
-    from secu_marketplace.links import token_for
+    from secu_marketplace.links import push_path, return_path
     from secu_marketplace.models import PushNotification
     from secu_marketplace.services.checkout import start_checkout
     from secu_marketplace.statuses import PaymentRole
@@ -46,7 +46,7 @@ def trial(env: Environment, pushers: int, same_id: bool, n: int) -> dict[str, An
     order = guide_order()
     started = start_checkout(order)
     env.driver.prepare(str(started.attempt.stx_id), "prepaid")
-    requests.get(f"{env.url}/payments/return/{token_for(started.attempt)}/success/", timeout=10)
+    requests.get(env.url + return_path(started.attempt, "success"), timeout=10)
     leading = order.payments.get(role=PaymentRole.LEADING).pci_id
     env.driver.session.post(
         f"{env.url}/sandbox/api/v2/Payment/Secupayprepays/{leading}/TestChangedPaymentStatus",
@@ -63,7 +63,7 @@ def trial(env: Environment, pushers: int, same_id: bool, n: int) -> dict[str, An
     signals.order_paid.connect(heard)
     barrier = threading.Barrier(pushers + 1)
     statuses: list[int] = []
-    url = f"{env.url}/payments/push/{token_for(started.attempt)}/"
+    url = env.url + push_path(started.attempt)
 
     def push(i: int) -> None:
         # Unique per trial and configuration; shared by all threads when same_id.
@@ -84,7 +84,7 @@ def trial(env: Environment, pushers: int, same_id: bool, n: int) -> dict[str, An
             barrier.wait()
             statuses.append(
                 session.get(
-                    f"{env.url}/payments/return/{token_for(started.attempt)}/success/", timeout=30
+                    env.url + return_path(started.attempt, "success"), timeout=30
                 ).status_code
             )
 

@@ -28,7 +28,7 @@ from secu_marketplace.exceptions import (
     ProviderUnavailable,
     SecuconnectError,
 )
-from secu_marketplace.links import token_for
+from secu_marketplace.links import names_attempt
 from secu_marketplace.models import CheckoutAttempt, StatusEvent
 from secu_marketplace.provider import STX_ID_RE, SmartData, parse_search
 from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
@@ -38,10 +38,10 @@ from . import ledger
 logger = logging.getLogger(__name__)
 
 
-def _ours(found: list[SmartData], token: str) -> SmartData | None:
+def _ours(found: list[SmartData], attempt: CheckoutAttempt) -> SmartData | None:
     """The match carrying this attempt's signed token in its ``url_success``."""
     for stx in found:
-        if token in stx.url_success and STX_ID_RE.match(stx.id):
+        if STX_ID_RE.match(stx.id) and names_attempt(stx.url_success, attempt):
             return stx
     return None
 
@@ -86,7 +86,7 @@ def resolve_unknown(attempt: CheckoutAttempt, *, client: SecuconnectClient) -> C
         logger.error("cannot search for the lost Smart Transaction of %s: %s", attempt, error)
         CheckoutAttempt.objects.filter(pk=attempt.pk).update(last_error=error.as_dict())
         return attempt
-    stx = _ours(found, token_for(attempt))
+    stx = _ours(found, attempt)
     if stx is None and not _landing_window_passed(attempt):
         logger.info("%s: not found yet, and its create may still land", attempt)
         return attempt
@@ -147,7 +147,7 @@ def adopt_late(
             failed.append(f"search {reference}")
             continue
         for attempt in attempts:
-            stx = _ours(found, token_for(attempt))
+            stx = _ours(found, attempt)
             if stx is not None:
                 adopted.append(_adopt(attempt, stx, client))
     return adopted, failed

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,9 +22,9 @@ from secu_marketplace.exceptions import (
     CheckoutError,
     ProviderUnavailable,
 )
-from secu_marketplace.links import OUTCOMES, attempt_for
+from secu_marketplace.links import OUTCOMES, follow_return
 from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.presentation import payment_page
+from secu_marketplace.presentation import payment_page, shop_url
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import Source
@@ -68,8 +69,6 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def order_status_url(order: Order) -> str:
-    from django.urls import reverse
-
     return reverse("secu_marketplace:status", args=[order.public_token])
 
 
@@ -79,10 +78,15 @@ def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
     """``url_success``, ``url_error`` and ``url_abort``: re-read, then show where things stand."""
     if outcome not in OUTCOMES:
         raise Http404
-    attempt = attempt_for(token)
-    if attempt is None:
+    link = follow_return(token)
+    if link is None:
         raise Http404
-    result = sync_attempt(attempt, source=Source.RETURN, returned_via=outcome)
+    if link.expired:
+        # No sync and no order on the page: an old link (a browser history, a forwarded mail)
+        # shows nobody the order; the status page is the link for later visits.
+        context = {"shop_url": shop_url()}
+        return render(request, "secu_marketplace/link_expired.html", context, status=410)
+    result = sync_attempt(link.attempt, source=Source.RETURN, returned_via=outcome)
     page = payment_page(result.order, result.attempt, reachable=result.reachable)
     return render(request, "secu_marketplace/payment.html", page.context())
 

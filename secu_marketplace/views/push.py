@@ -9,14 +9,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from secu_marketplace.links import attempt_for
+from secu_marketplace.links import follow_push
 from secu_marketplace.services.pushes import receive
 
 
 @csrf_exempt
 @require_POST
 def push(request: HttpRequest, token: str) -> HttpResponse:
-    attempt = attempt_for(token)
+    attempt = follow_push(token)
     if attempt is None:
         return JsonResponse({"error": "unknown push URL"}, status=404)
     answer = receive(attempt, request.body)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from secu_marketplace.links import token_for
+from secu_marketplace.links import return_path
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
 from secu_marketplace.services.checkout import CheckoutStart, start_checkout
@@ -34,7 +34,7 @@ class Flow:
         assert answer.status == 200, answer.text
 
     def come_back(self, attempt: CheckoutAttempt, outcome: str = "success"):  # type: ignore[no-untyped-def]
-        return self.browser.get(f"/payments/return/{token_for(attempt)}/{outcome}/")
+        return self.browser.get(return_path(attempt, outcome))
 
     def deliver_pushes(self) -> int:
         return len(control.deliver_pushes())

@@ -24,7 +24,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from secu_marketplace.links import token_for
+from secu_marketplace.links import return_path
 from secu_marketplace.models import Order, Refund
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PaymentTransaction as ProviderPayment
@@ -134,7 +134,7 @@ def _pay(cell: Cell) -> None:
 def _return(cell: Cell) -> None:
     attempt = _order(cell).attempts.order_by("-number").first()
     assert attempt is not None
-    cell.answer(Client().get(f"/payments/return/{token_for(attempt)}/success/").status_code)
+    cell.answer(Client().get(return_path(attempt, "success")).status_code)
 
 
 def _status(cell: Cell) -> None:

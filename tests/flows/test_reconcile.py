@@ -17,7 +17,7 @@ from django.utils import timezone
 from secu_marketplace import signals
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import OutcomeUnknown
-from secu_marketplace.links import token_for
+from secu_marketplace.links import push_path, return_path
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
 from secu_marketplace.services.bulk_sync import claim
@@ -174,7 +174,7 @@ def test_return_push_and_sync_together_send_each_signal_once(flow: Flow) -> None
             barrier.wait()
             client = Client()
             if i % 3 == 0:
-                response = client.get(f"/payments/return/{token_for(started.attempt)}/success/")
+                response = client.get(return_path(started.attempt, "success"))
                 assert response.status_code == 200
             elif i % 3 == 1:
                 body = json.dumps(
@@ -187,7 +187,7 @@ def test_return_push_and_sync_together_send_each_signal_once(flow: Flow) -> None
                     }
                 )
                 response = client.post(
-                    f"/payments/push/{token_for(started.attempt)}/",
+                    push_path(started.attempt),
                     body,
                     content_type="application/json",
                 )

@@ -14,7 +14,7 @@ from django.test import Client
 
 from secu_marketplace import signals
 from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.links import token_for
+from secu_marketplace.links import return_path
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
 from secu_marketplace.statuses import OrderStatus
@@ -178,7 +178,7 @@ def test_a_token_with_a_valid_signature_but_no_attempt_is_404(flow: Flow) -> Non
 
 def test_unknown_outcome_word_is_404(flow: Flow) -> None:
     started = flow.checkout(flow.order())
-    assert Client().get(f"/payments/return/{token_for(started.attempt)}/paid/").status_code == 404
+    assert Client().get(return_path(started.attempt, "paid")).status_code == 404
 
 
 @pytest.mark.parametrize("fault", ["http_503", "http_502", "malformed_json"])
