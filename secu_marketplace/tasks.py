@@ -6,11 +6,13 @@ the work runs on whatever backend ``TASKS`` configures (``django.tasks`` on Djan
 ``django-tasks`` backport on Django 5.2): the database backend with ``manage.py db_worker``, an
 RQ queue on Redis with ``manage.py rqworker``, or anything else that implements the API.
 
-- ``process_push``: the push view stores the push and answers 200 at once; this task re-reads
-  the attempt. secuconnect no longer re-sends a push we answered 200, so a failed re-read is
-  retried here, ``TASK_RETRIES`` times with a doubling delay from ``TASK_RETRY_DELAY`` seconds
-  (on backends that can defer a task; on others the attempt is left to reconciliation, which
-  re-reads every attempt that is not final anyway).
+- ``process_pushes``: the push view stores the push and answers 200 at once; one task per
+  attempt (however many pushes arrive before it starts: ``pushes.claim_read``) re-reads the
+  attempt once ``PUSH_READ_INTERVAL`` has passed since its last read for pushes, and records
+  every push that waited. secuconnect no longer re-sends a push we answered 200, so a failed
+  re-read is retried here, ``TASK_RETRIES`` times with a doubling delay from
+  ``TASK_RETRY_DELAY`` seconds (on backends that can defer a task; on others the attempt is left
+  to reconciliation, which re-reads every attempt that is not final anyway).
 - ``reconcile_due``: claims the due attempts (``bulk_sync.claim``: ``select_for_update
   (skip_locked=True)`` and a ``claimed_until`` stamp) and enqueues one ``sync_due_attempt`` per
   attempt, so the re-reads spread over every worker instead of one process's threads. However
@@ -64,22 +66,23 @@ def _retry(task_obj: Any, retry: int, *args: Any) -> bool:
 
 
 @task()
-def process_push(push_pk: int, retry: int = 0) -> str:
-    """Re-read the attempt a stored push is about (``pushes.process``); retry if unreachable."""
-    from secu_marketplace.models import PushNotification
-    from secu_marketplace.services.pushes import process
+def process_pushes(attempt_pk: int, retry: int = 0) -> str:
+    """Re-read the attempt its waiting pushes are about (``pushes.read_for_pushes``), recording
+    each of them; retry if secuconnect is unreachable."""
+    from secu_marketplace.models import CheckoutAttempt
+    from secu_marketplace.services.pushes import read_for_pushes
 
-    Outcome = PushNotification.Outcome
-    record = PushNotification.objects.select_related("attempt").filter(pk=push_pk).first()
-    if record is None:
+    attempt = CheckoutAttempt.objects.select_related("order").filter(pk=attempt_pk).first()
+    if attempt is None:
         return "gone"
-    if record.outcome in (Outcome.PROCESSED, Outcome.SUSPICIOUS, Outcome.IGNORED):
-        # A redelivery enqueued it again after another task had finished it: nothing to do.
-        return str(record.outcome)
-    process(record)
-    if record.outcome == Outcome.FAILED and _retry(process_push, retry, push_pk):
-        logger.info("push %s: secuconnect unreachable, retry %d queued", record.push_id, retry + 1)
-    return str(record.outcome)
+    result = read_for_pushes(attempt)
+    if result is None:
+        return "nothing waiting"  # another read recorded the pushes already
+    if result.reachable:
+        return "changed" if result.changed else "unchanged"
+    if _retry(process_pushes, retry, attempt_pk):
+        logger.info("pushes for %s: secuconnect unreachable, retry %d queued", attempt, retry + 1)
+    return "unreachable"
 
 
 @task()
@@ -119,11 +122,19 @@ def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
     return len(ids)
 
 
-def enqueue_push(push_pk: int) -> None:
-    """Enqueue ``process_push`` once the push's row is committed: a worker on another
-    connection (RQ, another machine) must find it. The task changes state only through
-    ``sync_attempt`` and so the write path."""
-    transaction.on_commit(lambda: process_push.using(backend=_backend()).enqueue(push_pk))
+def enqueue_pushes(attempt_pk: int, *, after: float = 0.0) -> None:
+    """Enqueue ``process_pushes`` (the caller claimed the read, ``pushes.claim_read``) once the
+    push's row is committed: a worker on another connection (RQ, another machine) must find it;
+    ``after`` seconds later where the backend can defer a task. The task changes state only
+    through ``sync_attempt`` and so the write path."""
+
+    def enqueue() -> None:
+        bound = process_pushes.using(backend=_backend())
+        if after > 0 and bound.get_backend().supports_defer:
+            bound = bound.using(run_after=timezone.now() + timedelta(seconds=after))
+        bound.enqueue(attempt_pk)
+
+    transaction.on_commit(enqueue)
 
 
 def enqueue_reconcile(min_age: int | None = None, limit: int | None = None) -> None:

@@ -197,7 +197,6 @@ def _abandoned(result: SyncResult, before: datetime) -> bool:
     attempt = result.attempt
     return (
         result.reachable
-        and not result.foreign
         and attempt.state == AttemptState.OPEN
         and attempt.provider_status == "created"
         and attempt.created < before

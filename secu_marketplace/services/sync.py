@@ -61,8 +61,8 @@ class SyncResult:
     changed: bool = False
     error: SecuconnectError | None = None
     problems: list[str] = field(default_factory=list)
-    # Ids a push named that do not belong to this attempt (nothing was applied then).
-    foreign: list[str] = field(default_factory=list)
+    # The order's Payment Transactions as this sync stored them (empty when nothing was read).
+    payments: list[PaymentTransaction] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -75,15 +75,10 @@ def sync_attempt(
     source: str,
     returned_via: str = "",
     client: SecuconnectClient | None = None,
-    named: tuple[str, ...] = (),
     stop_if_unchanged: bool = False,
 ) -> SyncResult:
     """Bring ``attempt`` (and its order) up to date with secuconnect. Never raises for the
     provider being unreachable: the result says ``reachable=False`` and nothing changed.
-
-    ``named`` are the ids a push notification named: unless every one of them is this
-    attempt's Smart Transaction or one of its Payment Transactions (refunds included), nothing
-    is applied and the result lists them in ``foreign``.
 
     ``stop_if_unchanged`` (reconciliation): when the Smart Transaction reads exactly as the one
     stored with the attempt, that one call is all: its Payment Transactions are not read and
@@ -114,12 +109,6 @@ def sync_attempt(
         _note_error(attempt, error)
         order = Order.objects.get(pk=attempt.order_id)
         return SyncResult(attempt=attempt, order=order, reachable=False, error=error)
-    if named:
-        ours = {attempt.stx_id, *snap.payments}
-        foreign = [object_id for object_id in named if object_id not in ours]
-        if foreign:
-            order = Order.objects.get(pk=attempt.order_id)
-            return SyncResult(attempt=attempt, order=order, foreign=foreign)
     return apply(attempt, snap, source=source, returned_via=returned_via, fetched_at=fetched_at)
 
 
@@ -308,7 +297,13 @@ def apply(
             attempt.save()
             if _order_fields(order) != before:
                 writer.changed_order()
-            return SyncResult(attempt=attempt, order=order, changed=writer.moved, problems=problems)
+            return SyncResult(
+                attempt=attempt,
+                order=order,
+                changed=writer.moved,
+                problems=problems,
+                payments=list(payments.values()),
+            )
 
         if snap is None:  # unreachable: a missing answer is always a problem above
             raise RuntimeError("no snapshot to apply")
@@ -356,7 +351,12 @@ def apply(
             writer.move(OrderStatus.REFUNDED, detail={})
         if _order_fields(order) != before:
             writer.changed_order()
-    return SyncResult(attempt=attempt, order=order, changed=writer.moved or bool(finished))
+    return SyncResult(
+        attempt=attempt,
+        order=order,
+        changed=writer.moved or bool(finished),
+        payments=list(payments.values()),
+    )
 
 
 def _order_fields(order: Order) -> tuple[Any, ...]:

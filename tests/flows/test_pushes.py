@@ -12,7 +12,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secu_marketplace.links import token_for
+from secu_marketplace.links import push_path
 from secu_marketplace.models import Order, PushNotification
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PushDelivery
@@ -24,7 +24,7 @@ P = PushNotification.Outcome
 
 
 def push_url(flow: Flow, order: Order) -> str:
-    return f"/payments/push/{token_for(order.attempts.order_by('-number').first())}/"
+    return push_path(order.attempts.order_by("-number").first())
 
 
 def body(pci: str, push_id: str = "evt_" + "a" * 32) -> dict[str, Any]:

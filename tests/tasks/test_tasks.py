@@ -16,11 +16,11 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from secu_marketplace.links import token_for
+from secu_marketplace.links import push_path
 from secu_marketplace.models import CheckoutAttempt, PushNotification
 from secu_marketplace.sandbox import control
 from secu_marketplace.statuses import OrderStatus
-from secu_marketplace.tasks import process_push, reconcile_due, sync_due_attempt
+from secu_marketplace.tasks import process_pushes, reconcile_due, sync_due_attempt
 from tests.flows.conftest import Flow
 
 if find_spec("django.tasks"):
@@ -78,9 +78,7 @@ def paid_attempt(flow: Flow) -> CheckoutAttempt:
 
 
 def post_push(attempt: CheckoutAttempt, body: str) -> Any:
-    return Client().post(
-        f"/payments/push/{token_for(attempt)}/", body, content_type="application/json"
-    )
+    return Client().post(push_path(attempt), body, content_type="application/json")
 
 
 def test_a_push_is_acknowledged_once_stored_and_processed_by_the_task(
@@ -107,22 +105,26 @@ def test_the_push_task_runs_after_the_answer_and_retries_when_unreachable(
     assert record.outcome == Outcome.RECEIVED  # answered before any re-read
     assert control.count("smart.get") == 0
     [queued] = dummy.results
-    assert queued.task.name == process_push.name
-    assert queued.args == [record.pk]
+    assert queued.task.name == process_pushes.name
+    assert queued.args == [attempt.pk]
 
     control.inject("smart.get", "http_503", times=10)
-    assert process_push.call(record.pk) == Outcome.FAILED
+    assert process_pushes.call(attempt.pk) == "unreachable"
+    record.refresh_from_db()
+    assert record.outcome == Outcome.FAILED
     retry = dummy.results[-1]
-    assert retry.args == [record.pk, 1]
+    assert retry.args == [attempt.pk, 1]
     assert retry.task.run_after is not None
 
     control.clear_faults()
-    assert process_push.call(record.pk, 1) == Outcome.PROCESSED
+    assert process_pushes.call(attempt.pk, 1) == "changed"
+    record.refresh_from_db()
+    assert record.outcome == Outcome.PROCESSED
     attempt.order.refresh_from_db()
     assert attempt.order.status == OrderStatus.PAID
-    # A task enqueued twice (a redelivery) finds the push processed and makes no call.
+    # A task enqueued twice finds no push waiting and makes no call.
     before = control.count("smart.get")
-    assert process_push.call(record.pk) == Outcome.PROCESSED
+    assert process_pushes.call(attempt.pk) == "nothing waiting"
     assert control.count("smart.get") == before
 
 
@@ -130,22 +132,28 @@ def test_retries_stop_after_task_retries(flow: Flow, dummy: Any, settings: Any) 
     settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "TASK_RETRIES": 2}
     attempt = paid_attempt(flow)
     post_push(attempt, push_body(str(attempt.stx_id)))
-    record = PushNotification.objects.get()
     control.inject("smart.get", "http_503", times=100)
     dummy.clear()
-    process_push.call(record.pk, 1)
+    process_pushes.call(attempt.pk, 1)
     assert len(dummy.results) == 1  # retry 2 queued
-    process_push.call(record.pk, 2)
+    process_pushes.call(attempt.pk, 2)
     assert len(dummy.results) == 1  # out of retries: reconciliation is the net
 
 
-def test_a_redelivered_push_that_is_still_queued_is_queued_again(flow: Flow, dummy: Any) -> None:
+def test_pushes_before_the_task_starts_share_its_one_read(flow: Flow, dummy: Any) -> None:
     attempt = paid_attempt(flow)
     body = push_body(str(attempt.stx_id))
     post_push(attempt, body)
-    assert post_push(attempt, body).content == b"queued"
-    assert len(dummy.results) == 2
-    assert PushNotification.objects.get().deliveries == 2
+    assert post_push(attempt, body).content == b"queued"  # a redelivery
+    assert post_push(attempt, push_body(str(attempt.stx_id), "evt_" + "b" * 32)).content == (
+        b"queued"
+    )
+    assert len(dummy.results) == 1  # one task for the attempt
+    assert PushNotification.objects.get(push_id="evt_" + "a" * 32).deliveries == 2
+    control.reset_calls()
+    assert process_pushes.call(attempt.pk) == "changed"
+    assert control.count("smart.get") == 1
+    assert set(PushNotification.objects.values_list("outcome", flat=True)) == {Outcome.PROCESSED}
 
 
 def test_reconcile_due_claims_each_attempt_once_and_fans_out(flow: Flow, dummy: Any) -> None:

@@ -153,8 +153,8 @@ def test_database_backend_push_is_processed_after_the_answer_and_retried(
         "the push to be processed",
     )
     assert [r.return_value for r in db_results().order_by("enqueued_at")] == [
-        "failed",
-        "processed",
+        "unreachable",
+        "changed",
     ]
     attempt.order.refresh_from_db()
     assert attempt.order.status == OrderStatus.PAID
