@@ -141,7 +141,7 @@ messages: install
 	mkdir -p demo_project/locale
 	$(BIN)/python manage.py makemessages -l de --no-obsolete --no-location --no-wrap \
 	  -i 'secu_marketplace/*' -i '.venv/*' -i 'tests/*' -i 'benchmarks/*' -i 'build/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore '.venv-dj6/*'
 
 # The fault matrix, race, property and input tests on PostgreSQL, printed as the tables of
 # docs/reliability.md. Needs TEST_DATABASE_URL=postgres://... (or SECU_TEST_POSTGRES_URL).
