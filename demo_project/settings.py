@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "secu_marketplace",
     "secu_marketplace.sandbox",
     "demo_project.shop",
+    # The headless API at /api/ (secu_marketplace.api): its interactive page's template and
+    # Swagger UI's static files, served from the installed packages.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""The demo marketplace: the shop, the app's buyer-facing URLs, the admin and the sandbox."""
+"""The demo marketplace: the shop, the app's buyer-facing URLs and headless API, the admin and
+the sandbox."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("payments/", include("secu_marketplace.urls")),
+    # The headless JSON API; its OpenAPI schema at /api/schema/, Swagger UI at /api/docs/.
+    path("api/", include("secu_marketplace.api.urls")),
     path("sandbox/", include("secu_marketplace.sandbox.urls")),
 ]

@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .origin import rebase
+
 ENVIRONMENTS = {
     "production": "https://connect.secucard.com",
     "testing": "https://connect-testing.secuconnect.com",
@@ -120,7 +122,8 @@ class AppSettings:
                     "or API_URL must be set"
                 )
             url = ENVIRONMENTS[env]
-        return str(url).rstrip("/")
+        # In development, on the bundled sandbox, the server the request came to (served.py).
+        return rebase(str(url).rstrip("/"))
 
     @property
     def is_production_host(self) -> bool:
@@ -137,7 +140,7 @@ class AppSettings:
 
     @property
     def site_url(self) -> str:
-        return str(self.SITE_URL or "").rstrip("/")
+        return rebase(str(self.SITE_URL or "").rstrip("/"))
 
 
 app_settings = AppSettings()
