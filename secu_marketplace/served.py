@@ -123,7 +123,7 @@ def page_note(request: HttpRequest) -> dict[str, str]:
 
 
 def probe_site(timeout: float = 3.0) -> str:
-    """"" when something answers HTTP at ``SITE_URL``, else what to do about it."""
+    """ "" when something answers HTTP at ``SITE_URL``, else what to do about it."""
     site = app_settings.site_url
     try:
         requests.get(site + "/", timeout=timeout, allow_redirects=False)

@@ -46,10 +46,12 @@ class DocsView(SpectacularSwaggerView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
     url_name = "secu_marketplace_api:schema"
-    title = SETTINGS["TITLE"]
+    title = str(SETTINGS["TITLE"])
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        missing = [a for a in ("drf_spectacular", "drf_spectacular_sidecar") if not apps.is_installed(a)]
+        missing = [
+            a for a in ("drf_spectacular", "drf_spectacular_sidecar") if not apps.is_installed(a)
+        ]
         if missing:
             raise ImproperlyConfigured(
                 "The API's interactive page needs INSTALLED_APPS += "

@@ -4,7 +4,6 @@ here: amounts are integer minor units of the order's currency."""
 
 from __future__ import annotations
 
-
 from rest_framework import serializers
 
 from secu_marketplace.statuses import PAYMENT_METHODS, OrderStatus
@@ -112,7 +111,9 @@ class OrderSerializer(serializers.Serializer):
     reduced = serializers.IntegerField()
     left = serializers.IntegerField(help_text="The order's worth after refunds and reductions.")
     shipped = serializers.BooleanField(help_text="Every part has shipped.")
-    transfer = TransferSerializer(allow_null=True, help_text="Bank details while a transfer is due.")
+    transfer = TransferSerializer(
+        allow_null=True, help_text="Bank details while a transfer is due."
+    )
     parts = PartSerializer(many=True)
     page_url = serializers.CharField(help_text="The app's HTML page for the order.")
 

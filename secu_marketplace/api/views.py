@@ -125,7 +125,9 @@ class CheckoutView(BuyerView):
             return error(400, "invalid", str(given.errors), fields=given.errors)
         try:
             started = start_checkout(
-                order, method=given.validated_data["method"], language=given.validated_data["language"]
+                order,
+                method=given.validated_data["method"],
+                language=given.validated_data["language"],
             )
         except CheckoutError as refused:
             return self._refused(order, refused)

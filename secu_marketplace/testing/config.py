@@ -32,7 +32,8 @@ and to urls.py:
     path("payments/", include("secu_marketplace.urls")),
     path("sandbox/", include("secu_marketplace.sandbox.urls")),
 
-(in a settings module for tests only, if the sandbox must stay out of production: docs/testing.md)."""
+(in a settings module for tests only, if the sandbox must stay out of production:
+docs/testing.md)."""
 
 
 class SandboxNotInstalled(ImproperlyConfigured):
@@ -97,7 +98,9 @@ def sandbox_settings(base_url: str) -> dict[str, Any]:
         "CACHE_ALIAS": alias,
     }
     if own.get("PROVIDER_CONTRACT_ID"):
-        marketplace["PROVIDER_CONTRACT_ID"] = world.GUIDE_PROVIDER_CONTRACT  # the one the sandbox knows
+        marketplace["PROVIDER_CONTRACT_ID"] = (
+            world.GUIDE_PROVIDER_CONTRACT
+        )  # the one the sandbox knows
     sandbox = {
         **(getattr(settings, "SECU_SANDBOX", None) or {}),
         # Pushes wait until the test delivers them, instead of racing it from a thread.

@@ -28,7 +28,9 @@ from secu_marketplace.models import Order, Supplier
 from secu_marketplace.sandbox import world
 
 # The sandbox's supplier contracts and their names, which it creates on its first use.
-SANDBOX_SUPPLIERS = tuple({**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}.items())
+SANDBOX_SUPPLIERS = tuple(
+    {**world.GUIDE_SUPPLIER_CONTRACTS, **world.EXTRA_SUPPLIER_CONTRACTS}.items()
+)
 
 
 class SupplierFactory(factory.django.DjangoModelFactory[Supplier]):

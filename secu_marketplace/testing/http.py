@@ -89,11 +89,13 @@ class SandboxApi:
             r = self.session.request(method, f"{self.base_url}{url}", **kwargs)
             return Answer(r.status_code, r.text, dict(r.headers))
         assert self.client is not None  # noqa: S101  (one of the two is always set)
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
         if form and body is not None:
             data = urlencode(body)
-        r = self.client.generic(method, url, data=data or "", content_type=content_type, **extra)
-        return Answer(r.status_code, r.content.decode(), dict(r.items()))
+        # Django 5.2's test client takes headers as HTTP_* keywords too; headers= reads best.
+        answer = self.client.generic(
+            method, url, data=data or "", content_type=content_type, headers=headers
+        )
+        return Answer(answer.status_code, answer.content.decode(), dict(answer.headers))
 
     def authenticate(self, **overrides: str) -> str:
         answer = self.send("POST", "/oauth/token", {**credentials(), **overrides}, auth=False)

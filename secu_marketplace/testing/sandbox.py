@@ -152,7 +152,9 @@ class Sandbox:
             {"new_status_id": 9 if method == "invoice" else 1},
         )
         if answer.status != 200:
-            raise AssertionError(f"TestChangedPaymentStatus answered {answer.status}: {answer.text}")
+            raise AssertionError(
+                f"TestChangedPaymentStatus answered {answer.status}: {answer.text}"
+            )
         if deliver:
             self.deliver_pushes()
         return dict(answer.json())
@@ -187,5 +189,5 @@ class Sandbox:
         return int(self.api.control("GET", f"calls?operation={operation}")["count"])
 
     def advance_clock(self, seconds: float) -> None:
-        """Let ``seconds`` pass on the sandbox's clock (pushes' retries, tokens, checkout expiry)."""
+        """Let ``seconds`` pass on the sandbox's clock (push retries, tokens, checkout expiry)."""
         self.api.control("POST", "clock", {"advance": seconds})

@@ -91,7 +91,9 @@ def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
         raise Http404
     result = sync_attempt(attempt, source=Source.RETURN, returned_via=outcome)
     page = payment_page(result.order, result.attempt, reachable=result.reachable)
-    return render(request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)})
+    return render(
+        request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
+    )
 
 
 def current_payment_page(order: Order) -> PaymentPage:
@@ -123,4 +125,6 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     """The order's payment page, for a buyer who comes back later."""
     order = get_object_or_404(Order, public_token=token)
     page = current_payment_page(order)
-    return render(request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)})
+    return render(
+        request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
+    )

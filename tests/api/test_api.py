@@ -69,7 +69,8 @@ def test_a_prepayment_shows_what_to_transfer_until_it_arrives(secu_sandbox: Sand
     assert state["state"] == "pending_transfer"
     assert state["pending"] == state["owed"] == order.total
     transfer = state["transfer"]
-    assert transfer["iban"] and transfer["purpose"]
+    assert transfer["iban"]
+    assert transfer["purpose"]
     assert transfer["amount"] == order.total
     fresh = Order.objects.get(pk=order.pk)
     assert transfer["purpose"] == fresh.payment_instructions["purpose"]
@@ -131,7 +132,10 @@ def test_bad_input_and_unknown_orders(secu_sandbox: Sandbox) -> None:
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid"
     assert "method" in answer.json()["fields"]
-    assert requests.post(f"{secu_sandbox.url}/api/orders/nope/checkout/", timeout=30).status_code == 404
+    assert (
+        requests.post(f"{secu_sandbox.url}/api/orders/nope/checkout/", timeout=30).status_code
+        == 404
+    )
     assert requests.get(f"{secu_sandbox.url}/api/orders/nope/", timeout=30).status_code == 404
     assert secu_sandbox.count("smart.create") == 0
 

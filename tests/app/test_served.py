@@ -46,7 +46,8 @@ def test_in_debug_on_the_sandbox_the_app_follows_the_server(settings: Any) -> No
     aim(settings, "http://127.0.0.1:8000", "http://127.0.0.1:8000/sandbox")
     request = RequestFactory().get("/", HTTP_HOST="127.0.0.1:8080")
     with served.following_server(request) as found:
-        assert found is not None and found.following
+        assert found is not None
+        assert found.following
         assert app_settings.site_url == "http://127.0.0.1:8080"
         assert app_settings.api_url == "http://127.0.0.1:8080/sandbox"
         assert "Set SITE_URL to http://127.0.0.1:8080" in served.page_note(request)["site_url_note"]
@@ -59,7 +60,8 @@ def test_in_debug_against_a_real_host_it_only_warns(settings: Any) -> None:
     aim(settings, "http://127.0.0.1:8000", "https://connect-testing.secuconnect.com")
     request = RequestFactory().get("/", HTTP_HOST="127.0.0.1:8080")
     with served.following_server(request) as found:
-        assert found is not None and not found.following
+        assert found is not None
+        assert not found.following
         assert app_settings.site_url == "http://127.0.0.1:8000"
         assert "secuconnect sends the buyer" in found.note()
 

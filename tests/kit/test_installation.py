@@ -38,7 +38,7 @@ def test_an_unmounted_sandbox_is_named_with_what_to_add() -> None:
 class MixinTests(SecuSandboxTestMixin, LiveServerTestCase):
     def test_a_paid_prepayment(self) -> None:
         order = OrderFactory()
-        self.assertEqual(self.sandbox.pay(order, "prepaid").state, "pending_transfer")
+        assert self.sandbox.pay(order, "prepaid").state == "pending_transfer"
         self.sandbox.money_arrives(order)
-        self.assertEqual(Order.objects.get(pk=order.pk).status, OrderStatus.PAID)
-        self.assertEqual(self.sandbox.order_page(order).state, "paid")
+        assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+        assert self.sandbox.order_page(order).state == "paid"
