@@ -4,11 +4,12 @@
 #   make test   - install the tools on top, lint, run the whole test suite on both stacks
 #
 # make demo installs only what the demo imports (pyproject.toml's dependencies and the "demo"
-# extra: django-environ and the headless API's packages, 26 packages, 101 MB) and serves its
-# first page 13-14 s after `git clone` with an empty pip cache on an idle 2-core machine
-# (before: everything make test needs, 96 packages, 578 MB, 28-32 s). The test, lint, docs and
-# dist tools come with make test (and lint, docs, dist), installed on top of the demo's; each
-# set has its own stamp, so make demo after make test installs nothing.
+# extra: django-environ and the headless API's packages): 24 packages, 103 MB. From `git clone`
+# with an empty pip cache (PIP_NO_CACHE_DIR=1) to its first page served: 13 s on a quiet 2-core
+# machine, 21-24 s with other jobs on it (load 3-4); before, when it installed everything make
+# test needs (96 packages, 578 MB): 28-32 s quiet, 44-58 s busy. The test, lint, docs and dist
+# tools come with make test (and lint, docs, dist), installed on top of the demo's; each set has
+# its own stamp, so make demo after make test installs nothing.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
