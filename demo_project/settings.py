@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     # The bundled emulator of secuconnect: only while the shop talks to it.
     *(["secu_marketplace.sandbox"] if ON_SANDBOX else []),
     "demo_project.shop",
+    # The headless API at /api/ (secu_marketplace.api): its interactive page's template and
+    # Swagger UI's static files, served from the installed packages.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .origin import rebase
+
 
 class Environment(StrEnum):
     SANDBOX = "sandbox"
@@ -192,7 +194,8 @@ class AppSettings:
         environment's host (the sandbox: ``SITE_URL`` + where its URLs are mounted)."""
         url = self._user().get("API_URL")
         if url:
-            return str(url).rstrip("/")
+            # In development, on the bundled sandbox, the server the request came to (served.py).
+            return rebase(str(url).rstrip("/"))
         env = self.environment
         if env == Environment.SANDBOX:
             return self.site_url + sandbox_mount()
@@ -213,7 +216,7 @@ class AppSettings:
 
     @property
     def site_url(self) -> str:
-        return str(self.SITE_URL or "").rstrip("/")
+        return rebase(str(self.SITE_URL or "").rstrip("/"))
 
 
 def sandbox_mount() -> str:

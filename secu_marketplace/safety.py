@@ -176,8 +176,20 @@ def _production_errors(user: dict[str, Any]) -> list[CheckMessage]:
     return errors
 
 
+def _test_run() -> bool:
+    """Whether a test environment is set up (Django's test runner, pytest-django): it switches
+    ``DEBUG`` off, and the project's tests may well run on the sandbox. A test run is no
+    deployment."""
+    from django.core import mail
+
+    return hasattr(mail, "outbox")  # set by django.test.utils.setup_test_environment
+
+
 def problems(*, probe_urls: bool = True) -> list[CheckMessage]:
-    """What makes this deployment unsafe to take money (empty when it is not live)."""
+    """What makes this deployment unsafe to take money (empty when it is not live, or a test
+    run)."""
+    if _test_run():
+        return []
     user = _user()
     production = _environment(user) == Environment.PRODUCTION
     if not production and settings.DEBUG:
@@ -201,18 +213,19 @@ def check_go_live(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return problems()
 
 
-def _management_command() -> bool:
+def _not_a_server() -> bool:
     """Whether this process is ``manage.py``/``django-admin`` (which report the checks
-    themselves, with ids and hints) rather than a web server (which runs no checks)."""
-    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    return program in ("manage.py", "django-admin", "django-admin.py") or (
-        program == "__main__.py" and Path(sys.argv[0]).parent.name == "django"
-    )
+    themselves, with ids and hints) or a pytest run (a shop's tests, with the sandbox installed
+    for the test kit), rather than a web server (which runs no checks)."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    if program.name == "__main__.py":  # python -m django / python -m pytest
+        return program.parent.name in ("django", "pytest")
+    return program.name in ("manage.py", "django-admin", "django-admin.py", "pytest", "py.test")
 
 
 def refuse_unsafe_server() -> None:
     """Raise ``ImproperlyConfigured`` in a web server process whose deployment is unsafe."""
-    if settings.DEBUG or _management_command():
+    if settings.DEBUG or _not_a_server():
         return
     errors = [message for message in problems(probe_urls=False) if message.is_serious()]
     if errors:

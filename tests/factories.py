@@ -1,27 +1,18 @@
-"""factory-boy factories for the app's models; orders go through the real builder."""
+"""The suite's orders, made with the test kit's factories (``secu_marketplace.testing.factories``,
+the ones a shop uses) and the real builder."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import factory
-
 from secu_marketplace.builder import Buyer, Item, Shipping, SupplierBasket, build_order
 from secu_marketplace.models import Order, Supplier
 from secu_marketplace.sandbox import world
+from secu_marketplace.testing.factories import SupplierFactory
+
+__all__ = ["MAX", "SupplierFactory", "guide_order", "guide_suppliers"]
 
 GUIDE_SUPPLIERS = list(world.GUIDE_SUPPLIER_CONTRACTS.items())
-
-
-class SupplierFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Supplier
-        django_get_or_create = ("contract_id",)
-
-    name = factory.Iterator([name for _, name in GUIDE_SUPPLIERS])
-    contract_id = factory.Iterator([contract for contract, _ in GUIDE_SUPPLIERS])
-    fee_rate = 200  # 2 %
-    fee_fixed = 0
 
 
 def guide_suppliers() -> tuple[Supplier, Supplier]:

@@ -111,6 +111,12 @@ class Order(models.Model):
         """Where the shop's "Pay now" button POSTs."""
         return reverse("secu_marketplace:pay", args=[self.public_token])
 
+    def get_status_url(self) -> str:
+        """The buyer's page for the order (authorised by its public token): where the payment
+        stands, with a "Pay now" button while the order may be paid. Link it from the shop's
+        order confirmation; open it to pay a test order."""
+        return reverse("secu_marketplace:status", args=[self.public_token])
+
     @property
     def is_payable(self) -> bool:
         """The buyer may (still, or again) pay this order."""

@@ -28,6 +28,9 @@ from typing import Any
 
 from django.conf import settings
 
+# The header a control API request carries SECU_SANDBOX["CONTROL_TOKEN"] in (views/control.py).
+CONTROL_HEADER = "X-Sandbox-Control-Token"
+
 DEFAULTS: dict[str, Any] = {
     # How pushes reach ``url_push``: "background" (a thread of this process, after commit),
     # "manual" (stored; tests and ``sandbox_deliver_pushes`` send them) or "off" (never stored).

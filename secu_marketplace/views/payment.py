@@ -24,7 +24,8 @@ from secu_marketplace.exceptions import (
 )
 from secu_marketplace.links import OUTCOMES, follow_return
 from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.presentation import payment_page, shop_url
+from secu_marketplace.presentation import PaymentPage, payment_page, shop_url
+from secu_marketplace.served import follow_server, page_note
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import Source
@@ -44,27 +45,32 @@ def _latest_attempt(order: Order) -> CheckoutAttempt | None:
 
 @require_POST
 @never_cache
+@follow_server
 def pay(request: HttpRequest, token: str) -> HttpResponse:
     """The shop's "Pay now" button POSTs here; answers 303 to Smart Checkout."""
     order = get_object_or_404(Order, public_token=token)
     method = request.POST.get("method", "")
+    note = page_note(request)
     try:
         started = start_checkout(order, method=method)
     except CheckoutError:
         return HttpResponseSeeOther(order_status_url(order))
     except BasketError as error:
         logger.error("order %s cannot be paid: %s", order.reference, error)
-        return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=400)
+        context = {"order": order, **note}
+        return render(request, "secu_marketplace/checkout_error.html", context, status=400)
     except ProviderUnavailable:
-        return render(request, "secu_marketplace/unavailable.html", {"order": order}, status=503)
+        context = {"order": order, **note}
+        return render(request, "secu_marketplace/unavailable.html", context, status=503)
     except AuthenticationError as error:
         # Revoked or wrong credentials: staff must act; the buyer is told payment is down.
         logger.critical("secuconnect refused the shop's credentials: %s", error)
-        context = {"order": order, "reason": "configuration"}
+        context = {"order": order, "reason": "configuration", **note}
         return render(request, "secu_marketplace/unavailable.html", context, status=503)
     except ApiError as error:
         logger.error("secuconnect refused the checkout of %s: %s", order.reference, error)
-        return render(request, "secu_marketplace/checkout_error.html", {"order": order}, status=502)
+        context = {"order": order, **note}
+        return render(request, "secu_marketplace/checkout_error.html", context, status=502)
     return HttpResponseSeeOther(started.url)
 
 
@@ -74,6 +80,7 @@ def order_status_url(order: Order) -> str:
 
 @require_GET
 @never_cache
+@follow_server
 def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
     """``url_success``, ``url_error`` and ``url_abort``: re-read, then show where things stand."""
     if outcome not in OUTCOMES:
@@ -88,14 +95,15 @@ def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
         return render(request, "secu_marketplace/link_expired.html", context, status=410)
     result = sync_attempt(link.attempt, source=Source.RETURN, returned_via=outcome)
     page = payment_page(result.order, result.attempt, reachable=result.reachable)
-    return render(request, "secu_marketplace/payment.html", page.context())
+    return render(
+        request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
+    )
 
 
-@require_GET
-@never_cache
-def status(request: HttpRequest, token: str) -> HttpResponse:
-    """The order's payment page, for a buyer who comes back later."""
-    order = get_object_or_404(Order, public_token=token)
+def current_payment_page(order: Order) -> PaymentPage:
+    """The order's payment page as a buyer checking back sees it (this page and the headless
+    API's order read): while a payment is in flight, secuconnect is asked first, at most every
+    few seconds."""
     attempt = _latest_attempt(order)
     page = payment_page(order, attempt)
     fresh = (
@@ -111,4 +119,16 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         # A buyer checking back on a payment in flight: ask secuconnect, at most every few seconds.
         result = sync_attempt(attempt, source=Source.RETURN)
         page = payment_page(result.order, result.attempt, reachable=result.reachable)
-    return render(request, "secu_marketplace/payment.html", page.context())
+    return page
+
+
+@require_GET
+@never_cache
+@follow_server
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    """The order's payment page, for a buyer who comes back later."""
+    order = get_object_or_404(Order, public_token=token)
+    page = current_payment_page(order)
+    return render(
+        request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
+    )

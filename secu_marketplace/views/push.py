@@ -10,11 +10,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from secu_marketplace.links import follow_push
+from secu_marketplace.served import follow_server
 from secu_marketplace.services.pushes import receive
 
 
 @csrf_exempt
 @require_POST
+@follow_server  # the sandbox on this development server reached the push URL: reach it back
 def push(request: HttpRequest, token: str) -> HttpResponse:
     attempt = follow_push(token)
     if attempt is None:

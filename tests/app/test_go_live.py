@@ -31,6 +31,12 @@ LIVE = {
 SANDBOX_ERRORS = {"secu_marketplace.E013"}  # the test project installs and mounts the sandbox
 
 
+@pytest.fixture(autouse=True)
+def deployed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests play a deployment: the test environment's own exemption is off."""
+    monkeypatch.setattr(safety, "_test_run", lambda: False)
+
+
 def found(settings: Any, value: dict[str, Any], *, debug: bool = False) -> set[str]:
     settings.DEBUG = debug
     settings.SECU_MARKETPLACE = value
@@ -97,6 +103,13 @@ def test_a_deliberate_demo_runs_without_debug_and_says_so(settings: Any) -> None
     assert "demo" in warning.msg
 
 
+def test_a_test_run_is_no_deployment(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()
+    settings.DEBUG = False  # as the test runner leaves it
+    settings.SECU_MARKETPLACE = {"ENVIRONMENT": "sandbox", "SITE_URL": "http://127.0.0.1"}
+    assert safety.problems() == []
+
+
 def test_the_public_supplier_contracts_are_the_sandboxs() -> None:
     assert set(world.GUIDE_SUPPLIER_CONTRACTS) | set(world.EXTRA_SUPPLIER_CONTRACTS) == (
         PUBLIC_SUPPLIER_CONTRACT_IDS
@@ -120,9 +133,10 @@ def test_a_web_server_refuses_to_start(settings: Any, monkeypatch: pytest.Monkey
         safety.refuse_unsafe_server()
     assert "E013" in str(refused.value)
     assert "E017" in str(refused.value)
-    # manage.py reports the same through the system checks instead.
-    monkeypatch.setattr(sys, "argv", ["manage.py", "migrate"])
-    safety.refuse_unsafe_server()
+    # manage.py reports the same through the system checks instead; a test run starts.
+    for program in (["manage.py", "migrate"], ["/venv/bin/pytest"], ["/venv/pytest/__main__.py"]):
+        monkeypatch.setattr(sys, "argv", program)
+        safety.refuse_unsafe_server()
     # And a safe deployment starts.
     monkeypatch.setattr(sys, "argv", ["/srv/venv/bin/gunicorn", "shop.wsgi"])
     monkeypatch.setattr(safety, "sandbox_reachable", lambda **_kwargs: [])

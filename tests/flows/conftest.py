@@ -9,17 +9,21 @@ from secu_marketplace.links import return_path
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.sandbox import control
 from secu_marketplace.services.checkout import CheckoutStart, start_checkout
+from secu_marketplace.testing import Sandbox
 from tests.factories import guide_order
 from tests.helpers import SandboxApi
 
 
 class Flow:
-    """One buyer's journey against the sandbox on the live server."""
+    """One buyer's journey against the sandbox on the live server: the steps one by one (a
+    checkout started in code, authorised through the API, the return URL visited), and the test
+    kit's ``Sandbox`` (``kit``) for what a shop's tests do the same way."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.sandbox = SandboxApi(base_url)
         self.browser = Client()
+        self.kit = Sandbox(base_url)
 
     def order(self, **kwargs: object) -> Order:
         return guide_order(**kwargs)  # type: ignore[arg-type]

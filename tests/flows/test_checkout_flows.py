@@ -70,12 +70,8 @@ def test_money_arriving_later_turns_a_prepaid_order_paid(flow: Flow) -> None:
     started = flow.checkout(order)
     flow.pay(started.attempt, "prepaid")
     flow.come_back(started.attempt)
-    leading = order.payments.get(role=PaymentRole.LEADING)
-    answer = flow.sandbox.post(
-        f"/api/v2/Payment/Secupayprepays/{leading.pci_id}/TestChangedPaymentStatus",
-        {"new_status_id": 1},
-    )
-    assert answer.status == 200
+    arrived = flow.kit.money_arrives(order, deliver=False)  # TestChangedPaymentStatus, no push
+    assert arrived["details"]["status_simple_text"] == "accepted"
     # Within seconds of the last sync the page answers from what we know...
     page = flow.browser.get(f"/payments/order/{order.public_token}/")
     assert b'data-state="pending_transfer"' in page.content

@@ -16,6 +16,7 @@ from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import AuthenticationError, NotFound, SecuconnectError
 from secu_marketplace.models import Supplier
+from secu_marketplace.served import probe_site
 from secu_marketplace.services import supplier_contracts
 
 PROBE_ID = "STX_" + "0" * 30
@@ -31,12 +32,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Host:      {client.api_url}")
         self.stdout.write(f"Client id: {client.client_id}")
         self.stdout.write(f"Contract:  {app_settings.CONTRACT_ID}")
+        site_problem = probe_site()
+        if site_problem:
+            self.stdout.write(self.style.WARNING(f"Site:      {site_problem}"))
+        else:
+            self.stdout.write(f"Site:      {app_settings.site_url} answers")
         try:
             client.token()
         except AuthenticationError as error:
             raise CommandError(f"The credentials were refused: {error}") from error
         except SecuconnectError as error:
-            raise CommandError(f"Could not get a token: {error}") from error
+            hint = f" ({site_problem})" if site_problem else ""
+            raise CommandError(f"Could not get a token: {error}{hint}") from error
         self.stdout.write(self.style.SUCCESS("Token:     issued"))
         try:
             client.get_smart_transaction(PROBE_ID)

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from secu_marketplace.sandbox import conf, control
 
 Handler = Callable[..., HttpResponse]
-TOKEN_HEADER = "X-Sandbox-Control-Token"  # noqa: S105  (a header name)
+TOKEN_HEADER = conf.CONTROL_HEADER
 
 
 def allowed(request: HttpRequest) -> bool:
