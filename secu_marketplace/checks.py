@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .conf import DEFAULTS, ENVIRONMENTS, app_settings
+from .conf import DEFAULTS, ENVIRONMENTS, UnapprovedPolicy, app_settings
 
 CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
 TEMPLATE_RE = re.compile(r"^COT_[A-Z0-9]{30}$")
@@ -122,6 +122,25 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
             )
     return errors
+
+
+@register(Tags.compatibility)
+def check_unapproved_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``UNAPPROVED_SUPPLIERS`` names one of the two policies (docs/provider.md, "Payment
+    contracts")."""
+    user = getattr(settings, "SECU_MARKETPLACE", None)
+    if not isinstance(user, dict):
+        return []  # reported by check_settings
+    if user.get("UNAPPROVED_SUPPLIERS", DEFAULTS["UNAPPROVED_SUPPLIERS"]) in set(UnapprovedPolicy):
+        return []
+    return [
+        Error(
+            "SECU_MARKETPLACE['UNAPPROVED_SUPPLIERS'] must be 'refuse' or 'allow'.",
+            hint="'refuse' (the default) stops a checkout with a supplier whose contract "
+            "secupay has not approved yet; 'allow' lets it go ahead and warns staff.",
+            id=f"{ID}.E013",
+        )
+    ]
 
 
 @register(Tags.database)

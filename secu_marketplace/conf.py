@@ -10,6 +10,7 @@ hosts; an explicit ``API_URL`` wins.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,15 @@ ENVIRONMENTS = {
     "testing": "https://connect-testing.secuconnect.com",
 }
 REGULAR_CHECKOUT_TEMPLATE = "COT_WD0DE66HN2XWJHW8JM88003YG0NEA2"
+
+
+class UnapprovedPolicy(StrEnum):
+    """``UNAPPROVED_SUPPLIERS``: what a checkout does with a supplier whose contract secupay has
+    not approved yet (services/supplier_contracts.py)."""
+
+    REFUSE = "refuse"
+    ALLOW = "allow"
+
 
 DEFAULTS: dict[str, Any] = {
     "ENVIRONMENT": "testing",
@@ -86,6 +96,10 @@ DEFAULTS: dict[str, Any] = {
     "TRANSACTION_REF": None,
     # Suppliers' contracts and their payment methods are cached this many seconds.
     "CONTRACT_CACHE_SECONDS": 3600,
+    # A supplier whose contract secupay has not approved yet: "refuse" its checkouts (a
+    # CheckoutError naming it) or "allow" them with a warning to staff (docs/provider.md,
+    # "Payment contracts": why "refuse" is the default).
+    "UNAPPROVED_SUPPLIERS": UnapprovedPolicy.REFUSE.value,
     # Keep the API key requestId returns for a new supplier (write-only in the admin).
     "STORE_SUPPLIER_APIKEY": False,
     # On SQLite without a transaction_mode of the project's own, begin transactions IMMEDIATE so

@@ -9,13 +9,19 @@ bare status number: a field the provider leaves out or garbles becomes ``None`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum
-from typing import Any
+from enum import IntEnum, StrEnum
+from typing import Any, Final
 
 STX_ID_RE = re.compile(r"^STX_[A-Z0-9]{30}$")
 PCI_ID_RE = re.compile(r"^PCI_[A-Z0-9]{30}$")
+PCT_ID_RE = re.compile(r"^PCT_[A-Z0-9]{30}$")
+CONTRACT_ID_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
+# The error ``code`` of a mixed basket on a contract not enabled for it (SDK-T
+# ``test/Api/SmartTransactionsApiTest.php``, testSmartTransactionsAddMixedBasket).
+MIXED_BASKET_NOT_ENABLED = 4028
 # ``ref_type_id`` of a refund in ``related_transactions`` (docs/provider.md, "Cancel and refund").
 REFUND_REF_TYPE = "19"
 
@@ -90,6 +96,30 @@ class Listed:
     transaction_hash: str
 
 
+class InstrumentKind(StrEnum):
+    """``container.type`` of a Smart Transaction paid by debit or card (DEMO-M Step3 outputs)."""
+
+    BANK_ACCOUNT = "bank_account"
+    CREDIT_CARD = "credit_card"
+
+
+@dataclass(frozen=True)
+class PaymentInstrument:
+    """The payment container the buyer paid with: its kind and ``PCT_`` id. The recorded answers
+    carry no account or card details (no masked IBAN or card number), so neither does this."""
+
+    kind: str  # an InstrumentKind when known; another value as it came
+    id: str
+
+
+def _instrument(value: Any) -> PaymentInstrument | None:
+    container = _dict(value)
+    pct = _text(container.get("id"))
+    if not PCT_ID_RE.match(pct):
+        return None
+    return PaymentInstrument(kind=_text(container.get("type")), id=pct)
+
+
 @dataclass(frozen=True)
 class SmartData:
     id: str
@@ -111,6 +141,7 @@ class SmartData:
     url_success: str
     links: dict[str, str]  # payment_links by method, plus "general"
     url_checkout: str
+    container: PaymentInstrument | None  # after a debit or card payment
     raw: dict[str, Any] = field(repr=False)
 
     def checkout_url(self, method: str = "") -> str:
@@ -164,6 +195,7 @@ def parse_smart(data: Any) -> SmartData:
         url_success=_text(urls.get("url_success")),
         links={k: _url(v) for k, v in _dict(stx.get("payment_links")).items() if _url(v)},
         url_checkout=_url(_dict(stx.get("checkout_links")).get("url_checkout")),
+        container=_instrument(stx.get("container")),
         raw=stx,
     )
 
@@ -249,3 +281,110 @@ def refunds_created(answer: Any) -> list[str]:
         if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
             found.append(_text(item.get("id")))
     return found
+
+
+# --- Payment contracts (docs/provider.md, "Payment contracts") ------------------------------
+
+
+@dataclass(frozen=True)
+class ContractData:
+    """A contract as ``GET /Payment/Contracts[/{id}]`` and ``requestId`` answer it (RUBY-C)."""
+
+    id: str
+    parent_id: str  # "" for a contract without a parent
+    approved: bool | None  # None when the answer does not say
+    created: datetime | None  # the recordings show the moment of the answer here, see the docs
+    id_old: int | None
+    merchant_id: str
+    raw: dict[str, Any] = field(repr=False)
+
+
+def parse_contract(data: Any) -> ContractData:
+    contract = _dict(data)
+    approved = contract.get("approved")
+    return ContractData(
+        id=_text(contract.get("id")),
+        parent_id=_text(_dict(contract.get("parent")).get("id")),
+        approved=approved if isinstance(approved, bool) else None,
+        created=parse_time(contract.get("created")),
+        id_old=as_int(contract.get("id_old")),
+        merchant_id=_text(_dict(contract.get("merchant")).get("id")),
+        raw=contract,
+    )
+
+
+@dataclass(frozen=True)
+class ContractPage:
+    """One page of ``GET /Payment/Contracts``: ``count`` is all that match, ``contracts`` this
+    page's (entries without a contract id are dropped)."""
+
+    count: int | None
+    contracts: tuple[ContractData, ...]
+
+
+def parse_contract_page(data: Any) -> ContractPage:
+    page = _dict(data)
+    entries = [parse_contract(item) for item in page.get("data") or [] if isinstance(item, dict)]
+    return ContractPage(
+        count=as_int(page.get("count")),
+        contracts=tuple(c for c in entries if CONTRACT_ID_RE.match(c.id)),
+    )
+
+
+# Every payment method name secuconnect was seen to answer, and the Smart Checkout key it means
+# (None: not a Smart Checkout method). The General Contracts names are those
+# ``POST /General/Contracts/{id}/getAvailablePaymentMethods`` was recorded answering (DEMO-M
+# ``src/migrate/get_payment_methods.php``); the keys are PaymentContext's and /prepare's (PHP-SDK
+# ``PaymentContext.php``, ``SmartTransactionsApi.php``). Apple Pay and Google Pay are no Smart
+# Checkout method: no PaymentContext or /prepare value names them, so they allow nothing here.
+METHOD_NAMES: Final[Mapping[str, str | None]] = {
+    "Creditcard": "creditcard",
+    "Debit": "debit",
+    "easyCredit": "easycredit",
+    "eps": "eps",
+    "Invoice": "invoice",
+    "Paypal": "paypal",
+    "Prepay": "prepaid",
+    "Sofort": "sofort",
+    "Applepay": None,
+    "Googlepay": None,
+    "creditcard": "creditcard",
+    "debit": "debit",
+    "easycredit": "easycredit",
+    "giropay": "giropay",
+    "invoice": "invoice",
+    "paypal": "paypal",
+    "prepaid": "prepaid",
+    "sofort": "sofort",
+}
+# Spelling aside ("CreditCard", "Giropay", "PREPAY"): matched without regard to case.
+_FOLDED_NAMES = {name.casefold(): key for name, key in METHOD_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class MethodNames:
+    """A contract's payment methods as secuconnect named them, and what they mean here."""
+
+    methods: tuple[str, ...]  # Smart Checkout keys, in the answer's order, each once
+    received: tuple[str, ...]  # the names as answered
+    ignored: tuple[str, ...]  # names that are no Smart Checkout method, or unknown
+
+
+def method_key(name: str) -> str | None:
+    """The Smart Checkout key a method name stands for, or None."""
+    if name in METHOD_NAMES:
+        return METHOD_NAMES[name]
+    return _FOLDED_NAMES.get(name.casefold())
+
+
+def parse_method_names(data: Any) -> MethodNames:
+    received = tuple(_text(n) for n in data if isinstance(n, str)) if isinstance(data, list) else ()
+    methods: list[str] = []
+    ignored: list[str] = []
+    for name in received:
+        key = method_key(name)
+        if key is None:
+            ignored.append(name)
+        elif key not in methods:
+            methods.append(key)
+    return MethodNames(methods=tuple(methods), received=received, ignored=tuple(ignored))

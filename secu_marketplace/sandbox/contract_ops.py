@@ -200,8 +200,10 @@ def _contact(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(raw, dict) or not raw:
         raise BadRequest("contact: is required (the new merchant's contact)")
     address = raw.get("address")
-    country = _country(address) if isinstance(address, dict) else ""
-    if country:  # the Smart Transaction's customer takes codes only; a contract's contact more
+    country = ""
+    if isinstance(address, dict):
+        country = _country(address)
+        # The Smart Transaction's customer takes codes only; a contract's contact more.
         raw = {**raw, "address": {k: v for k, v in address.items() if k != "country"}}
     contact = normalise_contact(raw, "contact")
     if country:

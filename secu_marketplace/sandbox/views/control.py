@@ -149,7 +149,7 @@ def _flag(request: HttpRequest, contract_id: str, name: str) -> HttpResponse:
     value = _body(request)[name]
     if not isinstance(value, bool):
         raise ValueError(f"{name}: true or false")
-    setters = {
+    setters: dict[str, Callable[[str, bool], None]] = {
         "allow_cloning": control.set_contract_cloning,
         "approved": control.approve_contract,
         "mixed_basket": control.set_contract_mixed_basket,
