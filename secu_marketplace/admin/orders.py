@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -186,7 +187,7 @@ class AttemptInline(ReadOnlyInline):
     def method_display(self, obj: CheckoutAttempt) -> str:
         instrument = instrument_label(obj.snapshot)
         method = payment_method_label(obj.payment_method)
-        return f"{method} · {instrument}" if instrument else method
+        return format_html("{}<br>{}", method, instrument) if instrument else method
 
     @admin.display(description=_("last error"))
     def error_display(self, obj: CheckoutAttempt) -> str:

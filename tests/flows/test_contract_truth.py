@@ -4,11 +4,13 @@ lost ``requestId`` answer settled from the contract list, code 4028, the payment
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from secu_marketplace.exceptions import CheckoutError
@@ -303,3 +305,13 @@ def test_staff_see_the_payment_instrument(
     assert started.attempt.snapshot["container"]["type"] == container["type"]
     page = admin_client.get(f"/admin/secu_marketplace/order/{order.pk}/change/").content.decode()
     assert f"{words} {container['id']}" in page
+
+
+def test_secu_check_names_a_supplier_waiting_for_approval(flow: Flow, newcomer: Supplier) -> None:
+    out = io.StringIO()
+    call_command("secu_check", stdout=out)
+    assert f"{newcomer.contract_id} is waiting for secupay's approval" in out.getvalue()
+    control.approve_contract(newcomer.contract_id)
+    out = io.StringIO()
+    call_command("secu_check", stdout=out)
+    assert "waiting for secupay's approval" not in out.getvalue()
