@@ -5,9 +5,9 @@ Asked first of ``POST /General/Contracts/{id}/getAvailablePaymentMethods`` (the 
 the shop's ``IS_DEMO`` and the order's currency), then, when that fails (an older host answers
 404 or 400; any refusal or outage counts) or answers no name the app can read, of the deprecated
 ``GET /Payment/Contracts/{id}/paymentMethods``. Either may answer the Smart Checkout keys
-(``prepaid``) or the General Contracts names (``Prepay``); ``provider.METHOD_NAMES`` maps every
-recorded name, and names that are no Smart Checkout method (Applepay, Googlepay) are ignored and
-kept in the report, for staff to see.
+(``prepaid``) or the General Contracts names (``Prepay``); ``provider_contracts.METHOD_NAMES``
+maps every recorded name, and names that are no Smart Checkout method (Applepay, Googlepay) are
+ignored and kept in the report, for staff to see.
 
 The report is cached per contract and currency for ``CONTRACT_CACHE_SECONDS``.
 """
@@ -24,7 +24,7 @@ from django.core.cache import caches
 from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, ProviderUnavailable
-from secu_marketplace.provider import parse_method_names
+from secu_marketplace.provider_contracts import parse_method_names
 
 logger = logging.getLogger("secu_marketplace.services.supplier_contracts")
 

@@ -46,7 +46,7 @@ from secu_marketplace.exceptions import (
 )
 from secu_marketplace.models import Supplier
 from secu_marketplace.provider import CONTRACT_ID_RE as CONTRACT_RE
-from secu_marketplace.provider import parse_contract
+from secu_marketplace.provider_contracts import ContractRequested, parse_contract_requested
 
 from . import lost_request, supplier_contracts
 
@@ -181,11 +181,6 @@ def _refusal(error: ApiError, project: str) -> str:
     return _("secuconnect refused the contract request: %(details)s") % {"details": details}
 
 
-def _ids(answer: dict[str, Any], key: str) -> str:
-    value = answer.get(key)
-    return str(value.get("id") or "") if isinstance(value, dict) else ""
-
-
 def onboard(
     supplier: Supplier, application: Application, *, client: SecuconnectClient | None = None
 ) -> Supplier:
@@ -218,27 +213,25 @@ def onboard(
         raise OnboardingError(
             _("secuconnect could not be reached; nothing was requested. Please try again later.")
         ) from error
-    contract_id = _ids(answer, "contract")
-    if not CONTRACT_RE.match(contract_id):
+    made = parse_contract_requested(answer)
+    if not made.contract_id:
         Supplier.objects.filter(pk=supplier.pk).update(contract_state=State.UNKNOWN)
         supplier.refresh_from_db()
         raise OnboardingError(unknown_message(supplier))
-    return _store(supplier, answer, contract_id, client)
+    return _store(supplier, made, client)
 
 
-def _store(
-    supplier: Supplier, answer: dict[str, Any], contract_id: str, client: SecuconnectClient
-) -> Supplier:
-    payin = answer.get("payin_account")
+def _store(supplier: Supplier, made: ContractRequested, client: SecuconnectClient) -> Supplier:
+    contract_id = made.contract_id
     supplier.contract_id = contract_id
-    supplier.merchant_id = _ids(answer, "merchant")
-    supplier.store_id = _ids(answer, "store")
-    supplier.payin_account = dict(payin) if isinstance(payin, dict) else {}
+    supplier.merchant_id = made.merchant_id
+    supplier.store_id = made.store_id
+    supplier.payin_account = made.payin_account
     supplier.contract_state = State.REQUESTED
     # The answer is the new contract itself (RUBY-C): "approved": false until secupay approves.
-    supplier.contract_approved = parse_contract(answer).approved
-    if app_settings.STORE_SUPPLIER_APIKEY and answer.get("apikey"):
-        supplier.apikey = str(answer["apikey"])
+    supplier.contract_approved = made.approved
+    if app_settings.STORE_SUPPLIER_APIKEY and made.apikey:
+        supplier.apikey = made.apikey
     supplier.save(
         update_fields=[
             "contract_id",

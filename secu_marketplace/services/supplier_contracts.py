@@ -40,7 +40,8 @@ from secu_marketplace.exceptions import (
     NotFound,
 )
 from secu_marketplace.models import Order, Supplier
-from secu_marketplace.provider import MIXED_BASKET_NOT_ENABLED, ContractData, parse_contract
+from secu_marketplace.provider import MIXED_BASKET_NOT_ENABLED
+from secu_marketplace.provider_contracts import ContractData, parse_contract
 from secu_marketplace.statuses import PAYMENT_METHODS
 
 from .contract_methods import (
