@@ -1,8 +1,8 @@
 """What each supplier's secuconnect contract is and accepts, cached, and what that allows at
 checkout (docs/provider.md, "Payment contracts").
 
-- ``contract(id)``: ``GET /Payment/Contracts/{id}`` parsed (``provider.ContractData``), or None
-  when secuconnect does not know it (404, or a 403 that is not about the token: the
+- ``contract(id)``: ``GET /Payment/Contracts/{id}`` parsed (``provider_contracts.ContractData``), or
+  None when secuconnect does not know it (404, or a 403 that is not about the token: the
   ``UNKNOWN_ID`` question of "Undecided").
 - ``method_report(id)``: the contract's payment methods, successor endpoint first, the
   deprecated one as the fallback, under either naming (``contract_methods``).
