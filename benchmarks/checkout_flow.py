@@ -232,9 +232,10 @@ def main(env: Environment) -> None:
             max(counts) <= GOALS[name],
             f"{spread(sorted(counts))} queries",
         )
-    # Each supplier's contract and its payment methods are read once and then cached
+    # Each supplier's contract and its payment methods (getAvailablePaymentMethods, the
+    # deprecated paymentMethods only as a fallback) are read once and then cached
     # (CONTRACT_CACHE_SECONDS; the shape's first checkout after the cache is cleared).
-    contract_reads = ("contracts.get", "contracts.payment_methods")
+    contract_reads = ("contracts.get", "contracts.available_methods")
     create_ok = all(
         sum(c["oauth.token"] for c in s.start_calls) == 1
         and all(sum(c[k] for c in s.start_calls) == s.suppliers for k in contract_reads)

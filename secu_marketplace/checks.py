@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from .conf import DEFAULTS, Environment, app_settings, sandbox_mount
+from .conf import DEFAULTS, Environment, UnapprovedPolicy, app_settings, sandbox_mount
 
 CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
 TEMPLATE_RE = re.compile(r"^COT_[A-Z0-9]{30}$")
@@ -113,6 +113,25 @@ def _environment_errors(user: dict[str, Any]) -> list[CheckMessage]:
         except ImproperlyConfigured as error:
             return [Error(str(error), id=f"{ID}.E021")]
     return []
+
+
+@register(Tags.compatibility)
+def check_unapproved_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``UNAPPROVED_SUPPLIERS`` names one of the two policies (docs/provider.md, "Payment
+    contracts")."""
+    user = getattr(settings, "SECU_MARKETPLACE", None)
+    if not isinstance(user, dict):
+        return []  # reported by check_settings
+    if user.get("UNAPPROVED_SUPPLIERS", DEFAULTS["UNAPPROVED_SUPPLIERS"]) in set(UnapprovedPolicy):
+        return []
+    return [
+        Error(
+            "SECU_MARKETPLACE['UNAPPROVED_SUPPLIERS'] must be 'refuse' or 'allow'.",
+            hint="'refuse' (the default) stops a checkout with a supplier whose contract "
+            "secupay has not approved yet; 'allow' lets it go ahead and warns staff.",
+            id=f"{ID}.E022",
+        )
+    ]
 
 
 @register(Tags.database)

@@ -26,6 +26,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from . import exceptions as exc
+from .client_contracts import ContractCalls
 from .conf import app_settings
 from .redaction import redact
 from .tokens import TokenCache
@@ -68,7 +69,7 @@ def _error_for(status: int) -> type[exc.ApiError]:
     )
 
 
-class SecuconnectClient:
+class SecuconnectClient(ContractCalls):
     """Construct freely (it is cheap); every argument defaults to ``SECU_MARKETPLACE``."""
 
     def __init__(
@@ -345,20 +346,7 @@ class SecuconnectClient:
         body = {"delivery_options": delivery_options}
         return dict(self.request("POST", f"/Smart/Transactions/{stx_id}/setDelivery", json=body))
 
-    # --- Payment Contracts (docs/provider.md, "Payment contracts") -------------------------
-
-    def request_contract_id(self, parent_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """``requestId``: a new contract cloned from ``parent_id``. The answer holds an
-        ``apikey``: never log it (``redact`` masks it)."""
-        logger.debug("requesting a contract: %s", redact(body))
-        return dict(self.request("POST", f"/Payment/Contracts/{parent_id}/requestId", json=body))
-
-    def get_contract(self, contract_id: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/Payment/Contracts/{contract_id}"))
-
-    def contract_payment_methods(self, contract_id: str) -> list[str]:
-        data = self.request("GET", f"/Payment/Contracts/{contract_id}/paymentMethods")
-        return [str(m) for m in data] if isinstance(data, list) else []
+    # --- Payment Contracts: client_contracts.ContractCalls ---------------------------------
 
     # --- Payment Transactions ---------------------------------------------------------------
 

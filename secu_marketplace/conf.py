@@ -67,6 +67,15 @@ SANDBOX_DEFAULTS = {
     "CONTRACT_ID": PUBLIC_CONTRACT_ID,
 }
 
+
+class UnapprovedPolicy(StrEnum):
+    """``UNAPPROVED_SUPPLIERS``: what a checkout does with a supplier whose contract secupay has
+    not approved yet (services/supplier_contracts.py)."""
+
+    REFUSE = "refuse"
+    ALLOW = "allow"
+
+
 DEFAULTS: dict[str, Any] = {
     "ENVIRONMENT": Environment.TESTING,
     # The host root, only to reach a sandbox elsewhere (tests) or a proxy; see the docstring.
@@ -133,6 +142,10 @@ DEFAULTS: dict[str, Any] = {
     "TRANSACTION_REF": None,
     # Suppliers' contracts and their payment methods are cached this many seconds.
     "CONTRACT_CACHE_SECONDS": 3600,
+    # A supplier whose contract secupay has not approved yet: "refuse" its checkouts (a
+    # CheckoutError naming it) or "allow" them with a warning to staff (docs/provider.md,
+    # "Payment contracts": why "refuse" is the default).
+    "UNAPPROVED_SUPPLIERS": UnapprovedPolicy.REFUSE.value,
     # Keep the API key requestId returns for a new supplier (write-only in the admin).
     "STORE_SUPPLIER_APIKEY": False,
     # On SQLite without a transaction_mode of the project's own, begin transactions IMMEDIATE so

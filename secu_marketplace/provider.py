@@ -3,7 +3,8 @@
 The client returns decoded JSON; the flows read it only through these dataclasses, built by the
 ``parse_*`` functions here. Nothing outside this module indexes a raw provider dict or compares a
 bare status number: a field the provider leaves out or garbles becomes ``None`` or ``""``, and
-``raw`` keeps the answer as it came (for the redacted snapshot on the row).
+``raw`` keeps the answer as it came (for the redacted snapshot on the row). Contracts and their
+payment method names are parsed in ``provider_contracts``, on the same terms.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 STX_ID_RE = re.compile(r"^STX_[A-Z0-9]{30}$")
 PCI_ID_RE = re.compile(r"^PCI_[A-Z0-9]{30}$")
+PCT_ID_RE = re.compile(r"^PCT_[A-Z0-9]{30}$")
+CONTRACT_ID_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
+# The error ``code`` of a mixed basket on a contract not enabled for it (SDK-T
+# ``test/Api/SmartTransactionsApiTest.php``, testSmartTransactionsAddMixedBasket).
+MIXED_BASKET_NOT_ENABLED = 4028
 # ``ref_type_id`` of a refund in ``related_transactions`` (docs/provider.md, "Cancel and refund").
 REFUND_REF_TYPE = "19"
 
@@ -68,11 +74,11 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
@@ -88,6 +94,30 @@ class Listed:
     reference_id: str
     trans_id: int | None
     transaction_hash: str
+
+
+class InstrumentKind(StrEnum):
+    """``container.type`` of a Smart Transaction paid by debit or card (DEMO-M Step3 outputs)."""
+
+    BANK_ACCOUNT = "bank_account"
+    CREDIT_CARD = "credit_card"
+
+
+@dataclass(frozen=True)
+class PaymentInstrument:
+    """The payment container the buyer paid with: its kind and ``PCT_`` id. The recorded answers
+    carry no account or card details (no masked IBAN or card number), so neither does this."""
+
+    kind: str  # an InstrumentKind when known; another value as it came
+    id: str
+
+
+def _instrument(value: Any) -> PaymentInstrument | None:
+    container = as_dict(value)
+    pct = as_text(container.get("id"))
+    if not PCT_ID_RE.match(pct):
+        return None
+    return PaymentInstrument(kind=as_text(container.get("type")), id=pct)
 
 
 @dataclass(frozen=True)
@@ -111,6 +141,7 @@ class SmartData:
     url_success: str
     links: dict[str, str]  # payment_links by method, plus "general"
     url_checkout: str
+    container: PaymentInstrument | None  # after a debit or card payment
     raw: dict[str, Any] = field(repr=False)
 
     def checkout_url(self, method: str = "") -> str:
@@ -124,46 +155,49 @@ class SmartData:
 
 
 def parse_smart(data: Any) -> SmartData:
-    stx = _dict(data)
-    info = _dict(stx.get("basket_info"))
+    stx = as_dict(data)
+    info = as_dict(stx.get("basket_info"))
     contract = stx.get("contract")
     entries = [t for t in stx.get("transactions") or [] if isinstance(t, dict)]
     listed = [
         Listed(
-            id=_text(t.get("id")),
-            reference_id=_text(t.get("reference_id")),
+            id=as_text(t.get("id")),
+            reference_id=as_text(t.get("reference_id")),
             trans_id=as_int(t.get("trans_id")),
-            transaction_hash=_text(t.get("transaction_hash")),
+            transaction_hash=as_text(t.get("transaction_hash")),
         )
         for t in entries
-        if PCI_ID_RE.match(_text(t.get("id")))
+        if PCI_ID_RE.match(as_text(t.get("id")))
     ]
     ref = stx.get("merchantRef")
-    urls = _dict(_dict(stx.get("application_context")).get("return_urls"))
+    urls = as_dict(as_dict(stx.get("application_context")).get("return_urls"))
     instructions = stx.get("payment_instructions")
     return SmartData(
-        id=_text(stx.get("id")),
-        status=_text(stx.get("status")),
+        id=as_text(stx.get("id")),
+        status=as_text(stx.get("status")),
         created=parse_time(stx.get("created")),
         updated=parse_time(stx.get("updated")),
-        merchant_ref=None if ref in (None, "") else _text(ref),
-        contract_id=_text(_dict(contract).get("id") if isinstance(contract, dict) else contract),
+        merchant_ref=None if ref in (None, "") else as_text(ref),
+        contract_id=as_text(
+            as_dict(contract).get("id") if isinstance(contract, dict) else contract
+        ),
         basket_sum=as_int(info.get("sum")),
         basket_sum_text=repr(info.get("sum")),
-        currency=_text(info.get("currency") or "EUR"),
+        currency=as_text(info.get("currency") or "EUR"),
         currency_text=repr(info.get("currency")),
         is_demo=bool(stx.get("is_demo")),
         is_demo_text=repr(stx.get("is_demo")),
-        payment_method=_text(stx.get("payment_method")),
+        payment_method=as_text(stx.get("payment_method")),
         trans_id=as_int(stx.get("trans_id")),
         payment_instructions=instructions
         if isinstance(instructions, dict) and instructions
         else None,
         # Leading first, then the sub-transactions.
         transactions=tuple(sorted(listed, key=lambda t: bool(t.reference_id))),
-        url_success=_text(urls.get("url_success")),
-        links={k: _url(v) for k, v in _dict(stx.get("payment_links")).items() if _url(v)},
-        url_checkout=_url(_dict(stx.get("checkout_links")).get("url_checkout")),
+        url_success=as_text(urls.get("url_success")),
+        links={k: _url(v) for k, v in as_dict(stx.get("payment_links")).items() if _url(v)},
+        url_checkout=_url(as_dict(stx.get("checkout_links")).get("url_checkout")),
+        container=_instrument(stx.get("container")),
         raw=stx,
     )
 
@@ -201,30 +235,30 @@ def _simple(value: Any) -> int | None:
 
 
 def parse_payment(data: Any) -> PaymentData:
-    pci = _dict(data)
-    details = _dict(pci.get("details"))
+    pci = as_dict(data)
+    details = as_dict(pci.get("details"))
     refunds = [
-        _text(related.get("id"))
+        as_text(related.get("id"))
         for related in pci.get("related_transactions") or []
         if isinstance(related, dict)
         and related.get("hierarchy") == "child"
-        and _text(related.get("ref_type_id")) == REFUND_REF_TYPE
-        and PCI_ID_RE.match(_text(related.get("id")))
+        and as_text(related.get("ref_type_id")) == REFUND_REF_TYPE
+        and PCI_ID_RE.match(as_text(related.get("id")))
     ]
     return PaymentData(
-        id=_text(pci.get("id")),
-        reference_id=_text(pci.get("reference_id")),
+        id=as_text(pci.get("id")),
+        reference_id=as_text(pci.get("reference_id")),
         trans_id=as_int(pci.get("trans_id")),
-        transaction_hash=_text(pci.get("transaction_hash")),
+        transaction_hash=as_text(pci.get("transaction_hash")),
         status_simple=_simple(details.get("status_simple")),
-        status_simple_text=_text(details.get("status_simple_text")),
+        status_simple_text=as_text(details.get("status_simple_text")),
         status=as_int(pci.get("status")),
-        status_text=_text(pci.get("status_text")),
+        status_text=as_text(pci.get("status_text")),
         amount=as_int(pci.get("amount")),
-        currency=_text(pci.get("currency")),
+        currency=as_text(pci.get("currency")),
         currency_text=repr(pci.get("currency")),
         updated=parse_time(pci.get("updated")),
-        description=_text(pci.get("description")),
+        description=as_text(pci.get("description")),
         invoice_captured=bool(pci.get("completion_date") or pci.get("order_id"))
         or as_int(pci.get("status")) in (86, 87),
         refund_ids=tuple(refunds),
@@ -247,5 +281,5 @@ def refunds_created(answer: Any) -> list[str]:
             continue
         amount = item.get("amount")
         if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
-            found.append(_text(item.get("id")))
+            found.append(as_text(item.get("id")))
     return found

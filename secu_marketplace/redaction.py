@@ -51,7 +51,8 @@ PERSONAL_KEYS = frozenset(
         "bic",
     }
 )
-KEEP_IN_SUBTREE = frozenset({"object", "id"})
+# ``type`` says what a subtree is (a container's "bank_account" or "credit_card"), never whose.
+KEEP_IN_SUBTREE = frozenset({"object", "id", "type"})
 # The provider's own account that buyers transfer to is meant to be shown, not hidden.
 PUBLIC_SUBTREES = frozenset({"payment_instructions"})
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from secu_marketplace.money import format_money
+from secu_marketplace.provider import InstrumentKind, parse_smart
 from secu_marketplace.redaction import redact
 
 # What staff read for secuconnect's payment method codes (statuses.PAYMENT_METHODS).
@@ -31,6 +32,23 @@ def payment_method_label(code: str) -> str:
     if not code:
         return "–"
     return str(PAYMENT_METHOD_LABELS.get(code, code))
+
+
+INSTRUMENT_LABELS: dict[str, Promise] = {
+    InstrumentKind.BANK_ACCOUNT: pgettext_lazy("payment instrument", "bank account"),
+    InstrumentKind.CREDIT_CARD: pgettext_lazy("payment instrument", "credit card"),
+}
+
+
+def instrument_label(snapshot: Any) -> str:
+    """The payment instrument a Smart Transaction was paid with, as far as its answer says:
+    "bank account PCT_…". The answer carries no masked account or card number (DEMO-M Step3
+    outputs), so neither does this; "" when there is no container."""
+    container = parse_smart(snapshot).container if isinstance(snapshot, dict) else None
+    if container is None:
+        return ""
+    kind = INSTRUMENT_LABELS.get(container.kind, container.kind or "?")
+    return f"{kind} {container.id}"
 
 
 def pretty_json(data: Any) -> SafeString:

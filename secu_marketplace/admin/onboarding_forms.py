@@ -58,6 +58,18 @@ class OnboardingForm(forms.Form):
 
 
 class SettleForm(forms.Form):
+    """Settle a lost request: confirm a proposed contract from secuconnect's list, enter the id
+    found in secuOffice, or confirm that none was made. Exactly one of the three."""
+
+    proposal = forms.ChoiceField(
+        label=_("Proposed from secuconnect's contract list"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A contract of the marketplace that no supplier holds. Choose it only after checking "
+            "in secuOffice that it is this supplier's."
+        ),
+    )
     contract_id = forms.CharField(
         label=_("Contract id from secuOffice"),
         max_length=34,
@@ -70,10 +82,26 @@ class SettleForm(forms.Form):
         help_text=_("Tick after checking secuOffice; the supplier can then be onboarded again."),
     )
 
+    def __init__(self, *args: object, proposals: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["proposal"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = proposals
+        if not proposals:
+            del self.fields["proposal"]
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if bool(data.get("contract_id")) == bool(data.get("none_created")):
+        chosen = [bool(data.get(k)) for k in ("proposal", "contract_id", "none_created")]
+        if sum(chosen) != 1:
             raise forms.ValidationError(
-                _("Either enter the contract id or confirm that no contract was created.")
+                _(
+                    "Either confirm a proposed contract, enter the contract id, or confirm that "
+                    "no contract was created."
+                )
             )
         return data
+
+    def chosen_contract(self) -> str:
+        """The contract staff confirmed or entered; "" when they declared none was made."""
+        return str(self.cleaned_data.get("proposal") or self.cleaned_data.get("contract_id") or "")

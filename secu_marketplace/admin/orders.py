@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -32,7 +33,7 @@ from secu_marketplace.money import format_money
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
 from secu_marketplace.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
 
-from .display import items_list, payment_method_label, pretty_json
+from .display import instrument_label, items_list, payment_method_label, pretty_json
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
 # owed or settled yet); after that it is the record of what was sold to whom. The e-mail address
@@ -184,7 +185,9 @@ class AttemptInline(ReadOnlyInline):
 
     @admin.display(description=_("payment method"))
     def method_display(self, obj: CheckoutAttempt) -> str:
-        return payment_method_label(obj.payment_method)
+        instrument = instrument_label(obj.snapshot)
+        method = payment_method_label(obj.payment_method)
+        return format_html("{}<br>{}", method, instrument) if instrument else method
 
     @admin.display(description=_("last error"))
     def error_display(self, obj: CheckoutAttempt) -> str:

@@ -1,5 +1,6 @@
-"""Suppliers in the admin: their contracts, onboarding (a contract requested through
-``requestId``; ``services/onboarding.py``) and the payment methods each contract accepts."""
+"""Suppliers in the admin: their contracts, secupay's approval of them, onboarding (a contract
+requested through ``requestId``; ``services/onboarding.py``) and the payment methods each
+contract accepts, with what secuconnect answered (``services/supplier_contracts.py``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ from secu_marketplace.models import Supplier
 from secu_marketplace.services import onboarding, supplier_contracts
 
 from .onboarding_forms import OnboardingForm, SettleForm
+from .supplier_notes import (
+    approval_text,
+    methods_text,
+    proposal_choices,
+    supplier_notes,
+)
+
+# Adopting a contract for a supplier is onboarding it (the lead's permission on Supplier).
+ONBOARD_PERMISSION = "secu_marketplace.onboard_supplier"
 
 
 @admin.register(Supplier)
@@ -28,15 +38,17 @@ class SupplierAdmin(admin.ModelAdmin):
         "name",
         "contract_id",
         "contract_state",
+        "approval",
         "fee_rate",
         "fee_fixed",
         "is_active",
         "order_count",
     )
-    list_filter = ("is_active", "contract_state")
+    list_filter = ("is_active", "contract_state", "contract_approved")
     search_fields = ("name", "contract_id", "email", "onboarding_project")
     readonly_fields = (
         "contract_state",
+        "approval",
         "merchant_id",
         "store_id",
         "payin_account",
@@ -59,22 +71,18 @@ class SupplierAdmin(admin.ModelAdmin):
         # Write-only: whether it is stored, never what it is.
         return bool(obj.apikey)
 
+    @admin.display(description=_("secupay's approval"), ordering="contract_approved")
+    def approval(self, obj: Supplier) -> str:
+        return approval_text(obj)
+
     @admin.display(description=_("payment methods of the contract"))
     def accepted_methods(self, obj: Supplier) -> str:
         if not obj.contract_id:
             return "-"
-        methods = supplier_contracts.cached_payment_methods(obj.contract_id)
-        if methods is None:
+        report = supplier_contracts.cached_method_report(obj.contract_id)
+        if report is None:
             return gettext("not read yet (use the action “Refresh contracts from secuconnect”)")
-        lacking = supplier_contracts.lacking(methods)
-        text = ", ".join(methods) or "-"
-        if lacking:
-            text += " · " + gettext("lacks: %(methods)s") % {"methods": ", ".join(lacking)}
-        return text
-
-    def has_onboard_permission(self, request: HttpRequest) -> bool:
-        """Requesting a contract opens an account at secupay: a permission of its own."""
-        return bool(request.user.has_perm(f"{self.opts.app_label}.onboard_supplier"))
+        return methods_text(report)
 
     def change_view(
         self,
@@ -83,10 +91,18 @@ class SupplierAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        may = {"onboard": self.has_onboard_permission(request)}
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "secu_may": may}
-        )
+        supplier = Supplier.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        extra = {
+            **(extra_context or {}),
+            "secu_notes": supplier_notes(supplier) if supplier is not None else [],
+            # The onboarding buttons, shown only to staff who may use them.
+            "secu_may": {"onboard": self.has_onboard_permission(request)},
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def has_onboard_permission(self, request: HttpRequest) -> bool:
+        """Requesting a contract opens an account at secupay: a permission of its own."""
+        return bool(request.user.has_perm(f"{self.opts.app_label}.onboard_supplier"))
 
     @admin.action(description=_("Refresh contracts from secuconnect"), permissions=["change"])
     def refresh_contracts(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
@@ -189,11 +205,14 @@ class SupplierAdmin(admin.ModelAdmin):
 
     def settle_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         supplier = self._supplier_for(request, object_id)
-        form = SettleForm(request.POST or None)
+        if request.method == "POST" and not request.user.has_perm(ONBOARD_PERMISSION):
+            raise PermissionDenied
+        found = onboarding.proposals(supplier)
+        form = SettleForm(request.POST or None, proposals=proposal_choices(found or []))
         if request.method == "POST" and form.is_valid():
             try:
-                if form.cleaned_data["contract_id"]:
-                    onboarding.settle_with_contract(supplier, form.cleaned_data["contract_id"])
+                if form.chosen_contract():
+                    onboarding.settle_with_contract(supplier, form.chosen_contract())
                     done = gettext("%(name)s has its secuconnect contract %(contract)s.") % {
                         "name": supplier.name,
                         "contract": supplier.contract_id,
@@ -216,4 +235,6 @@ class SupplierAdmin(admin.ModelAdmin):
             title=gettext("Settle the contract request"),
             submit_label=gettext("Settle"),
             explanation=onboarding.unknown_message(supplier),
+            proposals=found,
+            list_unreadable=found is None,
         )

@@ -37,6 +37,12 @@ class Supplier(models.Model):
     contract_state = models.CharField(
         _("contract state"), max_length=20, choices=ContractState.choices, blank=True, default=""
     )
+    # The contract's ``approved`` as secuconnect last answered it (services/supplier_contracts.py):
+    # a contract made by requestId waits for secupay's approval. None: not read yet, or the
+    # answer did not say.
+    contract_approved = models.BooleanField(
+        _("approved by secupay"), null=True, blank=True, editable=False
+    )
     merchant_id = models.CharField(_("secuconnect merchant"), max_length=40, blank=True)
     store_id = models.CharField(_("secuconnect store"), max_length=40, blank=True)
     # PaymentInformation (iban, bic, owner, bankname) when a pay-in account was asked for.

@@ -72,6 +72,8 @@ class ContractForm(forms.ModelForm):
             "payment_methods",
             "parent",
             "demo",
+            "approved",
+            "mixed_basket",
             "allow_cloning",
             "project",
             "created",
@@ -85,12 +87,28 @@ class ContractForm(forms.ModelForm):
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
     form = ContractForm
-    list_display = ("contract_id", "name", "kind", "merchant", "parent", "allow_cloning")
-    list_filter = ("kind", "allow_cloning", "demo")
+    list_display = (
+        "contract_id",
+        "name",
+        "kind",
+        "merchant",
+        "parent",
+        "approved",
+        "mixed_basket",
+        "allow_cloning",
+    )
+    list_filter = ("kind", "approved", "mixed_basket", "allow_cloning", "demo")
     list_select_related = ("merchant", "parent")
     search_fields = ("contract_id", "name", "project")
     raw_id_fields = ("parent",)
     readonly_fields = ("contact", "payout_account", "payin_account", "store_id")
+    # secupay's approval of a contract made by requestId, by hand (as staff at secupay would).
+    actions = ["approve"]
+
+    @admin.action(description=_("Approve the selected contracts (as secupay)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
+        done = queryset.filter(approved=False).update(approved=True)
+        self.message_user(request, _("%(n)d contract(s) approved.") % {"n": done})
 
 
 @admin.register(ApiClient)

@@ -100,6 +100,10 @@ def api_view(operation: str, *, auth: bool = True) -> Callable[[View], View]:
                     response = faults.html_error(kind)
                 elif kind == Fault.Kind.TOKEN_EXPIRED:
                     response = token_required().response()
+                elif kind == Fault.Kind.HTTP_404:
+                    # What the API answers for a path it does not have (``unknown_endpoint``).
+                    missing = f"unknown endpoint {request.method} {request.path}"
+                    response = NotFound(missing).response()
                 else:
                     try:
                         client = authenticate(request) if auth else None

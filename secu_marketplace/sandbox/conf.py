@@ -7,9 +7,10 @@ in the database (``SandboxState``), so every process sees it, and wins over the 
 
 The switches, each undecided by public evidence:
 
-- ``CANCEL_STATUS``: the Smart Transaction status after ``/cancel``: "cancelled" (default) or
-  "failed". The e-commerce status flow has no "cancelled" (DOC:Status_Flow_of_a_Smart_Transaction);
-  JAVA-SDK only says "Cancels the Smart Transaction".
+- ``CANCEL_STATUS``: the Smart Transaction status once its payment is voided in full through
+  ``POST /Payment/Transactions/{id}/cancel``: "cancelled" (default) or "failed". ``/cancel`` on
+  the Smart Transaction itself is decided: it answers "cancelled" (DEMO-M
+  ``src/migrate/cancel_order.php`` checks ``getStatus() === 'cancelled'``), whatever this says.
 - ``ABORT_STATUS``: the status after ``/abort``: "cancelled" (default) or "failed". Whichever it
   shows, an aborted Smart Transaction can no longer be paid (JAVA-SDK: "abandons").
 - ``UNKNOWN_ID``: the answer for a Smart or Payment Transaction id the client cannot see: "404"
@@ -20,6 +21,16 @@ The switches, each undecided by public evidence:
   original transaction "to receive push messages for the entire payment").
 - ``QUERY_SPELLING``: how ``GET /Smart/Transactions?q=`` names the merchant reference:
   "merchantRef" (default), "merchant_ref" or "both"; the other spelling is an unsupported term.
+- ``METHOD_NAMES``: the names the deprecated ``GET /Payment/Contracts/{id}/paymentMethods``
+  answers (JAVA-D marks it deprecated; nothing public shows its answer): "smart" (default, the
+  Smart Checkout keys: ``prepaid``, ``creditcard`` ...) or "general" (the names its successor
+  ``POST /General/Contracts/{id}/getAvailablePaymentMethods`` was recorded answering:
+  ``Prepay``, ``Creditcard`` ...; DEMO-M ``src/migrate/get_payment_methods.php``). The successor
+  always answers the General Contracts names.
+- ``CONTRACT_CREATED``: what a contract's ``created`` says in ``GET /Payment/Contracts`` and
+  ``GET /Payment/Contracts/{id}``: "created" (default, when the contract was made) or "read"
+  (the moment of the answer, as every contract in the recorded list and the recorded single
+  read shows: RUBY-C ``contract_index``, ``contract_show``).
 """
 
 from __future__ import annotations
@@ -63,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "UNKNOWN_ID": "404",
     "SUB_PUSHES": True,
     "QUERY_SPELLING": "merchantRef",
+    "METHOD_NAMES": "smart",
+    "CONTRACT_CREATED": "created",
 }
 
 # The values each switch may take.
@@ -72,6 +85,8 @@ SWITCHES: dict[str, tuple[Any, ...]] = {
     "UNKNOWN_ID": ("404", "403"),
     "SUB_PUSHES": (True, False),
     "QUERY_SPELLING": ("merchantRef", "merchant_ref", "both"),
+    "METHOD_NAMES": ("smart", "general"),
+    "CONTRACT_CREATED": ("created", "read"),
 }
 SWITCH_PREFIX = "switch."
 

@@ -1,6 +1,6 @@
 """Driving the sandbox from Python: faults, the call log, tokens, pushes, the clock, contracts
-(payment methods, cloning) and the switches for what nothing public decides (``conf.py``;
-docs/provider.md, "Undecided").
+(payment methods, cloning, approval, mixed baskets) and the switches for what nothing public
+decides (``conf.py``; docs/provider.md, "Undecided").
 
 Tests and benchmarks import this module; the control API (``<mount>/control/...``) is a thin
 HTTP face over the same functions, for other processes and other languages. Clock and switches
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from secu_marketplace.redaction import redact_text
 
 from . import clock, conf, contract_ops, pushes, state
-from .models import AccessToken, ApiCall, ApiClient, Contract, Fault, PushDelivery
+from .models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
 
@@ -162,12 +162,23 @@ def push_rows() -> list[dict[str, Any]]:
 
 
 def set_contract_methods(contract_id: str, methods: list[str] | None) -> list[str]:
-    """What ``GET /Payment/Contracts/{id}/paymentMethods`` answers from now on (None or []: every
-    method the sandbox knows); a Smart Transaction naming the contract offers no other."""
+    """What the contract accepts from now on (None or []: every method the sandbox knows), as
+    ``paymentMethods`` and ``getAvailablePaymentMethods`` answer it; a Smart Transaction naming
+    the contract offers no other."""
     return contract_ops.set_methods(contract_id, methods)
 
 
 def set_contract_cloning(contract_id: str, allowed: bool) -> None:
-    """Allow or refuse ``requestId`` on a contract (its ``allow_cloning``)."""
-    if not Contract.objects.filter(contract_id=contract_id).update(allow_cloning=bool(allowed)):
-        raise LookupError(f"unknown contract {contract_id}")
+    """Allow or refuse ``requestId`` on a contract (the sandbox's own ``allow_cloning``)."""
+    contract_ops.set_flag(contract_id, "allow_cloning", bool(allowed))
+
+
+def approve_contract(contract_id: str, approved: bool = True) -> None:
+    """secupay approves a contract (or withdraws it): its ``approved`` from now on. A contract
+    made by ``requestId`` starts unapproved."""
+    contract_ops.set_flag(contract_id, "approved", bool(approved))
+
+
+def set_contract_mixed_basket(contract_id: str, enabled: bool) -> None:
+    """Whether Smart Transactions of the contract may carry a mixed basket (off: code 4028)."""
+    contract_ops.set_flag(contract_id, "mixed_basket", bool(enabled))

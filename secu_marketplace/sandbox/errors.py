@@ -21,7 +21,13 @@ never reuses a documented number for another meaning:
   ProductNotAllowedException; the SDK says only "needs to be activated"): unknown; the
   sandbox's own number (``contract_ops.CODE_CLONING_NOT_ALLOWED``).
 
-Clients must key on the HTTP status and the ``error`` name, not on these numbers.
+One code is documented by the provider's own tests and used with its meaning: 4028, "mixed
+basket not enabled" for the contract (SDK-T ``test/Api/SmartTransactionsApiTest.php``,
+``testSmartTransactionsAddMixedBasket``: "do you have mixed basket enabled ?"). The HTTP status
+and exception name of that answer are not public; the sandbox answers 403
+ProductNotAllowedException, like its other "not enabled for this contract" refusal (9406).
+
+Clients must key on the HTTP status and the ``error`` name, not on these numbers (4028 apart).
 """
 
 from __future__ import annotations
@@ -89,6 +95,7 @@ class Conflict(ProductError):
 
 
 CODE_NOT_VISIBLE = 9403  # unknown; the sandbox's own number
+CODE_MIXED_BASKET_NOT_ENABLED = 4028  # SDK-T testSmartTransactionsAddMixedBasket
 
 
 def unknown_id(details: str) -> ProductError:

@@ -1,7 +1,7 @@
 """Identifiers in secuconnect's formats.
 
-``STX_``/``PCI_``/``PCU_``/``MRC_``/``GCR_``/``STO_`` + 30 upper-case letters and digits, push
-ids ``evt_`` + 32 hex digits, support ids of 32 hex digits, opaque lower-case tokens.
+``STX_``/``PCI_``/``PCU_``/``PCT_``/``MRC_``/``GCR_``/``STO_`` + 30 upper-case letters and
+digits, push ids ``evt_`` + 32 hex digits, support ids of 32 hex digits, opaque lower-case tokens.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import string
 _UPPER = string.ascii_uppercase + string.digits
 _LOWER = string.ascii_lowercase + string.digits
 
-ID_RE = re.compile(r"^(STX|PCI|PCU|MRC|GCR|COT|STO)_[A-Z0-9]{30}$")
+ID_RE = re.compile(r"^(STX|PCI|PCU|PCT|MRC|GCR|COT|STO)_[A-Z0-9]{30}$")
 
 
 def object_id(prefix: str) -> str:
@@ -36,3 +36,9 @@ def push_id() -> str:
 
 def support_id() -> str:
     return secrets.token_hex(16)
+
+
+def pickup_code() -> str:
+    """A collection's pickup ``code`` (SDK SmartTransactionsCollectionModel.php names the field;
+    its format is not public: six digits are the sandbox's choice)."""
+    return "".join(secrets.choice(string.digits) for _ in range(6))

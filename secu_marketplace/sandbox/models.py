@@ -41,8 +41,9 @@ class Contract(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     # Methods this contract can be paid with; empty means all the sandbox knows.
     payment_methods = models.JSONField(_("payment methods"), default=list, blank=True)
-    # PaymentContractsProductModel (PHP-SDK): ``parent``, ``demo``, ``allow_cloning``. A
-    # contract made by ``requestId`` names the contract it was cloned from as its parent.
+    # PaymentContractsProductModel (PHP-SDK) and the recorded answers (RUBY-C): ``parent``,
+    # ``demo``, ``approved``. A contract made by ``requestId`` names the contract it was cloned
+    # from as its parent.
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -52,10 +53,27 @@ class Contract(models.Model):
         verbose_name=_("parent contract"),
     )
     demo = models.BooleanField(_("demo contract"), default=False)
+    # The sandbox's own switch for "(Needs to be activated)" (PHP-SDK requestId): never sent,
+    # because the SDK model dropped ``allow_cloning`` in 0.4.0 (docs/provider.md, "Payment
+    # contracts").
     allow_cloning = models.BooleanField(
         _("allow cloning"),
         default=False,
         help_text=_("Sub-contracts may be requested from this contract (requestId)."),
+    )
+    # ``approved`` on the wire (RUBY-C): a contract made by requestId waits for secupay's
+    # approval; staff approve it in the sandbox admin or the control API.
+    approved = models.BooleanField(
+        _("approved by secupay"),
+        default=True,
+        help_text=_("A contract made by requestId is not approved until staff approve it here."),
+    )
+    # Smart Transactions of this contract may carry mixed baskets; without it they are refused
+    # with code 4028 (SDK-T testSmartTransactionsAddMixedBasket).
+    mixed_basket = models.BooleanField(
+        _("mixed baskets enabled"),
+        default=True,
+        help_text=_("Off: a Smart Transaction with sub-baskets is refused with code 4028."),
     )
     # What requestId was given: the project name is unique over all contracts.
     project = models.CharField(_("project"), max_length=255, null=True, blank=True, unique=True)
@@ -140,6 +158,9 @@ class SmartTransaction(models.Model):
     merchant_ref = models.CharField(max_length=255, blank=True)
     transaction_ref = models.CharField(max_length=255, blank=True)
     payment_instructions = models.JSONField(null=True, blank=True)
+    # The payment container (``PCT_...``) a debit or card payment was made with (DEMO-M
+    # custom_checkout/Step3.php, payment_with_smart_checkout/Step3.php).
+    container_id = models.CharField(max_length=40, blank=True)
     # Ended by /abort or /cancel: whatever its status reads ("cancelled" or "failed", see the
     # CANCEL_STATUS/ABORT_STATUS switches), it can no longer be paid.
     closed = models.BooleanField(default=False)
@@ -267,6 +288,7 @@ class Fault(models.Model):
         HTTP_500 = "http_500", _("HTTP 500 with an HTML body")
         HTTP_502 = "http_502", _("HTTP 502 with an HTML body")
         HTTP_503 = "http_503", _("HTTP 503 with an HTML body")
+        HTTP_404 = "http_404", _("HTTP 404 product error, as from a host that lacks the endpoint")
         MALFORMED_JSON = "malformed_json", _("HTTP 200 with malformed JSON (after processing)")
         TOKEN_EXPIRED = "token_expired", _("HTTP 403, code 2003, as if the token had expired")
         DROP_RESPONSE = "drop_response", _("processed, then the connection is dropped")

@@ -8,8 +8,13 @@ amount is reduced (``reduce_amount_by``) or, wholly, the transaction is voided w
 no transaction is created. After the payer has paid a refund transaction is created (negative
 amount, ``ref_type_id`` 19, DOC:Read_a_Payment_Transaction) and the original's ``amount`` stays.
 ``reduce_stakeholder_payment`` reduces the stakeholder share proportionately ("only for the mixed
-basket", PHP-SDK PaymentTransactionCancelDTO.php). The answer is an array (PHP-SDK
-PaymentTransactionsApi.php): the transaction itself, then any refund transactions created.
+basket", PHP-SDK PaymentTransactionCancelDTO.php). The deprecated ``amount`` is honoured with its
+documented meaning (DOC "Cancel or Refund a Payment"): for an invoice it is the amount that is to
+*remain*, for every other method the reduction; 0 means in full (PHP-SDK
+``docs/Model/PaymentTransactionCancelDTO.md``: '"0" means full refund'). When both are sent,
+``reduce_amount_by`` (its replacement) wins and ``amount`` is ignored (the sandbox's reading).
+The answer is an array (PHP-SDK PaymentTransactionsApi.php): the transaction itself, then any
+refund transactions created.
 
 ``/capture`` (invoice only, status 85 → 86 "abgeschlossen (Rechnung offen)", simple 1, cleared
 "open", ``completion_date``/``invoice_number``/``order_id`` set; JAVA-SDK; DOC:Mark_as_Shipped):
@@ -112,6 +117,33 @@ def _reduce(
     return [refund]
 
 
+def _whole(value: Any, field: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise BadRequest(f"{field}: must be an integer of at least {minimum}, got {value!r}")
+    return value
+
+
+def _reduction(pt: PaymentTransaction, data: dict[str, Any], left: int) -> tuple[str, int]:
+    """By how much to cancel, and the field that said so: ``reduce_amount_by``; else the
+    deprecated ``amount`` (an invoice's remaining amount, any other method's reduction, 0 in
+    full); else everything that is left."""
+    if data.get("reduce_amount_by") is not None:
+        return "reduce_amount_by", _whole(data["reduce_amount_by"], "reduce_amount_by", 1)
+    if data.get("amount") is None:
+        return "reduce_amount_by", left
+    amount = _whole(data["amount"], "amount", 0)
+    if amount == 0:
+        return "amount", left
+    if pt.payment_method != "invoice":
+        return "amount", amount
+    if amount >= left:
+        raise BadRequest(
+            f"amount: for an invoice it is the amount that remains; {amount} leaves nothing to "
+            f"cancel of the remaining {left}"
+        )
+    return "amount", left - amount
+
+
 def cancel(client: ApiClient, pci_id: str, body: Any) -> list[PaymentTransaction]:
     data = body if isinstance(body, dict) else {}
     reason = data.get("reason") or ""
@@ -127,21 +159,19 @@ def cancel(client: ApiClient, pci_id: str, body: Any) -> list[PaymentTransaction
                 f"{pt.pci_id} is {SIMPLE_TEXT[pt.status_simple]}; nothing left to cancel"
             )
         left = transitions.remaining(pt)
-        amount = data.get("reduce_amount_by")
-        if amount is None:
-            amount = left
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise BadRequest(f"reduce_amount_by: must be a positive integer, got {amount!r}")
+        field, amount = _reduction(pt, data, left)
+        if amount <= 0:
+            raise BadRequest(f"{field}: nothing left to cancel of {pt.pci_id}")
         if amount > left:
             raise BadRequest(
-                f"reduce_amount_by: {amount} exceeds the remaining amount {left} of {pt.pci_id}"
+                f"{field}: {amount} exceeds the remaining amount {left} of {pt.pci_id}"
             )
         subs = transitions.subs_of(pt) if pt.kind == Kind.ORIGINAL else []
         created: list[PaymentTransaction] = []
         if subs:
             if amount != left:
                 raise BadRequest(
-                    "reduce_amount_by: a mixed basket is reduced per supplier, through the "
+                    f"{field}: a mixed basket is reduced per supplier, through the "
                     "sub-transaction of the sub-basket; the leading transaction can only be "
                     "cancelled as a whole"
                 )

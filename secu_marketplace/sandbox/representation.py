@@ -8,10 +8,14 @@ The Payment Transaction carries the fields of PHP-SDK PaymentTransactionsProduct
 nothing the sandbox invented; ``merchant`` is a GeneralMerchantsProductModel with ``type`` and
 ``user`` (DEMO getSubTransactions.php). The sandbox's own choices there:
 
-- ``details.cleared`` is "open" in every case public answers show (prepaid waiting, a captured
-  invoice, refunds always). For a payment whose payer has paid the sandbox says "cleared": no
-  public example shows that value, it is the sandbox's guess (the app never reads it).
-- ``product_id`` per method (``statuses.PRODUCT_IDS``; 36 for prepaid is recorded),
+- ``details.cleared`` is "open" in every case public answers show: a prepayment waiting, a
+  captured invoice, refunds, and a just-accepted debit (status 6, simple 1; DOC "Receive Push
+  Notifications", integration Step 4). The sandbox says "open" for every accepted card, PayPal,
+  Sofort ... payment as well. Only once a prepayment's transfer or an invoice's payment has
+  arrived does it say "cleared": no public example shows that value, it is the sandbox's guess
+  (the app never reads it).
+- ``product_id`` per method (``statuses.PRODUCT_IDS``: prepaid 36, invoice 267, PayPal 440 are
+  documented),
   ``contract_id`` = 340000 + the contract's row id, ``merchant.type`` 11 (recorded) for all.
 - ``ref_type_id`` 21 "Teiltransaktion" between a leading transaction and its sub-transactions.
 """
@@ -27,6 +31,8 @@ from django.utils import timezone
 
 from .models import Contract, Merchant, PaymentTransaction, SmartTransaction
 from .statuses import (
+    CONTAINER_TYPES,
+    PAY_LATER,
     PAYMENT_METHODS,
     PRODUCT_IDS,
     PRODUCT_NAMES,
@@ -131,6 +137,13 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
             "general": general,
             **{method: f"{general}?method={method}" for method in allowed},
         }
+    if stx.container_id and stx.payment_method in CONTAINER_TYPES:
+        # As recorded (DEMO-M Step3): type, object, id; no account or card details.
+        data["container"] = {
+            "type": CONTAINER_TYPES[stx.payment_method],
+            "object": "payment.containers",
+            "id": stx.container_id,
+        }
     if stx.payment_method:
         data["payment_method"] = stx.payment_method
     if leading is not None:
@@ -220,8 +233,10 @@ def payment_transaction(pt: PaymentTransaction) -> dict[str, Any]:
     stx = pt.smart_transaction
     contact = (stx.customer.contact if stx.customer else {}) or {}
     description = _description(pt)
-    # Refunds always "open" (recorded); "cleared" once paid is the sandbox's guess.
-    cleared = "cleared" if pt.payer_paid and not refund else "open"
+    # "open" as recorded (refunds, a just-accepted debit, waiting prepayments, captured
+    # invoices); "cleared" once a transfer or an invoice payment arrived is the sandbox's guess.
+    arrived = pt.payer_paid and pt.payment_method in PAY_LATER
+    cleared = "cleared" if arrived and not refund else "open"
     return {
         "object": "payment.transactions",
         "id": pt.pci_id,

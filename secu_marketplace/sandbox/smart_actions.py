@@ -11,9 +11,14 @@
   ``ok``; invoices waiting for shipment are captured (86). Later calls overwrite the details and
   omitted ones are removed (DOC:Mark_as_Shipped, DOC:Mark_as_Collected_or_Shipped2; JAVA-SDK).
 
-Undecided by public evidence (docs/provider.md, "Undecided"): the status these leave. It is the
-``CANCEL_STATUS`` / ``ABORT_STATUS`` switch ("cancelled" by default, or "failed"); either way the
-transaction is ``closed`` and can no longer be paid, on the API or on the hosted page.
+``/cancel`` leaves the Smart Transaction ``cancelled`` (DEMO-M ``src/migrate/cancel_order.php``
+checks ``getStatus() === 'cancelled'`` after ``cancelTransaction``). The status ``/abort`` leaves
+is undecided by public evidence (docs/provider.md, "Undecided"): the ``ABORT_STATUS`` switch
+("cancelled" by default, or "failed"). Either way the transaction is ``closed`` and can no longer
+be paid, on the API or on the hosted page.
+
+A collection's pickup ``code`` is the provider's: a later ``/setDelivery`` that does not send one
+keeps it (the sandbox's reading; the shop's own details are overwritten as documented).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from .statuses import Simple
 Kind = PaymentTransaction.Kind
 # Not yet started (JAVA-SDK abort): nothing has been captured.
 ABORTABLE = ("created", "failed", "approved")
+# The status after /cancel (DEMO-M cancel_order.php).
+CANCELLED = "cancelled"
 
 
 def _void(pt: PaymentTransaction) -> None:
@@ -61,7 +68,7 @@ def cancel(client: ApiClient, stx_id: str) -> SmartTransaction:
             )
         for pt in payments:
             _void(pt)
-        _close(stx, conf.switch("CANCEL_STATUS"))
+        _close(stx, CANCELLED)
     return stx
 
 
@@ -99,8 +106,12 @@ def set_delivery(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
         if kind not in ("shipping", "collection"):
             raise BadRequest("delivery_options.type: must be shipping or collection")
         keys = SHIPPING_KEYS if kind == "shipping" else COLLECTION_KEYS
-        # Repeated calls overwrite the detail fields; omitted ones are removed (JAVA-SDK).
+        # Repeated calls overwrite the detail fields; omitted ones are removed (JAVA-SDK). The
+        # pickup code is secuconnect's, not one of the shop's details: it stays.
+        code = stx.delivery_options.get("code") if kind == "collection" else None
         stx.delivery_options = {"type": kind, **{k: data[k] for k in keys[1:] if data.get(k)}}
+        if code and not data.get("code"):
+            stx.delivery_options["code"] = code
         if stx.intent == "order":
             stx.status = "shipped" if kind == "shipping" else "collected"
         for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):

@@ -22,6 +22,17 @@ Where nothing public decides, the sandbox picks one reading and says so here:
   allowed and unlinks the earlier Payment Transactions, as documented.
 - ``GET /Smart/Transactions?q=`` spells the merchant reference as the ``QUERY_SPELLING`` switch
   says (undecided by public evidence; ``conf.py``).
+- A mixed basket on a contract whose ``mixed_basket`` is off is refused with code 4028 (SDK-T
+  ``testSmartTransactionsAddMixedBasket``; HTTP 403 is the sandbox's choice, ``errors.py``).
+- A debit or card payment carries ``container {type, object: "payment.containers", id: PCT_}``
+  once authorised (DEMO-M custom_checkout/Step3.php, payment_with_smart_checkout/Step3.php:
+  ``bank_account`` and ``credit_card``); a new container per authorisation (the buyer enters the
+  account or card on the hosted page).
+- A collection gets its pickup ``code`` once started (SDK-T; SDK
+  ``SmartTransactionsCollectionModel.php``): six digits (``ids.pickup_code``).
+- ``/start`` (or ``/start/``) without a method on a transaction that ``/prepare`` with
+  ``auto_capture`` already started answers it unchanged (the PHP SDK's integration tests call
+  ``/start/`` after ``/prepare``).
 """
 
 from __future__ import annotations
@@ -32,16 +43,18 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from . import clock, conf, ids, transitions
-from .errors import BadRequest, Conflict, unknown_id
+from .errors import CODE_MIXED_BASKET_NOT_ENABLED, BadRequest, Conflict, NotAllowed, unknown_id
 from .instructions import payment_instructions
 from .models import ApiClient, Contract, Customer, PaymentTransaction, SmartTransaction
-from .statuses import PAYMENT_METHODS, STX_PAYABLE, Simple, captured_status
+from .statuses import CONTAINER_TYPES, PAYMENT_METHODS, STX_PAYABLE, Simple, captured_status
 from .validation import Normalised, normalise, normalise_contact
 
 Kind = PaymentTransaction.Kind
 OUTCOMES = ("success", "declined")
 # PUT is allowed "before the payment is executed with /start" (JAVA-SDK updateTransaction).
 UPDATABLE = ("created", "failed", "approved")
+# Started (captured) by /prepare with auto_capture or by /start: nothing left to start.
+STARTED = ("ok", "received", "collection", "pending")
 
 
 def _customer(client: ApiClient, norm: Normalised) -> Customer | None:
@@ -74,8 +87,17 @@ def _apply(stx: SmartTransaction, norm: Normalised) -> None:
     stx.transaction_ref = norm.transaction_ref
 
 
+def _check_mixed_basket(norm: Normalised) -> None:
+    if norm.basket and norm.basket.get("type") == "mixed" and not norm.contract.mixed_basket:
+        raise NotAllowed(
+            f"contract.id: mixed baskets are not enabled for contract {norm.contract.contract_id}",
+            code=CODE_MIXED_BASKET_NOT_ENABLED,
+        )
+
+
 def create(client: ApiClient, body: Any) -> SmartTransaction:
     norm = normalise(client, body)
+    _check_mixed_basket(norm)
     with transaction.atomic():
         now = clock.now()
         stx = SmartTransaction(
@@ -97,6 +119,7 @@ def update(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
     ``application_context`` cannot change after creation and is kept (JAVA-SDK)."""
     get(client, stx_id)  # an unknown id is "not found", whatever the body holds
     norm = normalise(client, body, update=True)
+    _check_mixed_basket(norm)
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
         if stx.status not in UPDATABLE or stx.closed:
@@ -252,11 +275,16 @@ def authorise(
         if outcome == "declined":
             stx.status = "failed"
             stx.payment_instructions = None
+            stx.container_id = ""
         else:
             stx.payment_instructions = payment_instructions(
                 method, leading.trans_id, stx.stx_id, int(stx.basket_info["sum"]), base
             )
-            stx.status = _stx_status_after_capture(stx, method) if capture else "approved"
+            stx.container_id = ids.object_id("PCT") if method in CONTAINER_TYPES else ""
+            if capture:
+                transitions.enter_captured(stx, _stx_status_after_capture(stx, method))
+            else:
+                stx.status = "approved"
         stx.updated = clock.now()
         stx.save()
     return stx
@@ -268,6 +296,8 @@ def start(
     """``/start[/{method}]``: capture an approved payment (needed when ``auto_capture`` is off),
     or, with a method on a ``created`` transaction, authorise and capture in one step."""
     current = get(client, stx_id)
+    if not method and current.status in STARTED and not current.closed:
+        return current  # /prepare with auto_capture started it already
     if current.status in STX_PAYABLE and not current.closed:
         if not method:
             raise Conflict(
@@ -289,9 +319,9 @@ def start(
         for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):
             if pt.status_simple == Simple.AUTHORIZED:
                 transitions.set_simple(pt, simple)
-        stx.status = _stx_status_after_capture(stx, stx.payment_method)
+        transitions.enter_captured(stx, _stx_status_after_capture(stx, stx.payment_method))
         stx.updated = clock.now()
-        stx.save(update_fields=["status", "updated"])
+        stx.save(update_fields=["status", "delivery_options", "updated"])
     return stx
 
 

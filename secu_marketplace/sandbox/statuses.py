@@ -105,6 +105,10 @@ PAYMENT_METHODS = (
 )
 # Methods whose buyer pays later: authorised (and captured) before the money arrives.
 PAY_LATER = ("prepaid", "invoice")
+# The payment container a method leaves on the Smart Transaction (DEMO-M custom_checkout/
+# Step3.php: debit → bank_account; payment_with_smart_checkout/Step3.php: creditcard →
+# credit_card). Other methods show none in any recording.
+CONTAINER_TYPES = {"debit": "bank_account", "creditcard": "credit_card"}
 
 
 def payer_pays(method: str, simple: int) -> bool | None:
@@ -148,20 +152,41 @@ def refund_product(method: str) -> str:
     return "PayPal Erstattung" if method == "paypal" else "Erstattung"
 
 
-# ``product_id`` per method. 36 for prepaid is recorded (DEMO getSubTransactions.php); the others
-# are the sandbox's own numbers.
+# ``product_id`` per method. Recorded or documented: prepaid 36 (DEMO getSubTransactions.php),
+# invoice ("Kauf auf Rechnung") 267 and PayPal 440 (the API reference's product table, "Get a list
+# of payment transactions"). The others are the sandbox's own numbers.
 PRODUCT_IDS = {
     "creditcard": 31,
     "debit": 32,
     "easycredit": 43,
     "eps": 44,
     "giropay": 45,
-    "invoice": 33,
-    "paypal": 41,
+    "invoice": 267,
+    "paypal": 440,
     "prepaid": 36,
     "sofort": 42,
     "refund": 40,
 }
+
+# What ``POST /General/Contracts/{id}/getAvailablePaymentMethods`` calls each method, in the
+# recorded order (DEMO-M src/migrate/get_payment_methods.php: Creditcard, Debit, easyCredit, eps,
+# Invoice, Paypal, Prepay, Sofort, Applepay, Googlepay). "Giropay" is not in the recording: the
+# sandbox's guess, spelled like its neighbours.
+GENERAL_METHOD_NAMES = {
+    "creditcard": "Creditcard",
+    "debit": "Debit",
+    "easycredit": "easyCredit",
+    "eps": "eps",
+    "giropay": "Giropay",
+    "invoice": "Invoice",
+    "paypal": "Paypal",
+    "prepaid": "Prepay",
+    "sofort": "Sofort",
+}
+# Wallets the recorded answer lists after the others. They are no Smart Checkout method (no
+# PaymentContext or /prepare value names them); the sandbox lists them for a contract that takes
+# credit cards, the rails they run on (its own reading).
+WALLET_NAMES = ("Applepay", "Googlepay")
 
 # Smart Transaction statuses after the payment has been captured, by intent and delivery type.
 STX_FINAL_CREATED = "created"

@@ -242,6 +242,14 @@ def recompute_leading(leading: PaymentTransaction) -> None:
         set_simple(leading, Simple.ACCEPTED)
 
 
+def enter_captured(stx: SmartTransaction, status: str) -> None:
+    """The payment is started: the Smart Transaction takes ``status``; a collection gets its
+    pickup ``code`` now, unless the shop sent one (SDK-T; SmartTransactionsCollectionModel)."""
+    stx.status = status
+    if status == "collection" and not stx.delivery_options.get("code"):
+        stx.delivery_options = {**stx.delivery_options, "code": ids.pickup_code()}
+
+
 def follow(stx: SmartTransaction | None) -> None:
     """Move the Smart Transaction after its leading Payment Transaction
     (DOC:Status_Flow_of_a_Smart_Transaction)."""
@@ -253,18 +261,19 @@ def follow(stx: SmartTransaction | None) -> None:
     before = stx.status
     simple = leading.status_simple
     if simple in (Simple.ACCEPTED, Simple.PAID) and stx.status in ("approved", "pending"):
-        stx.status = captured_status(stx.intent, stx.delivery_options.get("type", ""))
+        enter_captured(stx, captured_status(stx.intent, stx.delivery_options.get("type", "")))
     elif simple == Simple.DENIED and stx.status in AWAITING:
         stx.status = "failed"
     elif simple == Simple.VOID and stx.status in AWAITING:
-        # Cancelled before the payer paid: like /cancel (the CANCEL_STATUS switch), and never
-        # payable again. After that, refunds show on the Payment Transactions only: what they do
-        # to the Smart Transaction is undocumented, so it stays as it is.
+        # Voided before the payer paid: the CANCEL_STATUS switch (undecided for a void through
+        # the Payment Transaction; /cancel itself answers "cancelled"), and never payable again.
+        # After that, refunds show on the Payment Transactions only: what they do to the Smart
+        # Transaction is undocumented, so it stays as it is.
         stx.status = conf.switch("CANCEL_STATUS")
         stx.closed = True
     if stx.status != before:
         stx.updated = clock.now()
-        stx.save(update_fields=["status", "closed", "updated"])
+        stx.save(update_fields=["status", "closed", "delivery_options", "updated"])
 
 
 def propagate(pt: PaymentTransaction) -> None:

@@ -27,8 +27,11 @@ urlpatterns = [
         smart.prepare,
         name="smart-prepare",
     ),
+    # ``/start`` and ``/start/`` (the PHP SDK's spelling with an empty method after /prepare).
     re_path(
-        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/start$", smart.start, name="smart-start"
+        rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/start/?$",
+        smart.start,
+        name="smart-start",
     ),
     re_path(
         rf"^api/v2/Smart/Transactions/{ID.format('stx_id')}/start/(?P<method>[a-z_]+)$",
@@ -77,6 +80,7 @@ urlpatterns = [
         payment.test_changed_status,
         name="payment-test-status",
     ),
+    path("api/v2/Payment/Contracts", contracts.listing, name="contracts-collection"),
     re_path(
         rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}$",
         contracts.read,
@@ -87,10 +91,16 @@ urlpatterns = [
         contracts.payment_methods,
         name="contracts-payment-methods",
     ),
+    # Both spellings: the SDK's ``requestId`` and the recorded ``RequestID`` (RUBY-C).
     re_path(
-        rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}/requestId$",
+        rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}/(?:requestId|RequestID)$",
         contracts.request_id,
         name="contracts-request-id",
+    ),
+    re_path(
+        rf"^api/v2/General/Contracts/{ID.format('contract_id')}/getAvailablePaymentMethods$",
+        contracts.available_methods,
+        name="contracts-available-methods",
     ),
     # Anything else under api/v2/ answers a product error (404), like every other API error.
     re_path(r"^api/v2/", unknown_endpoint, name="api-unknown"),
@@ -112,5 +122,15 @@ urlpatterns = [
         "control/contracts/<str:contract_id>/cloning",
         control.contract_cloning,
         name="control-contract-cloning",
+    ),
+    path(
+        "control/contracts/<str:contract_id>/approval",
+        control.contract_approval,
+        name="control-contract-approval",
+    ),
+    path(
+        "control/contracts/<str:contract_id>/mixed_basket",
+        control.contract_mixed_basket,
+        name="control-contract-mixed-basket",
     ),
 ]

@@ -42,7 +42,7 @@ from secu_marketplace.statuses import (
 
 from . import ledger
 from .lost_create import resolve_unknown
-from .supplier_contracts import checkout_methods
+from .supplier_contracts import checkout_methods, explain_refusal
 from .sync import sync_attempt
 
 logger = logging.getLogger(__name__)
@@ -272,7 +272,13 @@ def start_checkout(
         except IntegrityError:
             continue  # another request opened an attempt between our check and insert
         if action == "create":
-            return _create(attempt, subs, method, language, client, methods)
+            try:
+                return _create(attempt, subs, method, language, client, methods)
+            except ApiError as error:  # a refusal staff can act on becomes a CheckoutError
+                explained = explain_refusal(error, order)
+                if explained is None:
+                    raise
+                raise explained from error
         if action == "wait":
             _wait_for(attempt)
         elif action == "resolve":

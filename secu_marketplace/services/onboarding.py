@@ -5,24 +5,27 @@ contracts").
 The request is recorded on the supplier *before* it is sent (its unique project name, state
 "requesting"), so a double click is refused and a lost answer leaves a trace. Then:
 
-- an answer: the contract, merchant and store ids and the pay-in account are stored, the
-  contract is read back to learn whether secuconnect knows it ("active"), and the ``apikey`` is
-  dropped (or kept write-only when ``STORE_SUPPLIER_APIKEY`` asks for it);
+- an answer: the contract and merchant ids (and the store id, when the answer has one: the SDK
+  model names it, the recording does not), the pay-in account and the contract's ``approved``
+  (false for a new contract: it waits for secupay) are stored, the contract is read back to
+  learn whether secuconnect knows it ("active"), and the ``apikey`` is dropped (or kept
+  write-only when ``STORE_SUPPLIER_APIKEY`` asks for it);
 - a refusal (taken project name, IBAN, not allowed) or an unreachable secuconnect: the supplier
   is put back as it was, and ``OnboardingError`` says why;
 - a lost answer (``OutcomeUnknown``): the state becomes "unknown" and the request is **not** sent
-  again. secuconnect offers no way to find a contract by its project name (the contract model has
-  no project field, and no idempotency key is documented), so only a person can tell whether the
-  contract exists: staff look in secuOffice and either enter the contract id (``settle_with_
-  contract``, checked against secuconnect) or declare that none was made (``abandon_request``).
-  Requesting again afterwards with the same project name is safe either way: secuconnect refuses a
-  project name twice, so a contract made by the lost request can never get a twin.
+  again (no idempotency key is documented). The contract list (``GET /Payment/Contracts``) is
+  searched for a child of the marketplace's contract that no supplier holds, created while the
+  request could land (``lost_request.proposals``); the settle page proposes what it finds, and
+  only a person adopts it (``settle_with_contract``, checked against secuconnect). The list has
+  no project field, so a match is a proposal, not a proof. Failing that, staff look in secuOffice
+  and enter the contract id, or declare that none was made (``abandon_request``). Requesting
+  again afterwards with the same project name is safe either way: secuconnect refuses a project
+  name twice, so a contract made by the lost request can never get a twin.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,12 +45,13 @@ from secu_marketplace.exceptions import (
     SecuMarketplaceError,
 )
 from secu_marketplace.models import Supplier
+from secu_marketplace.provider import CONTRACT_ID_RE as CONTRACT_RE
+from secu_marketplace.provider_contracts import ContractRequested, parse_contract_requested
 
-from . import supplier_contracts
+from . import lost_request, supplier_contracts
 
 logger = logging.getLogger(__name__)
 
-CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
 State = Supplier.ContractState
 UNSETTLED = (State.REQUESTING, State.UNKNOWN)
 # What a failed request puts back: the fields the request touched.
@@ -177,11 +181,6 @@ def _refusal(error: ApiError, project: str) -> str:
     return _("secuconnect refused the contract request: %(details)s") % {"details": details}
 
 
-def _ids(answer: dict[str, Any], key: str) -> str:
-    value = answer.get(key)
-    return str(value.get("id") or "") if isinstance(value, dict) else ""
-
-
 def onboard(
     supplier: Supplier, application: Application, *, client: SecuconnectClient | None = None
 ) -> Supplier:
@@ -214,28 +213,29 @@ def onboard(
         raise OnboardingError(
             _("secuconnect could not be reached; nothing was requested. Please try again later.")
         ) from error
-    contract_id = _ids(answer, "contract")
-    if not CONTRACT_RE.match(contract_id):
+    made = parse_contract_requested(answer)
+    if not made.contract_id:
         Supplier.objects.filter(pk=supplier.pk).update(contract_state=State.UNKNOWN)
         supplier.refresh_from_db()
         raise OnboardingError(unknown_message(supplier))
-    return _store(supplier, answer, contract_id, client)
+    return _store(supplier, made, client)
 
 
-def _store(
-    supplier: Supplier, answer: dict[str, Any], contract_id: str, client: SecuconnectClient
-) -> Supplier:
-    payin = answer.get("payin_account")
+def _store(supplier: Supplier, made: ContractRequested, client: SecuconnectClient) -> Supplier:
+    contract_id = made.contract_id
     supplier.contract_id = contract_id
-    supplier.merchant_id = _ids(answer, "merchant")
-    supplier.store_id = _ids(answer, "store")
-    supplier.payin_account = dict(payin) if isinstance(payin, dict) else {}
+    supplier.merchant_id = made.merchant_id
+    supplier.store_id = made.store_id
+    supplier.payin_account = made.payin_account
     supplier.contract_state = State.REQUESTED
-    if app_settings.STORE_SUPPLIER_APIKEY and answer.get("apikey"):
-        supplier.apikey = str(answer["apikey"])
+    # The answer is the new contract itself (RUBY-C): "approved": false until secupay approves.
+    supplier.contract_approved = made.approved
+    if app_settings.STORE_SUPPLIER_APIKEY and made.apikey:
+        supplier.apikey = made.apikey
     supplier.save(
         update_fields=[
             "contract_id",
+            "contract_approved",
             "merchant_id",
             "store_id",
             "payin_account",
@@ -255,8 +255,8 @@ def unknown_message(supplier: Supplier) -> str:
     return _(
         "The answer to the contract request for %(name)s (project %(project)s) was lost: "
         "secuconnect may or may not have created the contract, so it is not requested again. "
-        "Look for the project in secuOffice: enter the contract id if it exists, or confirm "
-        "that none was created."
+        "Confirm a contract proposed from secuconnect's list, or look for the project in "
+        "secuOffice: enter the contract id if it exists, or confirm that none was created."
     ) % {"name": supplier.name, "project": supplier.onboarding_project}
 
 
@@ -285,17 +285,32 @@ def settle_with_contract(
         raise OnboardingError(
             _("secuconnect does not know the contract %(contract)s.") % {"contract": contract_id}
         )
-    parent = found.get("parent")
-    parent_id = parent.get("id") if isinstance(parent, dict) else None
-    if parent_id and parent_id != app_settings.CONTRACT_ID:
+    if found.parent_id and found.parent_id != app_settings.CONTRACT_ID:
         raise OnboardingError(
             _("Contract %(contract)s was not requested from the marketplace's contract.")
             % {"contract": contract_id}
         )
     supplier.contract_id = contract_id
     supplier.contract_state = State.ACTIVE
-    supplier.save(update_fields=["contract_id", "contract_state"])
+    supplier.contract_approved = found.approved
+    supplier.save(update_fields=["contract_id", "contract_state", "contract_approved"])
+    logger.info("supplier %s settled with contract %s", supplier.pk, contract_id)
     return supplier
+
+
+def proposals(
+    supplier: Supplier, *, client: SecuconnectClient | None = None
+) -> list[lost_request.Proposal] | None:
+    """Contracts in secuconnect's list that the lost request may have made, for staff to
+    confirm; empty when the request is settled or nothing fits, None when the list cannot be
+    read (staff then enter the id or declare that none was made)."""
+    if not _unsettled_for(supplier):
+        return []
+    try:
+        return lost_request.proposals(supplier, client=client)
+    except SecuconnectError as error:
+        logger.warning("contract list not readable for supplier %s: %s", supplier.pk, error)
+        return None
 
 
 def abandon_request(supplier: Supplier) -> Supplier:

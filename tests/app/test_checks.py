@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from secu_marketplace.checks import check_settings
+from secu_marketplace.checks import check_settings, check_unapproved_policy
 from secu_marketplace.conf import app_settings
 
 GOOD = {
@@ -44,6 +44,17 @@ def test_a_complete_configuration_passes(settings: Any) -> None:
 )
 def test_each_mistake_is_reported(settings: Any, change: dict[str, Any], expected: str) -> None:
     assert expected in ids(settings, {**GOOD, **change})
+
+
+@pytest.mark.parametrize(("value", "reported"), [("refuse", False), ("allow", False), ("ok", True)])
+def test_the_unapproved_suppliers_policy_is_one_of_two(
+    settings: Any, value: str, reported: bool
+) -> None:
+    settings.SECU_MARKETPLACE = {**GOOD, "UNAPPROVED_SUPPLIERS": value}
+    found = {m.id for m in check_unapproved_policy()}
+    assert found == ({"secu_marketplace.E022"} if reported else set())
+    settings.SECU_MARKETPLACE = GOOD  # the default, "refuse"
+    assert check_unapproved_policy() == []
 
 
 def test_missing_setting(settings: Any) -> None:

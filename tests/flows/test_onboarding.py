@@ -89,8 +89,9 @@ def test_a_supplier_is_onboarded(
     assert remote.project == "Musterhändler Garten"
     assert remote.payout_account["iban"] == VALID_IBAN
     assert garden.merchant_id == remote.merchant.merchant_id
-    assert garden.store_id == remote.store_id
+    assert garden.store_id == ""  # the recorded answer names no store (the SDK model does)
     assert garden.contract_state == Supplier.ContractState.ACTIVE
+    assert garden.contract_approved is False  # a new contract waits for secupay
     assert garden.onboarding_project == "Musterhändler Garten"
     assert garden.payin_account == {}
     assert garden.apikey == ""  # not kept unless a setting asks for it
@@ -98,16 +99,25 @@ def test_a_supplier_is_onboarded(
     assert "apikey" not in caplog.text.replace("'apikey': '[redacted]'", "")
 
 
-def test_the_new_supplier_is_paid_for_right_away(flow: Flow, garden: Supplier) -> None:
+def test_the_new_supplier_is_paid_for_once_secupay_approves(
+    flow: Flow, garden: Supplier, calls: Callable[[str], int]
+) -> None:
     onboarding.onboard(garden, application())
     garden.refresh_from_db()
     coffee, _furniture = guide_suppliers()
     order = _order(coffee, garden)
+    with pytest.raises(CheckoutError, match="Musterhändler Garten"):
+        flow.checkout(order, method="creditcard")
+    assert calls("smart.create") == 0
+    control.approve_contract(garden.contract_id)
+    # An unapproved contract is not cached: the approval is seen at the next checkout.
     started = flow.checkout(order, method="creditcard")
     flow.pay(started.attempt, "creditcard")
     flow.come_back(started.attempt)
     order.refresh_from_db()
     assert order.status == "paid"
+    garden.refresh_from_db()
+    assert garden.contract_approved is True
 
 
 def test_a_pay_in_account_and_the_kept_api_key(
@@ -117,7 +127,7 @@ def test_a_pay_in_account_and_the_kept_api_key(
     settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "STORE_SUPPLIER_APIKEY": True}
     onboarding.onboard(garden, application(payin_account=True))
     garden.refresh_from_db()
-    assert set(garden.payin_account) == {"iban", "bic", "owner", "bankname"}
+    assert set(garden.payin_account) == {"iban", "bic", "owner"}  # DEMO-M create_project.php
     assert len(garden.apikey) >= 16
     # A credential: never in a log line, never shown again.
     assert garden.apikey not in caplog.text
@@ -303,8 +313,9 @@ def test_only_methods_every_supplier_accepts(flow: Flow, calls: Callable[[str], 
     assert flow.sandbox.stx(str(chosen.attempt.stx_id))["payment_context"]["payment_methods"] == [
         "prepaid"
     ]
-    # Read once per contract, then cached.
-    assert calls("contracts.payment_methods") == 2
+    # Read once per contract, then cached; the successor endpoint answered.
+    assert calls("contracts.available_methods") == 2
+    assert calls("contracts.payment_methods") == 0
     assert calls("contracts.get") == 2
 
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.test import Client
 
 from secu_marketplace.exceptions import OutcomeUnknown
-from secu_marketplace.models import Order
+from secu_marketplace.models import Order, Supplier
 from secu_marketplace.sandbox import control
-from secu_marketplace.services import processing
+from secu_marketplace.sandbox.models import Contract
+from secu_marketplace.services import onboarding, processing
+from secu_marketplace.services.onboarding import OnboardingError
 from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole, Source
 from secu_marketplace.views.payment import order_status_url
 
 from .conftest import Flow
+from .test_onboarding import application
 
 
 @pytest.fixture
@@ -131,3 +135,44 @@ def test_a_lost_create_answer_is_settled_whichever_way_q_spells_the_reference(
     flow.come_back(again.attempt)
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
+
+
+@pytest.mark.parametrize("naming", ["smart", "general"])
+def test_a_buyer_pays_whichever_names_the_deprecated_method_list_answers(
+    flow: Flow, switch: Callable[[str, object], None], naming: str, calls: Callable[[str], int]
+) -> None:
+    switch("METHOD_NAMES", naming)
+    # A host without the successor endpoint: only the deprecated one tells the methods.
+    control.inject("contracts.available_methods", "http_404", times=None)
+    try:
+        order = flow.order()
+        started = flow.checkout(order, method="debit")
+        assert calls("contracts.payment_methods") == 2
+        flow.pay(started.attempt, "debit")
+        flow.come_back(started.attempt)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID
+    finally:
+        control.clear_faults()
+
+
+@pytest.mark.parametrize("created", ["created", "read"])
+def test_a_lost_contract_request_is_proposed_whatever_created_says(
+    flow: Flow, switch: Callable[[str, object], None], created: str, admin_client: Client
+) -> None:
+    switch("CONTRACT_CREATED", created)
+    garden = Supplier.objects.create(name="Musterhändler Garten")
+    control.inject("contracts.request_id", "drop_response")
+    with pytest.raises(OnboardingError):
+        onboarding.onboard(garden, application())
+    made = Contract.objects.get(project="Musterhändler Garten")
+    # Later than the request could land: a "created" that is the moment of reading is outside.
+    control.advance_clock(3600)
+    flow.sandbox.authenticate()
+    settle = f"/admin/secu_marketplace/supplier/{garden.pk}/settle/"
+    page = admin_client.get(settle).content.decode()
+    assert made.contract_id in page
+    assert ("outside the request" in page) == (created == "read")
+    assert admin_client.post(settle, {"proposal": made.contract_id}).status_code == 302
+    garden.refresh_from_db()
+    assert garden.contract_id == made.contract_id

@@ -241,6 +241,8 @@ def test_switches_default_and_can_be_set_through_the_control_api(sandbox_world: 
         "UNKNOWN_ID": "404",
         "SUB_PUSHES": True,
         "QUERY_SPELLING": "merchantRef",
+        "METHOD_NAMES": "smart",
+        "CONTRACT_CREATED": "created",
     }
     answer = client.post(
         "/sandbox/control/switches",

@@ -61,19 +61,35 @@ def _error(answer: Any, status: int, starts: str) -> dict[str, Any]:
     return dict(body)
 
 
-def test_request_id_answers_like_the_sdk_model(api: SandboxApi) -> None:
+def test_request_id_answers_as_recorded(api: SandboxApi) -> None:
     answer = api.post(REQUEST_ID, merchant())
     assert answer.status == 200, answer.text
     data = answer.json()
-    assert set(data) == {"contract", "merchant", "store", "apikey"}
-    assert data["contract"]["object"] == "payment.contracts"
-    assert GCR.match(data["contract"]["id"])
+    # RUBY-C contract_creation/create_a_new_contract.yml, key for key.
+    assert list(data) == [
+        "object",
+        "id",
+        "id_old",
+        "parent",
+        "approved",
+        "created",
+        "merchant",
+        "apikey",
+        "contract",
+    ]
+    assert data["object"] == "general.contracts"
+    assert data["contract"] == {"object": "general.contracts", "id": data["id"]}
+    assert GCR.match(data["id"])
+    assert isinstance(data["id_old"], int)
+    assert data["parent"] == {"object": "general.contracts", "id": world.GUIDE_CONTRACT}
+    assert data["approved"] is False  # waits for secupay
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$", data["created"])
+    assert data["merchant"]["object"] == "general.merchants"
     assert re.match(r"^MRC_[A-Z0-9]{30}$", data["merchant"]["id"])
-    assert re.match(r"^STO_[A-Z0-9]{30}$", data["store"]["id"])
-    assert isinstance(data["apikey"], str)
-    assert len(data["apikey"]) >= 16
+    assert re.fullmatch(r"[0-9a-f]{40}", data["apikey"])
 
     contract = Contract.objects.get(contract_id=data["contract"]["id"])
+    assert contract.approved is False
     assert contract.parent is not None
     assert contract.parent.contract_id == world.GUIDE_CONTRACT
     assert contract.kind == Contract.Kind.SUPPLIER
@@ -84,34 +100,44 @@ def test_request_id_answers_like_the_sdk_model(api: SandboxApi) -> None:
 def test_a_pay_in_account_when_asked(api: SandboxApi) -> None:
     data = api.post(REQUEST_ID, merchant(payin_account=True)).json()
     payin = data["payin_account"]
-    assert set(payin) == {"iban", "bic", "owner", "bankname"}
+    # DEMO-M create_project.php: iban, bic, owner; the account is secupay's.
+    assert set(payin) == {"iban", "bic", "owner"}
     assert iban.is_valid(payin["iban"])
-    assert payin["owner"] == "Example Inc."
+    assert payin["owner"] == "secupay AG"
+    # The contract shows it as ``pay_in_account`` (RUBY-C contract_index), with the bank's name.
+    shown = api.get(f"/api/v2/Payment/Contracts/{data['id']}").json()["pay_in_account"]
+    assert shown["iban"] == payin["iban"]
+    assert set(shown) == {"iban", "bic", "owner", "bankname"}
 
 
-def test_the_new_contract_reads_as_the_product_model(api: SandboxApi) -> None:
+def test_the_new_contract_reads_as_recorded(api: SandboxApi) -> None:
     new = api.post(REQUEST_ID, merchant()).json()["contract"]["id"]
     answer = api.get(f"/api/v2/Payment/Contracts/{new}")
     assert answer.status == 200, answer.text
     data = answer.json()
-    assert set(data) == {
-        "object",
-        "id",
-        "parent",
-        "demo",
-        "allow_cloning",
-        "sepa_mandate_inform",
-        "created",
-        "updated",
-    }
+    # RUBY-C contract_index: a child as the list shows it; no field the SDK model dropped.
+    assert list(data) == ["object", "id", "id_old", "parent", "approved", "created", "merchant"]
+    assert data["object"] == "general.contracts"
     assert data["id"] == new
-    assert data["parent"] == {"object": "payment.contracts", "id": world.GUIDE_CONTRACT}
-    assert data["allow_cloning"] is False
-    assert data["demo"] is False
+    assert data["parent"] == {"object": "general.contracts", "id": world.GUIDE_CONTRACT}
+    assert data["approved"] is False
 
+    # RUBY-C contract_show: the marketplace's own contract, approved, without a parent.
     parent = api.get(f"/api/v2/Payment/Contracts/{world.GUIDE_CONTRACT}").json()
-    assert parent["parent"] is None
-    assert parent["allow_cloning"] is True
+    assert list(parent) == ["object", "id", "id_old", "approved", "created", "merchant"]
+    assert parent["approved"] is True
+    assert parent["merchant"] == {"object": "general.merchants", "id": world.GUIDE_MERCHANT_ID}
+    assert not {"allow_cloning", "sepa_mandate_inform"} & set(parent)
+    # ``me`` is the caller's own contract.
+    assert api.get("/api/v2/Payment/Contracts/me").json()["id"] == world.GUIDE_CONTRACT
+
+
+def test_id_old_is_the_number_payment_transactions_carry(api: SandboxApi) -> None:
+    stx = api.create(guide_body())
+    api.prepare(stx["id"], "prepaid")
+    leading = api.stx(stx["id"])["transactions"][0]["id"]
+    number = api.pci(leading)["contract_id"]
+    assert api.get(f"/api/v2/Payment/Contracts/{world.GUIDE_CONTRACT}").json()["id_old"] == number
 
 
 def test_an_unknown_contract_is_not_found(api: SandboxApi) -> None:

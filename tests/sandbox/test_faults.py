@@ -340,6 +340,7 @@ def test_control_faults_api(live_api: SandboxApi) -> None:
         "http_500",
         "http_502",
         "http_503",
+        "http_404",
         "malformed_json",
         "token_expired",
         "drop_response",

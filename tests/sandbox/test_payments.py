@@ -56,7 +56,7 @@ def test_read_a_payment_transaction(api: SandboxApi) -> None:
     assert (pci["status"], pci["status_text"]) == (6, "abgeschlossen")
     assert pci["details"] == {
         "amount": 2295,
-        "cleared": "cleared",
+        "cleared": "open",  # a just-accepted debit (DOC Step 4)
         "status": 6,
         "status_text": "abgeschlossen",
         "status_simple": 1,

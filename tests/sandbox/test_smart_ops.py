@@ -329,8 +329,21 @@ def test_start_only_when_approved(api: SandboxApi, auto_capture: bool) -> None:
     api.prepare(stx["id"], "debit")
     if not auto_capture:
         assert api.post(f"{BASE}/{stx['id']}/start").status == 200
-    # Already captured (by auto_capture or by the first start).
-    assert "ok" in _state_error(api.post(f"{BASE}/{stx['id']}/start"))["error_details"]
+    # Already captured (by auto_capture or by the first start): /start/ with an empty method, as
+    # the PHP SDK sends it after /prepare (SDK-T), answers the Smart Transaction as it is.
+    again = api.post(f"{BASE}/{stx['id']}/start/")
+    assert again.status == 200, again.text
+    assert again.json()["status"] == "ok"
+    assert again.json()["id"] == stx["id"]
+
+
+def test_start_with_an_empty_method_after_prepare_captures(api: SandboxApi) -> None:
+    stx = api.create(plain_body(auto_capture=False))
+    assert api.prepare(stx["id"], "creditcard").json()["status"] == "approved"
+    answer = api.post(f"{BASE}/{stx['id']}/start/")
+    assert answer.status == 200, answer.text
+    assert answer.json()["status"] == "ok"
+    assert api.pci(leading_id(answer.json()))["details"]["status_simple"] == Simple.ACCEPTED
 
 
 # --- cancel and abort -----------------------------------------------------------------------
@@ -424,10 +437,11 @@ def test_the_cancel_status_switch(api: SandboxApi, answer: str) -> None:
     control.set_switch("CANCEL_STATUS", answer)
     try:
         stx = authorised(api, "prepaid", plain_body(auto_capture=True))
-        assert api.post(f"{BASE}/{stx['id']}/cancel").json()["status"] == answer
+        # /cancel is decided: "cancelled" (DEMO-M cancel_order.php), whatever the switch says.
+        assert api.post(f"{BASE}/{stx['id']}/cancel").json()["status"] == "cancelled"
         assert api.pci(leading_id(stx))["details"]["status_simple"] == Simple.VOID
         _state_error(api.prepare(stx["id"], "debit"))
-        # A Payment Transaction cancelled in full before payment says the same.
+        # A Payment Transaction cancelled in full before payment: the switch's answer.
         other = authorised(api, "prepaid", plain_body(auto_capture=True))
         api.post(f"/api/v2/Payment/Transactions/{leading_id(other)}/cancel", {})
         assert api.stx(other["id"])["status"] == answer

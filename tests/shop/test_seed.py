@@ -48,7 +48,8 @@ def test_seed_demo_creates_the_three_suppliers_with_shipping_and_products(db: No
     # Onboarded through requestId: a contract the sandbox cloned from the marketplace's.
     assert office.contract_state == Supplier.ContractState.ACTIVE
     assert office.merchant_id
-    assert office.store_id
+    # Approved in the sandbox by the seed, as secupay would, so the demo can sell its products.
+    assert office.contract_approved is True
     remote = Contract.objects.get(contract_id=office.contract_id)
     assert remote.parent is not None
     assert remote.parent.contract_id == world.GUIDE_CONTRACT

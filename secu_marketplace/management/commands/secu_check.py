@@ -2,8 +2,8 @@
 
 Runs the system checks for SECU_MARKETPLACE, fetches a token, and makes one harmless read (a
 Smart Transaction id that cannot exist) to prove the token is accepted by the API. Then reads
-each active supplier's contract and its payment methods, and names those missing or lacking a
-method the shop offers. Nothing is created.
+each active supplier's contract and its payment methods, and names those missing, waiting for
+secupay's approval, or lacking a method the shop offers. Nothing is created.
 """
 
 from __future__ import annotations
@@ -72,6 +72,13 @@ class Command(BaseCommand):
                 methods = supplier_contracts.payment_methods(supplier.contract_id, client=client)
             except SecuconnectError as error:
                 raise CommandError(f"Could not read {supplier.contract_id}: {error}") from error
+            if supplier.contract_approved is False:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{label}: {supplier.contract_id} is waiting for secupay's approval "
+                        f"(UNAPPROVED_SUPPLIERS = {supplier_contracts.unapproved_policy().value})"
+                    )
+                )
             lacking = supplier_contracts.lacking(methods)
             if lacking:
                 self.stdout.write(

@@ -100,7 +100,7 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
         if smart_ops.expired(stx) and not stx.closed:
             return _finished(request, stx, "expired", 410)
         if stx.closed or stx.status == "cancelled":
-            # Aborted or cancelled, whichever status that left (ABORT_STATUS, CANCEL_STATUS).
+            # Aborted, cancelled or voided, whatever status that left (ABORT_STATUS, CANCEL_STATUS).
             return _finished(request, stx, "cancelled", 409)
         if stx.status not in ("created", "failed"):
             return _finished(request, stx, "done", 409)

@@ -1,6 +1,6 @@
 """The control API under ``<mount>/control/``: arm faults, read the call log, expire tokens,
-send pending pushes, move the sandbox clock, set the switches,
-configure contracts. Not part of secuconnect.
+send pending pushes, move the sandbox clock, set the switches, configure contracts (methods,
+cloning, approval, mixed baskets). Not part of secuconnect.
 
 It can make any payment succeed or fail, so it protects itself: off with
 ``SECU_SANDBOX["CONTROL_API"] = False``; otherwise it answers only when ``DEBUG`` is on (a
@@ -162,13 +162,35 @@ def contract_methods(request: HttpRequest, contract_id: str) -> HttpResponse:
     )
 
 
+def _flag(request: HttpRequest, contract_id: str, name: str) -> HttpResponse:
+    """``POST {"<name>": true|false}`` on one of a contract's own switches."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    value = _body(request)[name]
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: true or false")
+    setters: dict[str, Callable[[str, bool], None]] = {
+        "allow_cloning": control.set_contract_cloning,
+        "approved": control.approve_contract,
+        "mixed_basket": control.set_contract_mixed_basket,
+    }
+    setters[name](contract_id, value)
+    return JsonResponse({"contract_id": contract_id, name: value})
+
+
 @control_view
 def contract_cloning(request: HttpRequest, contract_id: str) -> HttpResponse:
     """``POST {"allow_cloning": true|false}``: allow or refuse requestId on the contract."""
-    if request.method != "POST":
-        return JsonResponse({"error": "POST only"}, status=405)
-    allowed = _body(request)["allow_cloning"]
-    if not isinstance(allowed, bool):
-        raise ValueError("allow_cloning: true or false")
-    control.set_contract_cloning(contract_id, allowed)
-    return JsonResponse({"contract_id": contract_id, "allow_cloning": allowed})
+    return _flag(request, contract_id, "allow_cloning")
+
+
+@control_view
+def contract_approval(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """``POST {"approved": true|false}``: secupay approves the contract (or withdraws it)."""
+    return _flag(request, contract_id, "approved")
+
+
+@control_view
+def contract_mixed_basket(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """``POST {"mixed_basket": true|false}``: off, a mixed basket is refused with code 4028."""
+    return _flag(request, contract_id, "mixed_basket")

@@ -1,4 +1,9 @@
-"""``POST /oauth/token``: client credentials as JSON or form-encoded (the SDKs send both)."""
+"""``POST /oauth/token``: client credentials as JSON or form-encoded (the SDKs send both).
+
+The answer is never to be cached, with the headers recorded (RUBY-T: ``eugenmueller/secuconnect``,
+``spec/fixtures/vcr_cassettes/Secuconnect_Oauth2_Client/_retrieve_token/**.yml``): a token with
+``Cache-Control: no-store`` and ``Pragma: no-cache``; a refusal with ``Cache-Control: no-store,
+no-cache, must-revalidate, post-check=0, pre-check=0`` and ``Pragma: no-cache``."""
 
 from __future__ import annotations
 
@@ -15,6 +20,14 @@ from secu_marketplace.sandbox.errors import oauth_error
 from secu_marketplace.sandbox.models import AccessToken, ApiClient
 
 SCOPE = "https://scope.secucard.com/e/api"
+TOKEN_CACHE_CONTROL = "no-store"  # noqa: S105 (a header value, not a secret)
+ERROR_CACHE_CONTROL = "no-store, no-cache, must-revalidate, post-check=0, pre-check=0"
+
+
+def _uncached(response: HttpResponse, cache_control: str) -> HttpResponse:
+    response["Cache-Control"] = cache_control
+    response["Pragma"] = "no-cache"
+    return response
 
 
 def _credentials(request: HttpRequest) -> dict[str, str]:
@@ -30,6 +43,12 @@ def _credentials(request: HttpRequest) -> dict[str, str]:
 @require_POST
 @api_view("oauth.token", auth=False)
 def token(request: HttpRequest, _client: None) -> HttpResponse:
+    response = _issue(request)
+    ok = response.status_code == 200
+    return _uncached(response, TOKEN_CACHE_CONTROL if ok else ERROR_CACHE_CONTROL)
+
+
+def _issue(request: HttpRequest) -> HttpResponse:
     data = _credentials(request)
     if data.get("grant_type") != "client_credentials":
         return oauth_error("unsupported_grant_type", "Only client_credentials is supported here")

@@ -20,7 +20,7 @@ from demo_project.shop.models import Product, ShippingRate
 from secu_marketplace.client import SecuconnectClient, session
 from secu_marketplace.conf import Environment, app_settings
 from secu_marketplace.models import Supplier
-from secu_marketplace.services import onboarding
+from secu_marketplace.services import onboarding, supplier_contracts
 
 if not apps.is_installed("secu_marketplace.sandbox"):
     raise CommandError(
@@ -28,7 +28,7 @@ if not apps.is_installed("secu_marketplace.sandbox"):
         "(SECUCONNECT_ENVIRONMENT=sandbox); on secuconnect's hosts add your suppliers in the admin."
     )
 
-from secu_marketplace.sandbox import world
+from secu_marketplace.sandbox import control, world
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
@@ -142,7 +142,14 @@ def onboard_office() -> str:
     session().mount(f"{ORIGIN}/", InProcessAdapter())
     client = SecuconnectClient(api_url=f"{ORIGIN}/sandbox")
     onboarding.onboard(supplier, OFFICE_APPLICATION, client=client)
-    return f"{OFFICE}: onboarded with contract {supplier.contract_id}."
+    # A new contract waits for secupay's approval; in the bundled sandbox the demo plays secupay
+    # and approves it at once, so the demo shop can sell the supplier's products.
+    control.approve_contract(supplier.contract_id)
+    supplier_contracts.refresh(supplier, client=client)
+    return (
+        f"{OFFICE}: onboarded with contract {supplier.contract_id} "
+        "(approved in the sandbox, as secupay would)."
+    )
 
 
 class Command(BaseCommand):
