@@ -12,9 +12,9 @@ class SecuMarketplaceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from . import checks  # noqa: F401  (registers the system checks)
-        from .safety import refuse_unsafe_server
-        from .sqlite import begin_immediate
+        from secu_marketplace import checks  # noqa: F401  (registers the system checks)
+        from secu_marketplace.safety import refuse_unsafe_server
+        from secu_marketplace.sqlite import begin_immediate
 
         connection_created.connect(begin_immediate, dispatch_uid="secu_marketplace.sqlite")
         # A web server runs no system checks: an unsafe live deployment must not start at all.

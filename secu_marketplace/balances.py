@@ -20,11 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .models import Order, PaymentTransaction, Refund, SubBasket, Supplier
-from .presentation import OrderSummary, PartSummary, order_summary
-from .services.processing import REFUNDABLE
-from .services.refund_records import FAILED_SIMPLE, left_to_refund
-from .statuses import PAYABLE, SHIPPABLE, UNDER_WAY, AttemptState, PaymentRole, payer_has_paid
+from secu_marketplace.models import Order, PaymentTransaction, Refund, SubBasket, Supplier
+from secu_marketplace.presentation import OrderSummary, PartSummary, order_summary
+from secu_marketplace.services.processing import REFUNDABLE
+from secu_marketplace.services.refund_records import FAILED_SIMPLE, left_to_refund
+from secu_marketplace.statuses import (
+    PAYABLE,
+    SHIPPABLE,
+    UNDER_WAY,
+    AttemptState,
+    PaymentRole,
+    payer_has_paid,
+)
 
 
 @dataclass(frozen=True)

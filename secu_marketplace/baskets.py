@@ -22,9 +22,9 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.module_loading import import_string
 from django.utils.translation import override, pgettext
 
-from .conf import app_settings
-from .exceptions import BasketError
-from .models import CheckoutAttempt, LineItem, Order, SubBasket
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import BasketError
+from secu_marketplace.models import CheckoutAttempt, LineItem, Order, SubBasket
 
 # Shipping lines get ids from 1000 up, as in the provider's examples.
 SHIPPING_ID_BASE = 1000

@@ -30,10 +30,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from .exceptions import BasketError
-from .models import LineItem, Order, SubBasket, Supplier
-from .services.supplier_contracts import require_contract
-from .statuses import OrderStatus
+from secu_marketplace.exceptions import BasketError
+from secu_marketplace.models import LineItem, Order, SubBasket, Supplier
+from secu_marketplace.services.supplier_contracts import require_contract
+from secu_marketplace.statuses import OrderStatus
 
 
 def _minor(value: object, what: str) -> int:

@@ -10,7 +10,13 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from .conf import DEFAULTS, Environment, UnapprovedPolicy, app_settings, sandbox_mount
+from secu_marketplace.conf import (
+    DEFAULTS,
+    Environment,
+    UnapprovedPolicy,
+    app_settings,
+    sandbox_mount,
+)
 
 CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
 TEMPLATE_RE = re.compile(r"^COT_[A-Z0-9]{30}$")
@@ -145,8 +151,8 @@ def check_supplier_contracts(
         return []
     from django.db import DatabaseError
 
-    from .models import Supplier
-    from .services import supplier_contracts
+    from secu_marketplace.models import Supplier
+    from secu_marketplace.services import supplier_contracts
 
     messages: list[CheckMessage] = []
     try:
@@ -189,7 +195,7 @@ def check_sqlite(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """A SQLite database whose transactions begin DEFERRED fails under concurrent payments."""
     from django.db import connections
 
-    from .sqlite import chosen_mode
+    from secu_marketplace.sqlite import chosen_mode
 
     messages: list[CheckMessage] = []
     for alias in _sqlite_aliases():

@@ -25,11 +25,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from . import exceptions as exc
-from .client_contracts import ContractCalls
-from .conf import app_settings
-from .redaction import redact
-from .tokens import TokenCache
+from secu_marketplace import exceptions as exc
+from secu_marketplace.client_contracts import ContractCalls
+from secu_marketplace.conf import app_settings
+from secu_marketplace.redaction import redact
+from secu_marketplace.tokens import TokenCache
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .redaction import redact
+from secu_marketplace.redaction import redact
 
 logger = logging.getLogger("secu_marketplace.client")
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .origin import rebase
+from secu_marketplace.origin import rebase
 
 
 class Environment(StrEnum):

@@ -11,7 +11,7 @@ import io
 import segno
 from segno import helpers
 
-from .money import to_decimal
+from secu_marketplace.money import to_decimal
 
 
 def epc_qr(

@@ -27,8 +27,8 @@ from enum import StrEnum
 from django.core import signing
 from django.urls import reverse
 
-from .conf import app_settings
-from .models import CheckoutAttempt
+from secu_marketplace.conf import app_settings
+from secu_marketplace.models import CheckoutAttempt
 
 RETURN_SALT = "secu_marketplace.return"
 PUSH_SALT = "secu_marketplace.push"

@@ -12,12 +12,19 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .baskets import load_parts
-from .conf import app_settings
-from .girocode import epc_svg
-from .models import CheckoutAttempt, LineItem, Order, PaymentTransaction, Refund, SubBasket
-from .services.refund_records import refundable
-from .statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
+from secu_marketplace.baskets import load_parts
+from secu_marketplace.conf import app_settings
+from secu_marketplace.girocode import epc_svg
+from secu_marketplace.models import (
+    CheckoutAttempt,
+    LineItem,
+    Order,
+    PaymentTransaction,
+    Refund,
+    SubBasket,
+)
+from secu_marketplace.services.refund_records import refundable
+from secu_marketplace.statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 
 S = OrderStatus
 

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from .conf import (
+from secu_marketplace.conf import (
     DEFAULTS,
     PUBLIC_CLIENT_ID,
     PUBLIC_CLIENT_SECRET,

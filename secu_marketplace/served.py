@@ -32,8 +32,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from . import origin
-from .conf import Environment, app_settings
+from secu_marketplace import origin
+from secu_marketplace.conf import Environment, app_settings
 
 logger = logging.getLogger(__name__)
 _reported: set[tuple[str, str]] = set()

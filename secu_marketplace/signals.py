@@ -52,7 +52,7 @@ BY_STATUS = {
 def send(signal: Signal, order: Any, **kwargs: Any) -> None:
     """Send ``signal`` for ``order`` to every receiver; a failing receiver is logged, not raised
     (the payment state it reports is already committed)."""
-    from .models import Order
+    from secu_marketplace.models import Order
 
     for receiver, response in signal.send_robust(sender=Order, order=order, **kwargs):
         if isinstance(response, Exception):

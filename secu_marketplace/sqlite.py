@@ -30,7 +30,7 @@ def chosen_mode(connection: BaseDatabaseWrapper) -> str | None:
 
 def begin_immediate(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """``connection_created`` receiver: IMMEDIATE unless the project chose a mode itself."""
-    from .conf import app_settings
+    from secu_marketplace.conf import app_settings
 
     if connection.vendor != "sqlite" or chosen_mode(connection) is not None:
         return

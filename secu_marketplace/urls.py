@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import converters  # noqa: F401  (registers the token converters)
-from .views import payment, push
+from secu_marketplace import converters  # noqa: F401  (registers the token converters)
+from secu_marketplace.views import payment, push
 
 app_name = "secu_marketplace"
 

@@ -1,7 +1,7 @@
 """The staff's side: orders to review and act on, suppliers to manage."""
 
-from .orders import OrderAdmin
-from .pushes import PushNotificationAdmin
-from .suppliers import SupplierAdmin
+from secu_marketplace.admin.orders import OrderAdmin
+from secu_marketplace.admin.pushes import PushNotificationAdmin
+from secu_marketplace.admin.suppliers import SupplierAdmin
 
 __all__ = ["OrderAdmin", "PushNotificationAdmin", "SupplierAdmin"]

@@ -19,6 +19,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from secu_marketplace.admin.display import (
+    instrument_label,
+    items_list,
+    payment_method_label,
+    pretty_json,
+)
 from secu_marketplace.admin.processing import ProcessingAdminMixin
 from secu_marketplace.models import (
     CheckoutAttempt,
@@ -32,8 +38,6 @@ from secu_marketplace.models import (
 from secu_marketplace.money import format_money
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
 from secu_marketplace.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
-
-from .display import instrument_label, items_list, payment_method_label, pretty_json
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
 # owed or settled yet); after that it is the record of what was sold to whom. The e-mail address

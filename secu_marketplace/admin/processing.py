@@ -20,14 +20,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from secu_marketplace.admin.forms import RefundForm, ShipForm
 from secu_marketplace.exceptions import AuthenticationError, ProcessingError, SecuconnectError
 from secu_marketplace.models import Order, PaymentTransaction
 from secu_marketplace.money import format_money
 from secu_marketplace.services import processing
 from secu_marketplace.services.refund_records import refundable
 from secu_marketplace.statuses import PaymentRole, Source
-
-from .forms import RefundForm, ShipForm
 
 
 def explain(error: Exception) -> str:

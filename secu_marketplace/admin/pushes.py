@@ -9,10 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from secu_marketplace.admin.display import pretty_json
 from secu_marketplace.models import PushNotification
 from secu_marketplace.services.pushes import process
-
-from .display import pretty_json
 
 
 @admin.register(PushNotification)

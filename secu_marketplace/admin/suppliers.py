@@ -16,17 +16,16 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from secu_marketplace.exceptions import SecuconnectError
-from secu_marketplace.models import Supplier
-from secu_marketplace.services import onboarding, supplier_contracts
-
-from .onboarding_forms import OnboardingForm, SettleForm
-from .supplier_notes import (
+from secu_marketplace.admin.onboarding_forms import OnboardingForm, SettleForm
+from secu_marketplace.admin.supplier_notes import (
     approval_text,
     methods_text,
     proposal_choices,
     supplier_notes,
 )
+from secu_marketplace.exceptions import SecuconnectError
+from secu_marketplace.models import Supplier
+from secu_marketplace.services import onboarding, supplier_contracts
 
 # Adopting a contract for a supplier is onboarding it (the lead's permission on Supplier).
 ONBOARD_PERMISSION = "secu_marketplace.onboard_supplier"

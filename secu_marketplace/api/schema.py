@@ -29,7 +29,7 @@ SETTINGS = {
 def only_this_api(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
     """drf-spectacular's preprocessing hook: the buyer endpoints of this API, whatever else
     the project mounts (the schema and its page describe nothing)."""
-    from .views import BuyerView
+    from secu_marketplace.api.views import BuyerView
 
     return [e for e in endpoints if issubclass(getattr(e[3], "cls", object), BuyerView)]
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from secu_marketplace import converters  # noqa: F401  (registers the token converters)
-
-from . import schema, views
+from secu_marketplace.api import schema, views
 
 app_name = "secu_marketplace_api"
 

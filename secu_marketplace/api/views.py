@@ -22,6 +22,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from secu_marketplace.api import reading
+from secu_marketplace.api.serializers import (
+    CheckoutRequestSerializer,
+    CheckoutSerializer,
+    ErrorSerializer,
+    MethodsSerializer,
+    OrderSerializer,
+)
 from secu_marketplace.exceptions import (
     ApiError,
     AuthenticationError,
@@ -34,15 +42,6 @@ from secu_marketplace.served import following_server
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.supplier_contracts import accepted_methods, order_contracts
 from secu_marketplace.views.payment import current_payment_page
-
-from . import reading
-from .serializers import (
-    CheckoutRequestSerializer,
-    CheckoutSerializer,
-    ErrorSerializer,
-    MethodsSerializer,
-    OrderSerializer,
-)
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """The app's models, one module per concern; import them from here."""
 
-from .attempts import CheckoutAttempt, PaymentTransaction
-from .claims import InFlight
-from .events import StatusEvent
-from .orders import LineItem, Order, SubBasket
-from .pushes import PushNotification
-from .refunds import Refund
-from .suppliers import Supplier
+from secu_marketplace.models.attempts import CheckoutAttempt, PaymentTransaction
+from secu_marketplace.models.claims import InFlight
+from secu_marketplace.models.events import StatusEvent
+from secu_marketplace.models.orders import LineItem, Order, SubBasket
+from secu_marketplace.models.pushes import PushNotification
+from secu_marketplace.models.refunds import Refund
+from secu_marketplace.models.suppliers import Supplier
 
 __all__ = [
     "CheckoutAttempt",

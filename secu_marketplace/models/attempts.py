@@ -13,14 +13,13 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secu_marketplace.models.orders import Order, SubBasket
 from secu_marketplace.statuses import (
     OPEN_ATTEMPT_STATES,
     SIMPLE_STATUS_TEXT,
     AttemptState,
     PaymentRole,
 )
-
-from .orders import Order, SubBasket
 
 
 def new_attempt_key() -> str:

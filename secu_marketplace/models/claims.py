@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .orders import Order
+from secu_marketplace.models.orders import Order
 
 
 class InFlight(models.Model):

@@ -7,10 +7,9 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secu_marketplace.models.attempts import CheckoutAttempt
+from secu_marketplace.models.orders import Order
 from secu_marketplace.statuses import OrderStatus, Source
-
-from .attempts import CheckoutAttempt
-from .orders import Order
 
 
 class StatusEvent(models.Model):
@@ -46,7 +45,7 @@ class StatusEvent(models.Model):
     def status_word(self, value: str) -> str:
         """A status as staff read it: the order's and a refund's in our labels; a Smart or
         Payment Transaction's in secuconnect's own words, as secuOffice shows them."""
-        from .refunds import Refund
+        from secu_marketplace.models.refunds import Refund
 
         by_subject: dict[str, dict[str, Any]] = {
             self.Subject.ORDER: dict(OrderStatus.choices),

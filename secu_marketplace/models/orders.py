@@ -16,10 +16,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from secu_marketplace.models.querysets import OrderQuerySet, SubBasketQuerySet
+from secu_marketplace.models.suppliers import Supplier
 from secu_marketplace.statuses import PAYABLE, OrderStatus
-
-from .querysets import OrderQuerySet, SubBasketQuerySet
-from .suppliers import Supplier
 
 if TYPE_CHECKING:
     from secu_marketplace.balances import OrderBalance

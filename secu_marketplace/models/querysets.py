@@ -24,13 +24,13 @@ from secu_marketplace.statuses import (
 )
 
 if TYPE_CHECKING:
-    from .orders import Order, SubBasket  # noqa: F401  (named in the QuerySet bases below)
-    from .suppliers import Supplier
+    from secu_marketplace.models.orders import Order, SubBasket  # noqa: F401  (named in the QuerySet bases below)
+    from secu_marketplace.models.suppliers import Supplier
 
 
 def _paid_leading() -> models.Exists:
     """The order's leading Payment Transaction (of a settled attempt) says the buyer paid."""
-    from .attempts import PaymentTransaction  # the models import this module
+    from secu_marketplace.models.attempts import PaymentTransaction  # the models import this module
 
     return models.Exists(
         PaymentTransaction.objects.filter(
@@ -43,7 +43,7 @@ def _paid_leading() -> models.Exists:
 
 
 def _unshipped_part() -> models.Exists:
-    from .orders import SubBasket
+    from secu_marketplace.models.orders import SubBasket
 
     return models.Exists(
         SubBasket.objects.filter(order=models.OuterRef("pk"), shipped_at__isnull=True)

@@ -14,10 +14,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.redaction import redact, redact_text
-
-from . import payment_ops, pushes
-from .errors import ProductError
-from .models import (
+from secu_marketplace.sandbox import payment_ops, pushes
+from secu_marketplace.sandbox.errors import ProductError
+from secu_marketplace.sandbox.models import (
     AccessToken,
     ApiCall,
     ApiClient,
@@ -28,7 +27,7 @@ from .models import (
     PushDelivery,
     SmartTransaction,
 )
-from .statuses import PAYMENT_METHODS, SIMPLE_TEXT, Simple
+from secu_marketplace.sandbox.statuses import PAYMENT_METHODS, SIMPLE_TEXT, Simple
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

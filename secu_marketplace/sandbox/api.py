@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from . import clock, faults, state
-from .errors import BadRequest, NotFound, ProductError, token_required
-from .models import AccessToken, ApiClient, Fault
+from secu_marketplace.sandbox import clock, faults, state
+from secu_marketplace.sandbox.errors import BadRequest, NotFound, ProductError, token_required
+from secu_marketplace.sandbox.models import AccessToken, ApiClient, Fault
 
 View = Callable[..., HttpResponseBase]
 

@@ -11,7 +11,7 @@ class SandboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import state
+        from secu_marketplace.sandbox import state
 
         # Any change to faults, the clock or the switches invalidates every process's cache.
         state.connect_signals()

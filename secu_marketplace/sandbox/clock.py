@@ -20,7 +20,7 @@ OFFSET = "clock.offset"
 
 def offset() -> float:
     """Seconds the sandbox clock is ahead of real time."""
-    from . import state
+    from secu_marketplace.sandbox import state
 
     return state.current().clock_offset
 
@@ -31,7 +31,7 @@ def now() -> datetime:
 
 def advance(seconds: float) -> float:
     """Move the clock forward (never back: time-ordered rows must stay ordered); the new offset."""
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     if seconds < 0:
         raise ValueError("the sandbox clock only moves forward")
@@ -43,6 +43,6 @@ def advance(seconds: float) -> float:
 
 
 def reset() -> None:
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     SandboxState.objects.filter(name=OFFSET).delete()

@@ -112,7 +112,7 @@ def check_switch(name: str, value: Any) -> Any:
 
 def switch(name: str) -> Any:
     """A switch's current value: the run-time override if one is set, else the setting."""
-    from . import state
+    from secu_marketplace.sandbox import state
 
     overrides = state.current().switches
     if name in overrides:
@@ -121,7 +121,7 @@ def switch(name: str) -> Any:
 
 
 def set_switch(name: str, value: Any) -> Any:
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     value = check_switch(name, value)
     SandboxState.objects.update_or_create(name=SWITCH_PREFIX + name, defaults={"value": value})
@@ -129,7 +129,7 @@ def set_switch(name: str, value: Any) -> Any:
 
 
 def reset_switches(name: str | None = None) -> None:
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     rows = SandboxState.objects.filter(name__startswith=SWITCH_PREFIX)
     if name is not None:

@@ -15,9 +15,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from secu_marketplace.redaction import redact_text
-
-from . import clock, conf, contract_ops, pushes, state
-from .models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
+from secu_marketplace.sandbox import clock, conf, contract_ops, pushes, state
+from secu_marketplace.sandbox.models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
 

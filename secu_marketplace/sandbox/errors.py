@@ -36,7 +36,7 @@ from typing import Any
 
 from django.http import JsonResponse
 
-from . import ids
+from secu_marketplace.sandbox import ids
 
 USER_MESSAGE = "Es ist ein unbekannter Fehler aufgetreten (Code {code})"
 
@@ -101,7 +101,7 @@ CODE_MIXED_BASKET_NOT_ENABLED = 4028  # SDK-T testSmartTransactionsAddMixedBaske
 def unknown_id(details: str) -> ProductError:
     """The answer for a Smart or Payment Transaction id this client cannot see: 404 or 403, as
     the ``UNKNOWN_ID`` switch says (undecided by public evidence; docs/provider.md, "Undecided")."""
-    from . import conf
+    from secu_marketplace.sandbox import conf
 
     if conf.switch("UNKNOWN_ID") == "403":
         return NotAllowed(details, code=CODE_NOT_VISIBLE)

@@ -17,8 +17,8 @@ from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from . import state
-from .models import ApiCall, Fault
+from secu_marketplace.sandbox import state
+from secu_marketplace.sandbox.models import ApiCall, Fault
 
 HTML_ERRORS = {
     "http_500": (500, "Internal Server Error"),

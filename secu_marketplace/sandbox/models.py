@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ids
+from secu_marketplace.sandbox import ids
 
 
 class Merchant(models.Model):

@@ -39,10 +39,10 @@ from typing import Any
 
 from django.db import transaction
 
-from . import clock, conf, transitions
-from .errors import BadRequest, Conflict, NotFound, unknown_id
-from .models import ApiClient, PaymentTransaction
-from .statuses import LEGACY_RESOURCES, SIMPLE_TEXT, Simple
+from secu_marketplace.sandbox import clock, conf, transitions
+from secu_marketplace.sandbox.errors import BadRequest, Conflict, NotFound, unknown_id
+from secu_marketplace.sandbox.models import ApiClient, PaymentTransaction
+from secu_marketplace.sandbox.statuses import LEGACY_RESOURCES, SIMPLE_TEXT, Simple
 
 Kind = PaymentTransaction.Kind
 REASON_RE = re.compile(r"^[A-Za-z0-9 .,+\-:?()/']{0,100}$")

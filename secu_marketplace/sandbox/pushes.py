@@ -24,10 +24,10 @@ import requests
 from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
 
-from . import clock, conf
+from secu_marketplace.sandbox import clock, conf
 
 if TYPE_CHECKING:
-    from .models import PaymentTransaction, PushDelivery
+    from secu_marketplace.sandbox.models import PaymentTransaction, PushDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ CLAIM_SECONDS = 60
 
 def enqueue(pt: PaymentTransaction, event_type: str) -> PushDelivery | None:
     """Store a push for ``pt`` (called inside the operation's transaction)."""
-    from .models import PushDelivery
-    from .representation import iso
+    from secu_marketplace.sandbox.models import PushDelivery
+    from secu_marketplace.sandbox.representation import iso
 
     mode = conf.get("PUSH_MODE")
     if mode == "off" or not pt.url_push:
@@ -72,7 +72,7 @@ def backoff(attempts: int) -> float:
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:
-    from .models import PushDelivery
+    from secu_marketplace.sandbox.models import PushDelivery
 
     return (
         PushDelivery.objects.filter(
@@ -84,7 +84,7 @@ def _claim(delivery_id: int, now: datetime) -> bool:
 
 def deliver(delivery: PushDelivery) -> bool:
     """One attempt; records its outcome and schedules the next one. True when acknowledged."""
-    from .models import PushDelivery
+    from secu_marketplace.sandbox.models import PushDelivery
 
     started = time.perf_counter()
     status: int | None = None
@@ -137,7 +137,7 @@ def deliver_due(
 ) -> list[PushDelivery]:
     """Send every pending push that is due by the sandbox clock (or all of them, ``force``),
     oldest first; ``among`` limits it to some deliveries."""
-    from .models import PushDelivery
+    from secu_marketplace.sandbox.models import PushDelivery
 
     now = now or clock.now()
     pending = (among if among is not None else PushDelivery.objects.all()).filter(
@@ -177,7 +177,7 @@ class Sender:
         self._wake.set()
 
     def _next_due(self) -> float:
-        from .models import PushDelivery
+        from secu_marketplace.sandbox.models import PushDelivery
 
         upcoming = (
             PushDelivery.objects.filter(state=PushDelivery.State.PENDING)

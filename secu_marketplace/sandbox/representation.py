@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Contract, Merchant, PaymentTransaction, SmartTransaction
-from .statuses import (
+from secu_marketplace.sandbox.models import Contract, Merchant, PaymentTransaction, SmartTransaction
+from secu_marketplace.sandbox.statuses import (
     CONTAINER_TYPES,
     PAY_LATER,
     PAYMENT_METHODS,

@@ -27,10 +27,10 @@ from typing import Any
 
 from django.db import transaction
 
-from . import clock, conf, transitions
-from .errors import BadRequest, Conflict
-from .models import ApiClient, PaymentTransaction, SmartTransaction
-from .statuses import Simple
+from secu_marketplace.sandbox import clock, conf, transitions
+from secu_marketplace.sandbox.errors import BadRequest, Conflict
+from secu_marketplace.sandbox.models import ApiClient, PaymentTransaction, SmartTransaction
+from secu_marketplace.sandbox.statuses import Simple
 
 Kind = PaymentTransaction.Kind
 # Not yet started (JAVA-SDK abort): nothing has been captured.

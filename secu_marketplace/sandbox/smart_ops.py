@@ -42,12 +42,30 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
-from . import clock, conf, ids, transitions
-from .errors import CODE_MIXED_BASKET_NOT_ENABLED, BadRequest, Conflict, NotAllowed, unknown_id
-from .instructions import payment_instructions
-from .models import ApiClient, Contract, Customer, PaymentTransaction, SmartTransaction
-from .statuses import CONTAINER_TYPES, PAYMENT_METHODS, STX_PAYABLE, Simple, captured_status
-from .validation import Normalised, normalise, normalise_contact
+from secu_marketplace.sandbox import clock, conf, ids, transitions
+from secu_marketplace.sandbox.errors import (
+    CODE_MIXED_BASKET_NOT_ENABLED,
+    BadRequest,
+    Conflict,
+    NotAllowed,
+    unknown_id,
+)
+from secu_marketplace.sandbox.instructions import payment_instructions
+from secu_marketplace.sandbox.models import (
+    ApiClient,
+    Contract,
+    Customer,
+    PaymentTransaction,
+    SmartTransaction,
+)
+from secu_marketplace.sandbox.statuses import (
+    CONTAINER_TYPES,
+    PAYMENT_METHODS,
+    STX_PAYABLE,
+    Simple,
+    captured_status,
+)
+from secu_marketplace.sandbox.validation import Normalised, normalise, normalise_contact
 
 Kind = PaymentTransaction.Kind
 OUTCOMES = ("success", "declined")

@@ -34,7 +34,7 @@ from django.db import connections, router
 from django.db.models import Q
 
 if TYPE_CHECKING:
-    from .models import ApiClient, Fault
+    from secu_marketplace.sandbox.models import ApiClient, Fault
 
 VERSION = "state.version"
 # The SandboxState rows the cache holds; other rows (counters, the stamp) never invalidate it.
@@ -60,13 +60,13 @@ _pinned: ContextVar[Snapshot | None] = ContextVar("secu_sandbox_state", default=
 
 
 def _alias() -> str:
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     return router.db_for_read(SandboxState) or "default"
 
 
 def _stamp(alias: str) -> int | None:
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     connection = connections[alias]
     table = connection.ops.quote_name(SandboxState._meta.db_table)
@@ -78,9 +78,9 @@ def _stamp(alias: str) -> int | None:
 
 
 def _load(alias: str, stamp: int | None) -> Snapshot:
-    from .clock import OFFSET
-    from .conf import SWITCH_PREFIX
-    from .models import Fault, SandboxState
+    from secu_marketplace.sandbox.clock import OFFSET
+    from secu_marketplace.sandbox.conf import SWITCH_PREFIX
+    from secu_marketplace.sandbox.models import Fault, SandboxState
 
     cached = Q(name__startswith=CACHED_PREFIXES[0]) | Q(name__startswith=CACHED_PREFIXES[1])
     rows = dict(SandboxState.objects.using(alias).filter(cached).values_list("name", "value"))
@@ -130,7 +130,7 @@ def pinned() -> Iterator[Snapshot]:
 
 def changed(using: str | None = None) -> None:
     """A new stamp, written in the caller's transaction: every process reloads on its next read."""
-    from .models import SandboxState
+    from secu_marketplace.sandbox.models import SandboxState
 
     stamp = secrets.randbits(62)
     rows = SandboxState.objects.using(using or router.db_for_write(SandboxState) or "default")
@@ -151,7 +151,7 @@ def _on_state(sender: Any, instance: Any, using: str, **kwargs: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from .models import ApiClient, Fault, Merchant, SandboxState
+    from secu_marketplace.sandbox.models import ApiClient, Fault, Merchant, SandboxState
 
     for name, signal in (("save", post_save), ("delete", post_delete)):
         for model in (Fault, ApiClient, Merchant):

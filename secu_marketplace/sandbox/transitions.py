@@ -16,10 +16,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
-from . import clock, conf, ids, pushes
-from .errors import unknown_id
-from .models import ApiClient, Contract, PaymentTransaction, SandboxState, SmartTransaction
-from .statuses import Simple, captured_status, payer_pays
+from secu_marketplace.sandbox import clock, conf, ids, pushes
+from secu_marketplace.sandbox.errors import unknown_id
+from secu_marketplace.sandbox.models import (
+    ApiClient,
+    Contract,
+    PaymentTransaction,
+    SandboxState,
+    SmartTransaction,
+)
+from secu_marketplace.sandbox.statuses import Simple, captured_status, payer_pays
 
 Kind = PaymentTransaction.Kind
 

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from .api import unknown_endpoint
-from .views import checkout, contracts, control, home, oauth, payment, qr, smart
+from secu_marketplace.sandbox.api import unknown_endpoint
+from secu_marketplace.sandbox.views import (
+    checkout,
+    contracts,
+    control,
+    home,
+    oauth,
+    payment,
+    qr,
+    smart,
+)
 
 app_name = "secu_sandbox"
 

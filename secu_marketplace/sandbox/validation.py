@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from .errors import BadRequest, NotAllowed
-from .models import ApiClient, Contract
-from .statuses import PAYMENT_METHODS
-from .world import CHECKOUT_TEMPLATES
+from secu_marketplace.sandbox.errors import BadRequest, NotAllowed
+from secu_marketplace.sandbox.models import ApiClient, Contract
+from secu_marketplace.sandbox.statuses import PAYMENT_METHODS
+from secu_marketplace.sandbox.world import CHECKOUT_TEMPLATES
 
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

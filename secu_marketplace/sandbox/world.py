@@ -16,8 +16,7 @@ from secu_marketplace.conf import (
     PUBLIC_CONTRACT_ID,
     PUBLIC_PROVIDER_CONTRACT_ID,
 )
-
-from .models import ApiClient, Contract, Merchant
+from secu_marketplace.sandbox.models import ApiClient, Contract, Merchant
 
 # The app's conf names these public ids too: it refuses them in production (safety.py).
 GUIDE_CLIENT_ID = PUBLIC_CLIENT_ID

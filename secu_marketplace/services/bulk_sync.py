@@ -36,11 +36,10 @@ from secu_marketplace.exceptions import ApiError, SecuconnectError
 from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent
 from secu_marketplace.provider import parse_smart
 from secu_marketplace.redaction import redact
+from secu_marketplace.services import ledger
+from secu_marketplace.services.lost_create import adopt_late
+from secu_marketplace.services.sync import SyncResult, sync_attempt
 from secu_marketplace.statuses import AttemptState, OrderStatus, Source
-
-from . import ledger
-from .lost_create import adopt_late
-from .sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
 

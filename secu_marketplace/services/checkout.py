@@ -31,6 +31,10 @@ from secu_marketplace.links import return_urls
 from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent, SubBasket
 from secu_marketplace.provider import STX_ID_RE, parse_smart
 from secu_marketplace.redaction import redact
+from secu_marketplace.services import ledger
+from secu_marketplace.services.lost_create import resolve_unknown
+from secu_marketplace.services.supplier_contracts import checkout_methods, explain_refusal
+from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.statuses import (
     OPEN_ATTEMPT_STATES,
     PAYABLE,
@@ -39,11 +43,6 @@ from secu_marketplace.statuses import (
     OrderStatus,
     Source,
 )
-
-from . import ledger
-from .lost_create import resolve_unknown
-from .supplier_contracts import checkout_methods, explain_refusal
-from .sync import sync_attempt
 
 logger = logging.getLogger(__name__)
 

@@ -31,9 +31,8 @@ from secu_marketplace.exceptions import (
 from secu_marketplace.links import names_attempt
 from secu_marketplace.models import CheckoutAttempt, StatusEvent
 from secu_marketplace.provider import STX_ID_RE, SmartData, parse_search
+from secu_marketplace.services import ledger
 from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
-
-from . import ledger
 
 logger = logging.getLogger(__name__)
 

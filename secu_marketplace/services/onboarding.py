@@ -47,8 +47,7 @@ from secu_marketplace.exceptions import (
 from secu_marketplace.models import Supplier
 from secu_marketplace.provider import CONTRACT_ID_RE as CONTRACT_RE
 from secu_marketplace.provider_contracts import ContractRequested, parse_contract_requested
-
-from . import lost_request, supplier_contracts
+from secu_marketplace.services import lost_request, supplier_contracts
 
 logger = logging.getLogger(__name__)
 

@@ -47,6 +47,9 @@ from secu_marketplace.models import (
 )
 from secu_marketplace.money import format_money
 from secu_marketplace.provider import parse_payment, refunds_created
+from secu_marketplace.services import ledger
+from secu_marketplace.services.refund_records import FAILED_SIMPLE, refundable
+from secu_marketplace.services.sync import SyncResult, sync_attempt
 from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
@@ -54,10 +57,6 @@ from secu_marketplace.statuses import (
     Source,
     payer_has_paid,
 )
-
-from . import ledger
-from .refund_records import FAILED_SIMPLE, refundable
-from .sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
 

@@ -49,9 +49,8 @@ from secu_marketplace.conf import app_settings
 from secu_marketplace.models import CheckoutAttempt, PushNotification
 from secu_marketplace.push_bodies import LEGACY_TARGET_RE, MalformedPush, Push, parse, summary
 from secu_marketplace.redaction import redact
+from secu_marketplace.services.sync import SyncResult, sync_attempt
 from secu_marketplace.statuses import Source
-
-from .sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,9 @@ from typing import Any
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent
 from secu_marketplace.provider import SimpleStatus, parse_payment
+from secu_marketplace.services import ledger
+from secu_marketplace.services.decide import refund_state
 from secu_marketplace.statuses import OrderStatus, PaymentRole
-
-from . import ledger
-from .decide import refund_state
 
 logger = logging.getLogger(__name__)
 

@@ -42,9 +42,7 @@ from secu_marketplace.exceptions import (
 from secu_marketplace.models import Order, Supplier
 from secu_marketplace.provider import MIXED_BASKET_NOT_ENABLED
 from secu_marketplace.provider_contracts import ContractData, parse_contract
-from secu_marketplace.statuses import PAYMENT_METHODS
-
-from .contract_methods import (
+from secu_marketplace.services.contract_methods import (
     DEFAULT_CURRENCY,
     MethodReport,
     MethodSource,
@@ -55,6 +53,7 @@ from .contract_methods import (
     method_report,
     payment_methods,
 )
+from secu_marketplace.statuses import PAYMENT_METHODS
 
 logger = logging.getLogger(__name__)
 

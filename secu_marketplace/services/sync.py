@@ -36,17 +36,16 @@ from secu_marketplace.models import (
     SubBasket,
 )
 from secu_marketplace.redaction import redact
+from secu_marketplace.services import ledger, refund_records
+from secu_marketplace.services.decide import MONEY_STX, Current, Seen, decide
+from secu_marketplace.services.lost_create import resolve_unknown
+from secu_marketplace.services.snapshots import Snapshot, fetch, read_payments, verify
 from secu_marketplace.statuses import (
     AttemptState,
     OrderStatus,
     PaymentRole,
     Simple,
 )
-
-from . import ledger, refund_records
-from .decide import MONEY_STX, Current, Seen, decide
-from .lost_create import resolve_unknown
-from .snapshots import Snapshot, fetch, read_payments, verify
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from django.test import override_settings
 
-from .config import check_installation, sandbox_mount, sandbox_settings
-from .sandbox import Sandbox
+from secu_marketplace.testing.config import check_installation, sandbox_mount, sandbox_settings
+from secu_marketplace.testing.sandbox import Sandbox
 
 
 class SecuSandboxTestMixin:

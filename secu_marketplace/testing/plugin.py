@@ -19,22 +19,26 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from secu_marketplace.testing.sandbox import Sandbox
 
 
 @pytest.fixture
 def secu_sandbox(settings: Any, live_server: Any, transactional_db: None) -> Iterator[Sandbox]:
     """The sandbox on the live server, the app pointed at it; a ``Sandbox`` to pay, abort,
     let money arrive, deliver pushes and arm faults (docs/testing.md)."""
-    from .config import SandboxNotInstalled, check_installation, sandbox_mount, sandbox_settings
+    from secu_marketplace.testing.config import (
+        SandboxNotInstalled,
+        check_installation,
+        sandbox_mount,
+        sandbox_settings,
+    )
 
     try:
         check_installation()
     except SandboxNotInstalled as error:
         pytest.fail(str(error), pytrace=False)
     from secu_marketplace.sandbox import world
-
-    from .sandbox import Sandbox
+    from secu_marketplace.testing.sandbox import Sandbox
 
     for name, value in sandbox_settings(live_server.url).items():
         setattr(settings, name, value)

@@ -20,8 +20,7 @@ import requests
 
 from secu_marketplace.models import Order, PaymentTransaction
 from secu_marketplace.statuses import PaymentRole
-
-from .http import SandboxApi
+from secu_marketplace.testing.http import SandboxApi
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STATE_RE = re.compile(r'<section[^>]*data-state="([a-z_]+)"[^>]*id="secu-payment"')
