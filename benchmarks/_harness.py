@@ -242,7 +242,7 @@ def _current(name: str) -> dict[str, Any]:
 
 
 def _close_app_sessions() -> None:
-    from secu_marketplace import client
+    from secu_marketplace.provider import client
 
     for session in list(client._sessions.values()):
         session.close()

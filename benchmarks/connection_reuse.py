@@ -66,8 +66,8 @@ def counting() -> Iterator[NewConnections]:
 
 def payload() -> dict[str, Any]:
     """The body the app sends for a real order: a checkout's own attempt, built again."""
-    from secu_marketplace.baskets import smart_transaction_payload
     from secu_marketplace.links import return_urls
+    from secu_marketplace.provider.payloads import smart_transaction_payload
     from secu_marketplace.services.checkout import start_checkout
     from tests.factories import guide_order
 
@@ -77,7 +77,7 @@ def payload() -> dict[str, Any]:
 
 
 def ours(body: dict[str, Any]) -> None:
-    from secu_marketplace.client import SecuconnectClient
+    from secu_marketplace.provider.client import SecuconnectClient
 
     client = SecuconnectClient()
     created = client.create_smart_transaction(body)
@@ -123,8 +123,8 @@ def measure(pair: Any, body: dict[str, Any]) -> tuple[list[float], float, int]:
 def main(env: Environment) -> None:
     from django.conf import settings
 
-    from secu_marketplace import client as client_module
-    from secu_marketplace.client import SecuconnectClient
+    from secu_marketplace.provider import client as client_module
+    from secu_marketplace.provider.client import SecuconnectClient
 
     title(
         f"connection_reuse: {PAIRS} create + read pairs over TLS with a {RTT_MS} ms round trip",

@@ -32,9 +32,9 @@ ORDERS = 20
 
 def main(env: Environment) -> None:
     from secu_marketplace.links import push_path, return_path
+    from secu_marketplace.rules.statuses import PaymentRole
     from secu_marketplace.sandbox import control
     from secu_marketplace.services.checkout import start_checkout
-    from secu_marketplace.statuses import PaymentRole
     from tests.factories import guide_order
 
     title("push_endpoint", env)

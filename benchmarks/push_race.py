@@ -39,8 +39,8 @@ def trial(env: Environment, pushers: int, same_id: bool, n: int) -> dict[str, An
     from secu_marketplace import signals
     from secu_marketplace.links import push_path, return_path
     from secu_marketplace.models import PushNotification
+    from secu_marketplace.rules.statuses import PaymentRole
     from secu_marketplace.services.checkout import start_checkout
-    from secu_marketplace.statuses import PaymentRole
     from tests.factories import guide_order
 
     order = guide_order()

@@ -54,7 +54,7 @@ class Calls(logging.Handler):
 
 @contextmanager
 def counting() -> Iterator[Calls]:
-    logger = logging.getLogger("secu_marketplace.client")
+    logger = logging.getLogger("secu_marketplace.provider.client")
     handler = Calls()
     logger.addHandler(handler)
     try:
@@ -109,8 +109,8 @@ def reconcile_all(concurrency: int) -> tuple[float, float, int, int, int]:
 
 
 def main(env: Environment) -> None:
-    from secu_marketplace.client import SecuconnectClient
     from secu_marketplace.models import CheckoutAttempt
+    from secu_marketplace.provider.client import SecuconnectClient
 
     title(
         f"reconcile_throughput: {ATTEMPTS} due attempts, sandbox in its own process, "

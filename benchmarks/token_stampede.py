@@ -50,7 +50,7 @@ def worker_alias(i: int) -> str:
 
 def burst(n: int, *, shared: bool) -> tuple[int, int, int, float]:
     """One cold-cache burst: (token requests, distinct tokens, errors, slowest worker in ms)."""
-    from secu_marketplace.client import SecuconnectClient
+    from secu_marketplace.provider.client import SecuconnectClient
     from secu_marketplace.sandbox import control
 
     caches["default"].clear()
@@ -93,7 +93,7 @@ def burst(n: int, *, shared: bool) -> tuple[int, int, int, float]:
 
 def child(api_url: str) -> None:
     """One process of a cross-process burst: ready, wait for "go", fetch the token, report."""
-    from secu_marketplace.client import SecuconnectClient
+    from secu_marketplace.provider.client import SecuconnectClient
 
     with override_settings(
         SECU_MARKETPLACE={**settings.SECU_MARKETPLACE, "API_URL": api_url, "SITE_URL": api_url}

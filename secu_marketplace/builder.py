@@ -32,8 +32,8 @@ from django.utils.translation import override
 
 from secu_marketplace.exceptions import BasketError
 from secu_marketplace.models import LineItem, Order, SubBasket, Supplier
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.services.supplier_contracts import require_contract
-from secu_marketplace.statuses import OrderStatus
 
 
 def _minor(value: object, what: str) -> int:

@@ -108,7 +108,7 @@ def sync_due_attempt(attempt_pk: int) -> str:
 @task()
 def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
     """Claim the due attempts and enqueue one ``sync_due_attempt`` each; returns how many."""
-    from secu_marketplace.client import SecuconnectClient
+    from secu_marketplace.provider.client import SecuconnectClient
     from secu_marketplace.services.bulk_sync import claim
     from secu_marketplace.services.lost_create import adopt_late
 

@@ -30,11 +30,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from secu_marketplace import signals
-from secu_marketplace.balances import order_balance
-from secu_marketplace.baskets import load_parts
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import LineItem, Order, Refund, SubBasket
 from secu_marketplace.money import format_money
+from secu_marketplace.provider.payloads import load_parts
+from secu_marketplace.read.balances import order_balance
 
 from .forms import PAYMENT_METHODS
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from secu_marketplace.money import format_money
-from secu_marketplace.provider import InstrumentKind, parse_smart
+from secu_marketplace.provider.answers import InstrumentKind, parse_smart
 from secu_marketplace.redaction import redact
 
 # What staff read for secuconnect's payment method codes (statuses.PAYMENT_METHODS).

@@ -36,8 +36,8 @@ from secu_marketplace.models import (
     Supplier,
 )
 from secu_marketplace.money import format_money
+from secu_marketplace.rules.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
-from secu_marketplace.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
 # owed or settled yet); after that it is the record of what was sold to whom. The e-mail address

@@ -24,9 +24,9 @@ from secu_marketplace.admin.forms import RefundForm, ShipForm
 from secu_marketplace.exceptions import AuthenticationError, ProcessingError, SecuconnectError
 from secu_marketplace.models import Order, PaymentTransaction
 from secu_marketplace.money import format_money
+from secu_marketplace.rules.statuses import PaymentRole, Source
 from secu_marketplace.services import processing
 from secu_marketplace.services.refund_records import refundable
-from secu_marketplace.statuses import PaymentRole, Source
 
 
 def explain(error: Exception) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from secu_marketplace.balances import OrderBalance, PartBalance
-from secu_marketplace.presentation import PaymentPage
+from secu_marketplace.read.balances import OrderBalance, PartBalance
+from secu_marketplace.read.presentation import PaymentPage
 
 
 def transfer(page: PaymentPage) -> dict[str, Any] | None:

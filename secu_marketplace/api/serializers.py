@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from secu_marketplace.statuses import PAYMENT_METHODS, OrderStatus
+from secu_marketplace.rules.statuses import PAYMENT_METHODS, OrderStatus
 
 PAGE_STATES = (
     "What the buyer's payment page says: awaiting (not paid yet), confirming (back from "

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.orders import Order, SubBasket
-from secu_marketplace.statuses import (
+from secu_marketplace.rules.statuses import (
     OPEN_ATTEMPT_STATES,
     SIMPLE_STATUS_TEXT,
     AttemptState,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.attempts import CheckoutAttempt
 from secu_marketplace.models.orders import Order
-from secu_marketplace.statuses import OrderStatus, Source
+from secu_marketplace.rules.statuses import OrderStatus, Source
 
 
 class StatusEvent(models.Model):

@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.querysets import OrderQuerySet, SubBasketQuerySet
 from secu_marketplace.models.suppliers import Supplier
-from secu_marketplace.statuses import PAYABLE, OrderStatus
+from secu_marketplace.rules.statuses import PAYABLE, OrderStatus
 
 if TYPE_CHECKING:
-    from secu_marketplace.balances import OrderBalance
+    from secu_marketplace.read.balances import OrderBalance
 
 
 def new_public_token() -> str:
@@ -124,9 +124,9 @@ class Order(models.Model):
     @cached_property
     def balance(self) -> OrderBalance:
         """What the order and each supplier's part come to: paid, pending, owed, refunded,
-        refundable, shipped (``secu_marketplace.balances``; a handful of queries, read once
+        refundable, shipped (``secu_marketplace.read.balances``; a handful of queries, read once
         per instance: ``refresh_from_db`` does not clear it, a fresh instance does)."""
-        from secu_marketplace.balances import order_balance
+        from secu_marketplace.read.balances import order_balance
 
         return order_balance(self)
 

@@ -4,7 +4,7 @@ pending, to ship or shipped, each decided one way, by the same rules the service
 ``Order.objects.paid()``, ``SubBasket.objects.for_supplier(s).to_ship()``.
 
 Per order figures (what is owed, refundable, refunded per supplier) are in
-``secu_marketplace.balances``; ``order.balance`` gives them.
+``secu_marketplace.read.balances``; ``order.balance`` gives them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from secu_marketplace.statuses import (
+from secu_marketplace.rules.statuses import (
     PAYABLE,
     SHIPPABLE,
     UNDER_WAY,

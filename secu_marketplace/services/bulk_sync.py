@@ -30,16 +30,16 @@ from django.db import close_old_connections, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from secu_marketplace.client import SecuconnectClient
+from secu_marketplace import ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, SecuconnectError
 from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent
-from secu_marketplace.provider import parse_smart
+from secu_marketplace.provider.answers import parse_smart
+from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.redaction import redact
-from secu_marketplace.services import ledger
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus, Source
 from secu_marketplace.services.lost_create import adopt_late
 from secu_marketplace.services.sync import SyncResult, sync_attempt
-from secu_marketplace.statuses import AttemptState, OrderStatus, Source
 
 logger = logging.getLogger(__name__)
 

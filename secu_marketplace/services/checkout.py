@@ -17,25 +17,22 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from secu_marketplace.baskets import (
+from secu_marketplace import ledger
+from secu_marketplace.conf import app_settings
+from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
+from secu_marketplace.links import return_urls
+from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent, SubBasket
+from secu_marketplace.provider.answers import STX_ID_RE, parse_smart
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.payloads import (
     check_sums,
     fingerprint,
     language_for,
     load_parts,
     smart_transaction_payload,
 )
-from secu_marketplace.client import SecuconnectClient
-from secu_marketplace.conf import app_settings
-from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
-from secu_marketplace.links import return_urls
-from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent, SubBasket
-from secu_marketplace.provider import STX_ID_RE, parse_smart
 from secu_marketplace.redaction import redact
-from secu_marketplace.services import ledger
-from secu_marketplace.services.lost_create import resolve_unknown
-from secu_marketplace.services.supplier_contracts import checkout_methods, explain_refusal
-from secu_marketplace.services.sync import sync_attempt
-from secu_marketplace.statuses import (
+from secu_marketplace.rules.statuses import (
     OPEN_ATTEMPT_STATES,
     PAYABLE,
     PAYMENT_METHODS,
@@ -43,6 +40,9 @@ from secu_marketplace.statuses import (
     OrderStatus,
     Source,
 )
+from secu_marketplace.services.lost_create import resolve_unknown
+from secu_marketplace.services.supplier_contracts import checkout_methods, explain_refusal
+from secu_marketplace.services.sync import sync_attempt
 
 logger = logging.getLogger(__name__)
 

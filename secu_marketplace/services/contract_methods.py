@@ -21,10 +21,10 @@ from typing import Any
 
 from django.core.cache import caches
 
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, ProviderUnavailable
-from secu_marketplace.provider_contracts import parse_method_names
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.contracts import parse_method_names
 
 logger = logging.getLogger("secu_marketplace.services.supplier_contracts")
 

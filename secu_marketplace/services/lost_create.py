@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from secu_marketplace.client import SecuconnectClient
+from secu_marketplace import ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import (
     ApiError,
@@ -30,9 +30,9 @@ from secu_marketplace.exceptions import (
 )
 from secu_marketplace.links import names_attempt
 from secu_marketplace.models import CheckoutAttempt, StatusEvent
-from secu_marketplace.provider import STX_ID_RE, SmartData, parse_search
-from secu_marketplace.services import ledger
-from secu_marketplace.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
+from secu_marketplace.provider.answers import STX_ID_RE, SmartData, parse_search
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.rules.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
 
 logger = logging.getLogger(__name__)
 

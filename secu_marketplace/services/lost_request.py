@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Supplier
-from secu_marketplace.provider_contracts import ContractData, parse_contract_page
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.contracts import ContractData, parse_contract_page
 
 PAGE_SIZE = 100
 MAX_PAGES = 20  # 2000 contracts: far more than a marketplace's suppliers

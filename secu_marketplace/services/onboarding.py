@@ -35,7 +35,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secu_marketplace import iban
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import (
     ApiError,
@@ -45,8 +44,9 @@ from secu_marketplace.exceptions import (
     SecuMarketplaceError,
 )
 from secu_marketplace.models import Supplier
-from secu_marketplace.provider import CONTRACT_ID_RE as CONTRACT_RE
-from secu_marketplace.provider_contracts import ContractRequested, parse_contract_requested
+from secu_marketplace.provider.answers import CONTRACT_ID_RE as CONTRACT_RE
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.contracts import ContractRequested, parse_contract_requested
 from secu_marketplace.services import lost_request, supplier_contracts
 
 logger = logging.getLogger(__name__)

@@ -27,8 +27,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from secu_marketplace import checkpoints
-from secu_marketplace.client import SecuconnectClient
+from secu_marketplace import checkpoints, ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import (
     ApiError,
@@ -46,17 +45,17 @@ from secu_marketplace.models import (
     SubBasket,
 )
 from secu_marketplace.money import format_money
-from secu_marketplace.provider import parse_payment, refunds_created
-from secu_marketplace.services import ledger
-from secu_marketplace.services.refund_records import FAILED_SIMPLE, refundable
-from secu_marketplace.services.sync import SyncResult, sync_attempt
-from secu_marketplace.statuses import (
+from secu_marketplace.provider.answers import parse_payment, refunds_created
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.rules.statuses import (
     AttemptState,
     OrderStatus,
     PaymentRole,
     Source,
     payer_has_paid,
 )
+from secu_marketplace.services.refund_records import FAILED_SIMPLE, refundable
+from secu_marketplace.services.sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
 

@@ -44,13 +44,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import CheckoutAttempt, PushNotification
-from secu_marketplace.push_bodies import LEGACY_TARGET_RE, MalformedPush, Push, parse, summary
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.pushes import LEGACY_TARGET_RE, MalformedPush, Push, parse, summary
 from secu_marketplace.redaction import redact
+from secu_marketplace.rules.statuses import Source
 from secu_marketplace.services.sync import SyncResult, sync_attempt
-from secu_marketplace.statuses import Source
 
 logger = logging.getLogger(__name__)
 

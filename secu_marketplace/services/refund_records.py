@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from secu_marketplace import ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent
-from secu_marketplace.provider import SimpleStatus, parse_payment
-from secu_marketplace.services import ledger
-from secu_marketplace.services.decide import refund_state
-from secu_marketplace.statuses import OrderStatus, PaymentRole
+from secu_marketplace.provider.answers import SimpleStatus, parse_payment
+from secu_marketplace.rules.decide import refund_state
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from secu_marketplace.baskets import load_parts
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import UnapprovedPolicy, app_settings
 from secu_marketplace.exceptions import (
     ApiError,
@@ -40,8 +38,11 @@ from secu_marketplace.exceptions import (
     NotFound,
 )
 from secu_marketplace.models import Order, Supplier
-from secu_marketplace.provider import MIXED_BASKET_NOT_ENABLED
-from secu_marketplace.provider_contracts import ContractData, parse_contract
+from secu_marketplace.provider.answers import MIXED_BASKET_NOT_ENABLED
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.contracts import ContractData, parse_contract
+from secu_marketplace.provider.payloads import load_parts
+from secu_marketplace.rules.statuses import PAYMENT_METHODS
 from secu_marketplace.services.contract_methods import (
     DEFAULT_CURRENCY,
     MethodReport,
@@ -53,7 +54,6 @@ from secu_marketplace.services.contract_methods import (
     method_report,
     payment_methods,
 )
-from secu_marketplace.statuses import PAYMENT_METHODS
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from secu_marketplace.baskets import load_parts
-from secu_marketplace.client import SecuconnectClient
+from secu_marketplace import ledger
 from secu_marketplace.exceptions import NotAllowed, NotFound, SecuconnectError
 from secu_marketplace.models import (
     CheckoutAttempt,
@@ -35,17 +34,19 @@ from secu_marketplace.models import (
     StatusEvent,
     SubBasket,
 )
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.provider.payloads import load_parts
+from secu_marketplace.provider.reads import Snapshot, fetch, read_payments, verify
 from secu_marketplace.redaction import redact
-from secu_marketplace.services import ledger, refund_records
-from secu_marketplace.services.decide import MONEY_STX, Current, Seen, decide
-from secu_marketplace.services.lost_create import resolve_unknown
-from secu_marketplace.services.snapshots import Snapshot, fetch, read_payments, verify
-from secu_marketplace.statuses import (
+from secu_marketplace.rules.decide import MONEY_STX, Current, Seen, decide
+from secu_marketplace.rules.statuses import (
     AttemptState,
     OrderStatus,
     PaymentRole,
     Simple,
 )
+from secu_marketplace.services import refund_records
+from secu_marketplace.services.lost_create import resolve_unknown
 
 logger = logging.getLogger(__name__)
 

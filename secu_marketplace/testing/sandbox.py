@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import requests
 
 from secu_marketplace.models import Order, PaymentTransaction
-from secu_marketplace.statuses import PaymentRole
+from secu_marketplace.rules.statuses import PaymentRole
 from secu_marketplace.testing.http import SandboxApi
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -24,11 +24,11 @@ from secu_marketplace.exceptions import (
 )
 from secu_marketplace.links import OUTCOMES, follow_return
 from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.presentation import PaymentPage, payment_page, shop_url
+from secu_marketplace.read.presentation import PaymentPage, payment_page, shop_url
+from secu_marketplace.rules.statuses import Source
 from secu_marketplace.served import follow_server, page_note
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.sync import sync_attempt
-from secu_marketplace.statuses import Source
 
 logger = logging.getLogger(__name__)
 

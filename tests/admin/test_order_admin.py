@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 
 from secu_marketplace.admin.orders import RECORD_FIELDS
 from secu_marketplace.models import Order
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.rules.statuses import OrderStatus
 from tests.factories import guide_order
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from secu_marketplace.models import Order, PushNotification, Supplier
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.services import processing
-from secu_marketplace.statuses import OrderStatus
 from tests.factories import guide_order
 
 pytestmark = pytest.mark.django_db

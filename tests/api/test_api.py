@@ -11,9 +11,9 @@ import requests
 from django.test import Client
 
 from secu_marketplace.models import LineItem, Order
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
 from secu_marketplace.services import processing
-from secu_marketplace.statuses import OrderStatus
 from secu_marketplace.testing import Sandbox
 from secu_marketplace.testing.factories import OrderFactory, SupplierBasketFactory
 

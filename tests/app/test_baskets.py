@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secu_marketplace.baskets import check_sums, smart_transaction_payload
 from secu_marketplace.builder import Buyer, Coupon, Item, Shipping, SupplierBasket, build_order
 from secu_marketplace.exceptions import BasketError
 from secu_marketplace.models import CheckoutAttempt, Order, Supplier
+from secu_marketplace.provider.payloads import check_sums, smart_transaction_payload
 from tests.factories import MAX, guide_order
 
 CONTRACTS = [f"GCR_{'ABCDEFGHIJ'[n]}{'X' * 29}" for n in range(6)]

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from secu_marketplace.services.decide import Current, Seen, decide, refund_state
-from secu_marketplace.statuses import MONEY, AttemptState, OrderStatus, can_move
+from secu_marketplace.rules.decide import Current, Seen, decide, refund_state
+from secu_marketplace.rules.statuses import MONEY, AttemptState, OrderStatus, can_move
 
 S = OrderStatus
 T0 = datetime(2026, 12, 1, tzinfo=UTC)

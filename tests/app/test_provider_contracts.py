@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from secu_marketplace.provider_contracts import (
+from secu_marketplace.provider.contracts import (
     METHOD_NAMES,
     method_key,
     parse_contract,
@@ -14,7 +14,7 @@ from secu_marketplace.provider_contracts import (
     parse_contract_requested,
     parse_method_names,
 )
-from secu_marketplace.statuses import PAYMENT_METHODS
+from secu_marketplace.rules.statuses import PAYMENT_METHODS
 
 # RUBY-C contract_creation/create_a_new_contract.yml, the answer as recorded.
 CREATED = {

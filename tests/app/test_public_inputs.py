@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from secu_marketplace.exceptions import BasketError
-from secu_marketplace.presentation import cart_url, shop_url
+from secu_marketplace.read.presentation import cart_url, shop_url
 from tests.factories import MAX, guide_order
 
 NUL_PATHS = [

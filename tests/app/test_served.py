@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from secu_marketplace import served
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import Order
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.testing import Sandbox
 from secu_marketplace.testing.factories import OrderFactory
 

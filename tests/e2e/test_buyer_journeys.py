@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from secu_marketplace.money import format_money
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.rules.statuses import OrderStatus
 
 from .shopping import (
     fill_two_supplier_cart,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from secu_marketplace.models import Order
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.services import processing
-from secu_marketplace.statuses import OrderStatus
 
 from .shopping import (
     BOARD,

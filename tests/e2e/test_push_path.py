@@ -18,9 +18,9 @@ import pytest
 from django.core import mail
 
 from secu_marketplace.models import Order, PushNotification
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import pushes
 from secu_marketplace.sandbox.models import PushDelivery
-from secu_marketplace.statuses import OrderStatus
 
 from .shopping import (
     fill_two_supplier_cart,

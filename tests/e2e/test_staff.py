@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from secu_marketplace.models import PaymentTransaction
-from secu_marketplace.statuses import OrderStatus, PaymentRole
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from tests.helpers import SandboxApi
 
 from .shopping import fill_two_supplier_cart, place_order, sandbox_checkout, start_payment

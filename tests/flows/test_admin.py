@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.test import Client
 
 from secu_marketplace.models import Order
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import OrderStatus, PaymentRole
 
 from .conftest import Flow
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from secu_marketplace.models import Order, PushNotification, Refund
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import OrderStatus, PaymentRole
 
 from .conftest import Flow
 

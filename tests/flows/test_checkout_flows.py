@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from secu_marketplace.models import PaymentTransaction, StatusEvent
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole
 
 from .conftest import Flow
 

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from secu_marketplace import exceptions as exc
-from secu_marketplace.client import SecuconnectClient
+from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.sandbox import control
 from tests.helpers import guide_body
 

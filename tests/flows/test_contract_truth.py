@@ -15,11 +15,11 @@ from django.test import Client
 
 from secu_marketplace.exceptions import CheckoutError
 from secu_marketplace.models import Supplier
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus
 from secu_marketplace.sandbox import control, world
 from secu_marketplace.sandbox.models import Contract
 from secu_marketplace.services import onboarding, supplier_contracts
 from secu_marketplace.services.onboarding import OnboardingError
-from secu_marketplace.statuses import AttemptState, OrderStatus
 from tests.factories import guide_suppliers
 
 from .conftest import Flow

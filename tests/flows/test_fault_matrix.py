@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from secu_marketplace.links import return_path
 from secu_marketplace.models import Order, Refund
+from secu_marketplace.rules.statuses import MONEY, OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PaymentTransaction as ProviderPayment
 from secu_marketplace.sandbox.models import SmartTransaction as ProviderStx
-from secu_marketplace.statuses import MONEY, OrderStatus, PaymentRole
 
 from .conftest import Flow
 

@@ -8,8 +8,8 @@ import pytest
 
 from secu_marketplace.models import Order, Refund
 from secu_marketplace.money import format_money
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.services import processing
-from secu_marketplace.statuses import OrderStatus, PaymentRole
 from secu_marketplace.views.payment import order_status_url
 
 from .conftest import Flow

@@ -17,10 +17,10 @@ from secu_marketplace import signals
 from secu_marketplace.exceptions import AuthenticationError, ProcessingError
 from secu_marketplace.links import push_path
 from secu_marketplace.models import Order, Refund, StatusEvent
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import SmartTransaction as ProviderStx
 from secu_marketplace.services import processing
-from secu_marketplace.statuses import AttemptState, OrderStatus
 from tests.races import paused_at
 
 from .conftest import Flow

@@ -10,9 +10,9 @@ import pytest
 from secu_marketplace import signals
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import Order, Refund
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
 from secu_marketplace.services import processing
-from secu_marketplace.statuses import OrderStatus, PaymentRole
 
 from .conftest import Flow
 

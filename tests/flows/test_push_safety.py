@@ -18,8 +18,8 @@ from django.test import Client
 
 from secu_marketplace import links
 from secu_marketplace.models import CheckoutAttempt, PushNotification
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import OrderStatus
 
 from .conftest import Flow
 

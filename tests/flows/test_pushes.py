@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from secu_marketplace.links import push_path
 from secu_marketplace.models import Order, PushNotification
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PushDelivery
-from secu_marketplace.statuses import OrderStatus, PaymentRole
 
 from .conftest import Flow
 

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from secu_marketplace.models import Order, PaymentTransaction, SubBasket
-from secu_marketplace.provider import SimpleStatus
+from secu_marketplace.provider.answers import SimpleStatus
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, payer_has_paid
 from secu_marketplace.services import processing
 from secu_marketplace.services.refund_records import refundable
-from secu_marketplace.statuses import OrderStatus, PaymentRole, payer_has_paid
 
 from .conftest import Flow
 from .test_query_counts import _order

@@ -19,10 +19,10 @@ from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import OutcomeUnknown
 from secu_marketplace.links import push_path, return_path
 from secu_marketplace.models import CheckoutAttempt, Order
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus, PaymentRole, Source
 from secu_marketplace.sandbox import control
 from secu_marketplace.services.bulk_sync import claim
 from secu_marketplace.services.sync import sync_attempt
-from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole, Source
 
 from .conftest import Flow
 

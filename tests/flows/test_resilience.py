@@ -13,11 +13,11 @@ from django.db import connections
 from django.test import Client
 
 from secu_marketplace import signals
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.links import return_path
 from secu_marketplace.models import CheckoutAttempt, Order
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import OrderStatus
 
 from .conftest import Flow
 
@@ -258,7 +258,7 @@ def test_a_lost_create_answer_is_resolved_without_a_second_smart_transaction(
     flow: Flow, calls: Callable[[str], int]
 ) -> None:
     from secu_marketplace.exceptions import OutcomeUnknown
-    from secu_marketplace.statuses import AttemptState
+    from secu_marketplace.rules.statuses import AttemptState
 
     order = flow.order()
     control.inject("smart.create", "drop_response")

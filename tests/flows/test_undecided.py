@@ -10,12 +10,12 @@ from django.test import Client
 
 from secu_marketplace.exceptions import OutcomeUnknown
 from secu_marketplace.models import Order, Supplier
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus, PaymentRole, Source
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import Contract
 from secu_marketplace.services import onboarding, processing
 from secu_marketplace.services.onboarding import OnboardingError
 from secu_marketplace.services.sync import sync_attempt
-from secu_marketplace.statuses import AttemptState, OrderStatus, PaymentRole, Source
 from secu_marketplace.views.payment import order_status_url
 
 from .conftest import Flow

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import LiveServerTestCase, override_settings
 
 from secu_marketplace.models import Order
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.testing import SandboxNotInstalled, SecuSandboxTestMixin, check_installation
 from secu_marketplace.testing.factories import OrderFactory
 

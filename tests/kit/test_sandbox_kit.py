@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from secu_marketplace.models import Order
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.testing import Sandbox
 from secu_marketplace.testing.factories import (
     ItemFactory,

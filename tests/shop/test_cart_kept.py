@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from demo_project.shop.cart import Cart
 from secu_marketplace.models import Order
-from secu_marketplace.statuses import OrderStatus
+from secu_marketplace.rules.statuses import OrderStatus
 
 from .conftest import Catalogue
 from .test_checkout import fill_cart, submit

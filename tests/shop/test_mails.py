@@ -13,10 +13,10 @@ from django.test import Client
 
 from secu_marketplace import signals
 from secu_marketplace.models import Order, Supplier
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.sandbox import world
 from secu_marketplace.services import processing
 from secu_marketplace.services.bulk_sync import refresh_orders
-from secu_marketplace.statuses import OrderStatus, PaymentRole
 from tests.factories import guide_order
 from tests.flows.conftest import Flow
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from secu_marketplace.models import CheckoutAttempt, Order, Supplier
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import world
 from secu_marketplace.sandbox.models import Contract as SandboxContract
-from secu_marketplace.statuses import OrderStatus
 
 from .conftest import Catalogue
 from .test_checkout import fill_cart, submit

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from secu_marketplace.links import push_path
 from secu_marketplace.models import CheckoutAttempt, PushNotification
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import OrderStatus
 from secu_marketplace.tasks import process_pushes, reconcile_due, sync_due_attempt
 from tests.flows.conftest import Flow
 

@@ -19,8 +19,8 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from secu_marketplace.models import CheckoutAttempt, PushNotification
+from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.statuses import OrderStatus
 from secu_marketplace.tasks import enqueue_reconcile
 from tests.flows.conftest import Flow
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import AuthenticationError, NotFound, SecuconnectError
 from secu_marketplace.models import Supplier
+from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.served import probe_site
 from secu_marketplace.services import supplier_contracts
 

@@ -17,9 +17,9 @@ from django.db import transaction
 
 from demo_project.shop.in_process import ORIGIN, InProcessAdapter
 from demo_project.shop.models import Product, ShippingRate
-from secu_marketplace.client import SecuconnectClient, session
 from secu_marketplace.conf import Environment, app_settings
 from secu_marketplace.models import Supplier
+from secu_marketplace.provider.client import SecuconnectClient, session
 from secu_marketplace.services import onboarding, supplier_contracts
 
 if not apps.is_installed("secu_marketplace.sandbox"):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from secu_marketplace.client import SecuconnectClient
 from secu_marketplace.models import CheckoutAttempt, Order, SubBasket
-from secu_marketplace.provider import (
+from secu_marketplace.provider.answers import (
     PCI_ID_RE,
     STX_ID_RE,
     PaymentData,
@@ -22,6 +21,7 @@ from secu_marketplace.provider import (
     parse_smart,
     parse_time,
 )
+from secu_marketplace.provider.client import SecuconnectClient
 
 __all__ = [
     "STX_ID_RE",

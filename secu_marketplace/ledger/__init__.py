@@ -62,7 +62,7 @@ from secu_marketplace.models import (
     StatusEvent,
     SubBasket,
 )
-from secu_marketplace.statuses import OrderStatus, can_move
+from secu_marketplace.rules.statuses import OrderStatus, can_move
 
 Subject = StatusEvent.Subject
 

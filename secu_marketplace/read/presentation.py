@@ -12,7 +12,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from secu_marketplace.baskets import load_parts
 from secu_marketplace.conf import app_settings
 from secu_marketplace.girocode import epc_svg
 from secu_marketplace.models import (
@@ -23,8 +22,9 @@ from secu_marketplace.models import (
     Refund,
     SubBasket,
 )
+from secu_marketplace.provider.payloads import load_parts
+from secu_marketplace.rules.statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 from secu_marketplace.services.refund_records import refundable
-from secu_marketplace.statuses import PAYABLE, OrderStatus, PaymentRole, payer_has_paid
 
 S = OrderStatus
 

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from secu_marketplace.models import Order, PaymentTransaction, Refund, SubBasket, Supplier
-from secu_marketplace.presentation import OrderSummary, PartSummary, order_summary
-from secu_marketplace.services.processing import REFUNDABLE
-from secu_marketplace.services.refund_records import FAILED_SIMPLE, left_to_refund
-from secu_marketplace.statuses import (
+from secu_marketplace.read.presentation import OrderSummary, PartSummary, order_summary
+from secu_marketplace.rules.statuses import (
     PAYABLE,
     SHIPPABLE,
     UNDER_WAY,
@@ -32,6 +30,8 @@ from secu_marketplace.statuses import (
     PaymentRole,
     payer_has_paid,
 )
+from secu_marketplace.services.processing import REFUNDABLE
+from secu_marketplace.services.refund_records import FAILED_SIMPLE, left_to_refund
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from secu_marketplace.provider import CONTRACT_ID_RE, as_dict, as_int, as_text, parse_time
+from secu_marketplace.provider.answers import CONTRACT_ID_RE, as_dict, as_int, as_text, parse_time
 
 
 @dataclass(frozen=True)

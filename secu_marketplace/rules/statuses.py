@@ -12,8 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from secu_marketplace.provider import INVOICE_PAID_STATUS
-from secu_marketplace.provider import SimpleStatus as Simple
+from secu_marketplace.provider.answers import INVOICE_PAID_STATUS
+from secu_marketplace.provider.answers import SimpleStatus as Simple
 
 
 class OrderStatus(models.TextChoices):

@@ -26,10 +26,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from secu_marketplace import exceptions as exc
-from secu_marketplace.client_contracts import ContractCalls
 from secu_marketplace.conf import app_settings
+from secu_marketplace.provider.client_contracts import ContractCalls
+from secu_marketplace.provider.tokens import TokenCache
 from secu_marketplace.redaction import redact
-from secu_marketplace.tokens import TokenCache
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from secu_marketplace.redaction import redact
 
-logger = logging.getLogger("secu_marketplace.client")
+logger = logging.getLogger("secu_marketplace.provider.client")
 
 
 class ContractCalls:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from secu_marketplace.statuses import (
+from secu_marketplace.rules.statuses import (
     MONEY,
     ORDER_STATUS_FOR_STX,
     AttemptState,
