@@ -188,6 +188,18 @@ def _check_buyer(buyer: Buyer) -> None:
             raise BasketError(f"the buyer's {label} contains a NUL character")
 
 
+@dataclass
+class _Part:
+    """One supplier's basket, checked and priced, before anything is written."""
+
+    position: int
+    label: str
+    basket: SupplierBasket
+    lines: _Lines
+    fee: int
+    description: str = ""
+
+
 def build_order(
     *,
     reference: str,
@@ -213,71 +225,64 @@ def build_order(
         raise BasketError("each supplier may appear in one sub-basket only")
     for basket in baskets:
         require_contract(basket.supplier)
-    prepared = []
-    for position, basket in enumerate(baskets):
-        label = f"sb{position}"
-        lines = _lines(basket, label)
-        fee = (
-            basket.supplier.fee_for(lines.total)
-            if basket.fee is None
-            else _minor(basket.fee, f"{label}: fee")
-        )
-        if fee > lines.total:
-            raise BasketError(
-                f"sub-basket {label}: the marketplace fee {fee} exceeds its sum {lines.total}",
-                reference_id=label,
-                fee=fee,
-                sum=lines.total,
-            )
-        prepared.append((position, label, basket, lines, fee))
-
+    parts = [_part(position, basket) for position, basket in enumerate(baskets)]
     with override(language or None):
-        descriptions = [
-            _("Basket %(supplier)s") % {"supplier": b.supplier.name}
-            for _p, _l, b, _x, _f in prepared
-        ]
+        for part in parts:
+            part.description = _("Basket %(supplier)s") % {"supplier": part.basket.supplier.name}
     try:
         with transaction.atomic():
-            order = Order.objects.create(
-                reference=reference,
-                status=OrderStatus.NEW,
-                currency=currency,
-                total=sum(lines.total for *_rest, lines, _fee in prepared),
-                email=buyer.email,
-                forename=buyer.forename,
-                surname=buyer.surname,
-                company=buyer.company,
-                phone=buyer.phone,
-                street=buyer.street,
-                street_number=buyer.street_number,
-                additional_address=buyer.additional_address,
-                postal_code=buyer.postal_code,
-                city=buyer.city,
-                country=buyer.country.upper(),
-                date_of_birth=buyer.date_of_birth,
-                language=language,
-            )
-            items: list[LineItem] = []
-            for (position, label, basket, lines, fee), description in zip(
-                prepared, descriptions, strict=True
-            ):
-                sub = SubBasket.objects.create(
-                    order=order,
-                    position=position,
-                    supplier=basket.supplier,
-                    contract_id=basket.supplier.contract_id,
-                    reference_id=label,
-                    description=description,
-                    sum=lines.total,
-                    fee=fee,
-                )
-                for index, item in enumerate(lines.items):
-                    item.sub_basket = sub
-                    item.position = index
-                    items.append(item)
-            LineItem.objects.bulk_create(items)
+            return _create(reference, buyer, currency, language, parts)
     except IntegrityError as error:
         if Order.objects.filter(reference=reference).exists():
             raise ValueError(f"an order with reference {reference!r} exists already") from error
         raise
+
+
+def _part(position: int, basket: SupplierBasket) -> _Part:
+    label = f"sb{position}"
+    lines = _lines(basket, label)
+    if basket.fee is None:
+        fee = basket.supplier.fee_for(lines.total)
+    else:
+        fee = _minor(basket.fee, f"{label}: fee")
+    if fee > lines.total:
+        raise BasketError(
+            f"sub-basket {label}: the marketplace fee {fee} exceeds its sum {lines.total}",
+            reference_id=label,
+            fee=fee,
+            sum=lines.total,
+        )
+    return _Part(position, label, basket, lines, fee)
+
+
+def _create(
+    reference: str, buyer: Buyer, currency: str, language: str, parts: list[_Part]
+) -> Order:
+    """The order's rows: a new order has no state to move yet, so this is its only write
+    outside the ledger."""
+    order = Order.objects.create(
+        reference=reference,
+        status=OrderStatus.NEW,
+        currency=currency,
+        total=sum(part.lines.total for part in parts),
+        language=language,
+        **{**vars(buyer), "country": buyer.country.upper()},  # Buyer's fields are Order's
+    )
+    items: list[LineItem] = []
+    for part in parts:
+        sub = SubBasket.objects.create(
+            order=order,
+            position=part.position,
+            supplier=part.basket.supplier,
+            contract_id=part.basket.supplier.contract_id,
+            reference_id=part.label,
+            description=part.description,
+            sum=part.lines.total,
+            fee=part.fee,
+        )
+        for index, item in enumerate(part.lines.items):
+            item.sub_basket = sub
+            item.position = index
+            items.append(item)
+    LineItem.objects.bulk_create(items)
     return order

@@ -3,25 +3,41 @@
 Production never registers a hook, so ``reach`` is a dictionary lookup. Tests use
 ``tests.races.paused_at`` to run A up to a point, run B, then let A go on: concurrency cases
 become deterministic instead of depending on sleeping threads.
-
-Points: ``capture.before_call``, ``refund.before_call``, ``ship.before_call`` (after the local
-checks, before secuconnect is asked), ``checkout.before_create`` (before the create call).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
+
+
+class Point(StrEnum):
+    """Where a flow may be paused (the value is what a test names)."""
+
+    # After the local checks, before secuconnect is asked to move money or report a shipment.
+    CAPTURE = "capture.before_call"
+    REFUND = "refund.before_call"
+    SHIP = "ship.before_call"
+    # The attempt is recorded as "creating"; the create call is not sent yet.
+    CHECKOUT_CREATE = "checkout.before_create"
+    # A second "Pay now" found the attempt "creating" and waits for the first to finish.
+    CHECKOUT_WAITING = "checkout.waiting"
+    # A sync has read its answer and holds no lock yet; a newer answer may commit first.
+    SYNC_COMMIT = "sync.before_commit"
+
 
 _hooks: dict[str, Callable[[], None]] = {}
 
 
-def reach(name: str) -> None:
-    hook = _hooks.get(name)
+def reach(point: Point) -> None:
+    hook = _hooks.get(point)
     if hook is not None:
         hook()
 
 
 def install(name: str, hook: Callable[[], None] | None) -> None:
+    if name not in set(Point):
+        raise ValueError(f"no checkpoint is named {name!r}: {', '.join(Point)}")
     if hook is None:
         _hooks.pop(name, None)
     else:

@@ -25,7 +25,7 @@ ID = "secu_marketplace"
 
 @register(Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
+    """``SECU_MARKETPLACE`` is there, a dict, and every key in it makes sense."""
     user = getattr(settings, "SECU_MARKETPLACE", None)
     if user is None:
         return [
@@ -37,11 +37,28 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         ]
     if not isinstance(user, dict):
         return [Error("SECU_MARKETPLACE must be a dict.", id=f"{ID}.E002")]
+    errors: list[CheckMessage] = []
     unknown = sorted(set(user) - set(DEFAULTS))
     if unknown:
         errors.append(
             Warning(f"SECU_MARKETPLACE has unknown key(s): {', '.join(unknown)}.", id=f"{ID}.W001")
         )
+    errors += _credential_errors(user)
+    errors += _choice_errors(user)
+    errors += _environment_errors(user)
+    errors += _url_errors(user)
+    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT", "PUSH_READ_INTERVAL", "RETURN_LINK_MAX_AGE"):
+        value = user.get(key, DEFAULTS[key])
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
+            )
+    return errors
+
+
+def _credential_errors(user: dict[str, Any]) -> list[CheckMessage]:
+    """The OAuth client and the ids secuconnect knows the marketplace by."""
+    errors: list[CheckMessage] = []
     # With ENVIRONMENT "sandbox" empty credentials mean the sandbox's public ones (conf.py).
     for key in ("CLIENT_ID", "CLIENT_SECRET"):
         if not getattr(app_settings, key):
@@ -67,6 +84,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id=f"{ID}.E006",
             )
         )
+    return errors
+
+
+def _choice_errors(user: dict[str, Any]) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     if user.get("INTENT", DEFAULTS["INTENT"]) not in ("sale", "order"):
         errors.append(
             Error("SECU_MARKETPLACE['INTENT'] must be 'sale' or 'order'.", id=f"{ID}.E007")
@@ -78,7 +100,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id=f"{ID}.E008",
             )
         )
-    errors += _environment_errors(user)
+    return errors
+
+
+def _url_errors(user: dict[str, Any]) -> list[CheckMessage]:
+    """The shop's own URL (secuconnect sends buyers and pushes there) and the API's scheme."""
+    errors: list[CheckMessage] = []
     site = str(user.get("SITE_URL") or "")
     parts = urlsplit(site)
     if not site or parts.scheme not in ("http", "https") or not parts.netloc:
@@ -93,12 +120,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             Warning("SECU_MARKETPLACE['API_URL'] is plain HTTP outside DEBUG.", id=f"{ID}.W003")
         )
-    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT", "PUSH_READ_INTERVAL", "RETURN_LINK_MAX_AGE"):
-        value = user.get(key, DEFAULTS[key])
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            errors.append(
-                Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
-            )
     return errors
 
 

@@ -198,10 +198,6 @@ class AppSettings:
         return found
 
     @property
-    def is_production(self) -> bool:
-        return self._environment() == Environment.PRODUCTION
-
-    @property
     def api_url(self) -> str:
         """The host root, without a trailing slash: ``API_URL`` if set, else the
         environment's host (the sandbox: ``SITE_URL`` + where its URLs are mounted)."""
@@ -213,10 +209,6 @@ class AppSettings:
         if env == Environment.SANDBOX:
             return self.site_url + sandbox_mount()
         return ENVIRONMENTS[env]
-
-    @property
-    def is_production_host(self) -> bool:
-        return self.api_url == ENVIRONMENTS[Environment.PRODUCTION]
 
     @property
     def timeouts(self) -> tuple[float, float]:

@@ -116,3 +116,7 @@ class CheckoutError(SecuMarketplaceError):
 class ProcessingError(SecuMarketplaceError):
     """An after-checkout action is not allowed in the current state (refund more than was paid,
     capture twice, ship a cancelled sub-basket)."""
+
+
+class OnboardingError(SecuMarketplaceError):
+    """Onboarding did not happen (or cannot be settled); the message is for the staff."""

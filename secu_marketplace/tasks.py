@@ -34,6 +34,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from secu_marketplace.conf import app_settings
+from secu_marketplace.ledger import attempts as attempt_writes
+from secu_marketplace.models import CheckoutAttempt
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.services.bulk_sync import abandon_cutoff, claim, reconcile_one
+from secu_marketplace.services.lost_create import adopt_late
+from secu_marketplace.services.pushes import read_for_pushes
 
 if find_spec("django.tasks"):  # Django 6+
     from django.tasks import task
@@ -69,9 +75,6 @@ def _retry(task_obj: Any, retry: int, *args: Any) -> bool:
 def process_pushes(attempt_pk: int, retry: int = 0) -> str:
     """Re-read the attempt its waiting pushes are about (``pushes.read_for_pushes``), recording
     each of them; retry if secuconnect is unreachable."""
-    from secu_marketplace.models import CheckoutAttempt
-    from secu_marketplace.services.pushes import read_for_pushes
-
     attempt = CheckoutAttempt.objects.select_related("order").filter(pk=attempt_pk).first()
     if attempt is None:
         return "gone"
@@ -88,9 +91,6 @@ def process_pushes(attempt_pk: int, retry: int = 0) -> str:
 @task()
 def sync_due_attempt(attempt_pk: int) -> str:
     """Re-read one attempt that ``reconcile_due`` claimed, then release the claim."""
-    from secu_marketplace.models import CheckoutAttempt
-    from secu_marketplace.services.bulk_sync import abandon_cutoff, reconcile_one
-
     attempt = CheckoutAttempt.objects.select_related("order").filter(pk=attempt_pk).first()
     if attempt is None:
         return "gone"
@@ -98,7 +98,7 @@ def sync_due_attempt(attempt_pk: int) -> str:
         # As secu_sync does: one read when nothing moved, an abandoned checkout closed.
         result = reconcile_one(attempt, abandon_before=abandon_cutoff())
     finally:
-        CheckoutAttempt.objects.filter(pk=attempt_pk).update(claimed_until=None)
+        attempt_writes.release([attempt_pk])
     if not result.reachable:
         # Still due: the next reconciliation run (min_age later) reads it again.
         return "unreachable"
@@ -108,10 +108,6 @@ def sync_due_attempt(attempt_pk: int) -> str:
 @task()
 def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
     """Claim the due attempts and enqueue one ``sync_due_attempt`` each; returns how many."""
-    from secu_marketplace.provider.client import SecuconnectClient
-    from secu_marketplace.services.bulk_sync import claim
-    from secu_marketplace.services.lost_create import adopt_late
-
     age = int(app_settings.SYNC_MIN_AGE) if min_age is None else int(min_age)
     late, _failed = adopt_late(client=SecuconnectClient())
     claimed = claim(min_age=age, limit=limit)

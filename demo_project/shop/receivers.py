@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 
 from secu_marketplace import signals
 from secu_marketplace.conf import app_settings
-from secu_marketplace.models import LineItem, Order, Refund, SubBasket
+from secu_marketplace.models import LineItem, Order, Refund, SubBasket, load_parts
 from secu_marketplace.money import format_money
-from secu_marketplace.provider.payloads import load_parts
 from secu_marketplace.read.balances import order_balance
+from secu_marketplace.rules.statuses import RefundKind
 
 from .forms import PAYMENT_METHODS
 
@@ -210,7 +210,7 @@ def order_refunded(
                 **_common(order, order.total),
                 "amount": _money(amount, order),
                 "supplier": supplier,
-                "reduction": refund is not None and refund.kind == Refund.Kind.REDUCTION,
+                "reduction": refund is not None and refund.kind == RefundKind.REDUCTION,
                 "reason": refund.reason if refund is not None else "",
             },
         )

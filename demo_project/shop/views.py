@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from secu_marketplace.exceptions import BasketError, CheckoutError, SecuconnectError
 from secu_marketplace.models import Order
+from secu_marketplace.read import order_balance
 from secu_marketplace.services.supplier_contracts import accepted_methods, order_contracts
 
 from .cart import Cart, shipping_rate
@@ -154,7 +155,7 @@ def order(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "order": placed,
         # Sub-baskets, items, refunds and shipments, as on the app's payment page.
-        "summary": placed.balance.summary,
+        "summary": order_balance(placed),
         "can_pay": placed.is_payable,
         "has_payment": placed.attempts.exists(),
         "payment_method": (

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models import Order, SubBasket
 from secu_marketplace.money import exponent, format_money, to_decimal, to_minor
-from secu_marketplace.services.processing import REASON_RE
+from secu_marketplace.services.refunds import REASON_RE
 
 WHOLE_ORDER = ""
 

@@ -3,40 +3,42 @@ with everything secuconnect told us, and actions that each call one service."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.functional import cached_property
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from secu_marketplace.admin.display import (
-    instrument_label,
-    items_list,
     payment_method_label,
     pretty_json,
+)
+from secu_marketplace.admin.inlines import (
+    AttemptInline,
+    EventInline,
+    PaymentInline,
+    RefundInline,
+    SubBasketInline,
+)
+from secu_marketplace.admin.lists import (
+    EstimatedCountPaginator,
+    PaymentMethodFilter,
+    SupplierFilter,
 )
 from secu_marketplace.admin.processing import ProcessingAdminMixin
 from secu_marketplace.models import (
     CheckoutAttempt,
     Order,
     PaymentTransaction,
-    Refund,
-    StatusEvent,
     SubBasket,
-    Supplier,
 )
 from secu_marketplace.money import format_money
-from secu_marketplace.rules.statuses import PAYABLE, PAYMENT_METHODS, OrderStatus, Source
+from secu_marketplace.rules.statuses import PAYABLE, OrderStatus, Source
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
@@ -57,202 +59,6 @@ RECORD_FIELDS = (
 )
 
 
-class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL, a long list is counted by the planner's estimate, not by COUNT(*), which
-    reads every matching row: the table's ``reltuples`` for the unfiltered list (kept by
-    ANALYZE and autovacuum), the plan's row estimate for a filtered one. Below ``EXACT_BELOW``
-    rows the count is exact, so a search or a narrow filter shows the true number of results.
-    Elsewhere (SQLite) every count is exact."""
-
-    EXACT_BELOW = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        estimate = _estimated_rows(self.object_list)
-        if estimate is None or estimate < self.EXACT_BELOW:
-            return int(super().count)
-        return estimate
-
-
-def _estimated_rows(queryset: Any) -> int | None:
-    if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
-        return None
-    with connections[queryset.db].cursor() as cursor:
-        if not queryset.query.where:
-            table = queryset.model._meta.db_table
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table]
-            )
-            row = cursor.fetchone()
-            # -1: never analysed; the exact count then.
-            return int(row[0]) if row and row[0] >= 0 else None
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-class SupplierFilter(admin.SimpleListFilter):
-    title = _("supplier")
-    parameter_name = "supplier"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(str(pk), name) for pk, name in Supplier.objects.values_list("pk", "name")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        value = self.value()
-        if value:
-            # EXISTS, not a join: no duplicate rows to remove, and the page stops at its rows.
-            parts = SubBasket.objects.filter(order=OuterRef("pk"), supplier_id=int(value))
-            return queryset.filter(Exists(parts))
-        return queryset
-
-
-class PaymentMethodFilter(admin.SimpleListFilter):
-    # Fixed lookups: the default would ask the database for the distinct values on every page.
-    title = _("payment method")
-    parameter_name = "payment_method"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(method, payment_method_label(method)) for method in PAYMENT_METHODS]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        value = self.value()
-        return queryset.filter(payment_method=value) if value else queryset
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class SubBasketInline(ReadOnlyInline):
-    model = SubBasket
-    fields = (
-        "reference_id",
-        "supplier",
-        "contract_id",
-        "sum_display",
-        "fee_display",
-        "items_display",
-    )
-    readonly_fields = fields
-    verbose_name_plural = _("sub-baskets per supplier")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[SubBasket]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("supplier", "order")
-            .prefetch_related("items")
-        )
-
-    @admin.display(description=_("sum"))
-    def sum_display(self, obj: SubBasket) -> str:
-        return format_money(obj.sum, obj.order.currency)
-
-    @admin.display(description=_("marketplace fee"))
-    def fee_display(self, obj: SubBasket) -> str:
-        return format_money(obj.fee, obj.order.currency)
-
-    @admin.display(description=_("items"))
-    def items_display(self, obj: SubBasket) -> str:
-        return items_list(list(obj.items.all()), obj.order.currency)
-
-
-class AttemptInline(ReadOnlyInline):
-    model = CheckoutAttempt
-    fields = (
-        "number",
-        "stx_id",
-        "state",
-        "provider_status",
-        "method_display",
-        "trans_id",
-        "returned_via",
-        "created",
-        "last_synced_at",
-        "error_display",
-        "snapshot_display",
-    )
-    readonly_fields = fields
-    verbose_name_plural = _("checkout attempts (Smart Transactions)")
-
-    @admin.display(description=_("payment method"))
-    def method_display(self, obj: CheckoutAttempt) -> str:
-        instrument = instrument_label(obj.snapshot)
-        method = payment_method_label(obj.payment_method)
-        return format_html("{}<br>{}", method, instrument) if instrument else method
-
-    @admin.display(description=_("last error"))
-    def error_display(self, obj: CheckoutAttempt) -> str:
-        return pretty_json(obj.last_error)
-
-    @admin.display(description=_("provider snapshot (redacted)"))
-    def snapshot_display(self, obj: CheckoutAttempt) -> str:
-        return pretty_json(obj.snapshot)
-
-
-class PaymentInline(ReadOnlyInline):
-    model = PaymentTransaction
-    fk_name = "order"
-    fields = (
-        "pci_id",
-        "role",
-        "reference_id",
-        "trans_id",
-        "transaction_hash",
-        "amount_display",
-        "status_display",
-        "attempt",
-        "updated",
-    )
-    readonly_fields = fields
-    verbose_name_plural = _("Payment Transactions")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentTransaction]:
-        return super().get_queryset(request).select_related("attempt", "order")
-
-    @admin.display(description=_("amount"))
-    def amount_display(self, obj: PaymentTransaction) -> str:
-        return (
-            "–"
-            if obj.amount is None
-            else format_money(obj.amount, obj.currency or obj.order.currency)
-        )
-
-    @admin.display(description=_("status"))
-    def status_display(self, obj: PaymentTransaction) -> str:
-        return obj.status_label or "–"
-
-
-class EventInline(ReadOnlyInline):
-    model = StatusEvent
-    fields = ("created", "subject", "from_label", "to_label", "source", "detail")
-    readonly_fields = fields
-    verbose_name_plural = _("timeline")
-
-    @admin.display(description=_("from"))
-    def from_label(self, obj: StatusEvent) -> str:
-        return obj.status_word(obj.from_status)
-
-    @admin.display(description=_("to"))
-    def to_label(self, obj: StatusEvent) -> str:
-        return obj.status_word(obj.to_status)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusEvent]:
-        return super().get_queryset(request).order_by("created", "pk")
-
-
 def summary_message(summary: RefreshSummary) -> str:
     return ngettext(
         "Refreshed %(checked)d Smart Transaction from secuconnect: %(changed)d changed, "
@@ -266,30 +72,6 @@ def summary_message(summary: RefreshSummary) -> str:
         "unchanged": summary.unchanged,
         "failed": summary.failed,
     }
-
-
-class RefundInline(ReadOnlyInline):
-    model = Refund
-    fk_name = "order"
-    fields = (
-        "created",
-        "sub_basket",
-        "kind",
-        "amount_display",
-        "state",
-        "reason",
-        "source",
-        "refund_pci_id",
-    )
-    readonly_fields = fields
-    verbose_name_plural = _("refunds and cancellations")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Refund]:
-        return super().get_queryset(request).select_related("sub_basket")
-
-    @admin.display(description=_("amount"))
-    def amount_display(self, obj: Refund) -> str:
-        return format_money(obj.amount, obj.currency)
 
 
 @admin.register(Order)

@@ -1,5 +1,6 @@
 """The admin's after-checkout actions: capture, cancel or refund, mark shipped. Each view shows a
-confirmation form and calls one function of ``services.processing``.
+confirmation form and calls one flow (``services.capture``, ``services.refunds``,
+``services.shipping``).
 
 Moving money and reporting shipments need permissions of their own (``Order.Meta.permissions``:
 ``capture_order``, ``refund_order``, ``ship_order``), not "change order": support staff may edit
@@ -24,9 +25,9 @@ from secu_marketplace.admin.forms import RefundForm, ShipForm
 from secu_marketplace.exceptions import AuthenticationError, ProcessingError, SecuconnectError
 from secu_marketplace.models import Order, PaymentTransaction
 from secu_marketplace.money import format_money
-from secu_marketplace.rules.statuses import PaymentRole, Source
-from secu_marketplace.services import processing
-from secu_marketplace.services.refund_records import refundable
+from secu_marketplace.read.payments import paying_attempt, refundable
+from secu_marketplace.rules.statuses import PaymentRole, RefundState, Source
+from secu_marketplace.services import capture, refunds, shipping
 
 
 def explain(error: Exception) -> str:
@@ -42,7 +43,7 @@ def explain(error: Exception) -> str:
 def _left(order: Order) -> dict[int | None, int]:
     """What is left to refund: per sub-basket id, and for the whole order under None."""
     try:
-        attempt = processing.paying_attempt(order)
+        attempt = paying_attempt(order)
     except ProcessingError:
         return {}
     left: dict[int | None, int] = {}
@@ -127,7 +128,7 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                outcome = processing.refund(
+                outcome = refunds.refund(
                     order,
                     sub_basket=data["sub_basket_obj"],
                     amount=data["amount_minor"],
@@ -146,7 +147,7 @@ class ProcessingAdminMixin(admin.ModelAdmin):
                             "amount": format_money(record.amount, record.currency),
                             "state": record.get_state_display(),
                         },
-                        messages.SUCCESS if record.state != record.State.FAILED else messages.ERROR,
+                        messages.SUCCESS if record.state != RefundState.FAILED else messages.ERROR,
                     )
                 return self._back(order)
         return self._page(
@@ -168,9 +169,9 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             try:
                 sub = form.sub_basket_obj()
                 if sub is None:
-                    processing.ship_order(order, **details)
+                    shipping.ship_order(order, **details)
                 else:
-                    processing.ship_sub_basket(order, sub, **details)
+                    shipping.ship_sub_basket(order, sub, **details)
             except (ProcessingError, SecuconnectError) as error:
                 form.add_error(None, explain(error))
             else:
@@ -185,7 +186,7 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         done, refused = 0, []
         for order in queryset:
             try:
-                processing.capture(order, source=Source.ADMIN)
+                capture.capture(order, source=Source.ADMIN)
                 done += 1
             except (ProcessingError, SecuconnectError) as error:
                 refused.append(f"{order.reference}: {explain(error)}")

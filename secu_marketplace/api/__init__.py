@@ -7,6 +7,6 @@ schema (drf-spectacular). Include ``secu_marketplace.api.urls``, e.g. at ``api/`
 
 Like the buyer's HTML pages, the endpoints are authorised by the order's public token in the URL:
 no session, no CSRF token, and nothing here moves money (capture, refunds and shipping stay with
-staff: the admin, ``services.processing``). Nothing outside this package imports it, so the app
-works without Django REST framework installed.
+staff: the admin, ``services.capture``/``refunds``/``shipping``). Nothing outside this package
+imports it, so the app works without Django REST framework installed.
 """

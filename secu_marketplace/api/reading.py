@@ -1,11 +1,13 @@
 """The order as the API answers it, assembled from the app's public read API: the state and the
 bank details from ``presentation.payment_page`` (through the status page's own
-``current_payment_page``), every amount from ``order.balance``. Nothing is computed here."""
+``services.sync.buyer_page``), every amount from ``read.order_balance``. Nothing is computed
+here."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from secu_marketplace.read import order_balance
 from secu_marketplace.read.balances import OrderBalance, PartBalance
 from secu_marketplace.read.presentation import PaymentPage
 
@@ -39,8 +41,8 @@ def part(balance: PartBalance) -> dict[str, Any]:
         "left": balance.left,
         "shipped": balance.shipped,
         "shipped_at": balance.shipped_at,
-        "carrier": balance.summary.carrier,
-        "tracking_id": balance.summary.tracking_id,
+        "carrier": balance.carrier,
+        "tracking_id": balance.tracking_id,
         "items": [
             {
                 "kind": item.kind,
@@ -49,14 +51,14 @@ def part(balance: PartBalance) -> dict[str, Any]:
                 "unit_price": item.unit_price,
                 "total": item.total,
             }
-            for item in balance.summary.items
+            for item in balance.items
         ],
     }
 
 
 def order_state(page: PaymentPage, page_url: str) -> dict[str, Any]:
     order = page.order
-    balance: OrderBalance = order.balance
+    balance: OrderBalance = order_balance(order)
     return {
         "reference": order.reference,
         "status": order.status,

@@ -22,7 +22,7 @@ SETTINGS = {
     "VERSION": "1",
     "PREPROCESSING_HOOKS": ["secu_marketplace.api.schema.only_this_api"],
     # One name for the payment methods, wherever they appear.
-    "ENUM_NAME_OVERRIDES": {"PaymentMethodEnum": "secu_marketplace.rules.statuses.PAYMENT_METHODS"},
+    "ENUM_NAME_OVERRIDES": {"PaymentMethodEnum": "secu_marketplace.rules.payments.PAYMENT_METHODS"},
 }
 
 

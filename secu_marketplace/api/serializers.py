@@ -1,12 +1,13 @@
 """The API's request and answer shapes, typed for the OpenAPI schema. Every figure is read from
-the app's public read API (``order.balance``, ``presentation.payment_page``) and never computed
-here: amounts are integer minor units of the order's currency."""
+the app's public read API (``read.balances.order_balance``, ``read.presentation.payment_page``)
+and never computed here: amounts are integer minor units of the order's currency."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from secu_marketplace.rules.statuses import PAYMENT_METHODS, OrderStatus
+from secu_marketplace.rules.payments import PAYMENT_METHODS
+from secu_marketplace.rules.statuses import OrderStatus
 
 PAGE_STATES = (
     "What the buyer's payment page says: awaiting (not paid yet), confirming (back from "

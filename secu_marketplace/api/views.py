@@ -41,7 +41,7 @@ from secu_marketplace.models import Order
 from secu_marketplace.served import following_server
 from secu_marketplace.services.checkout import start_checkout
 from secu_marketplace.services.supplier_contracts import accepted_methods, order_contracts
-from secu_marketplace.views.payment import current_payment_page
+from secu_marketplace.services.sync import buyer_page
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class OrderView(BuyerView):
     )
     def get(self, request: Request, token: str) -> Response:
         order = get_object_or_404(Order, public_token=token)
-        page = current_payment_page(order)
+        page = buyer_page(order)
         page_url = request.build_absolute_uri(order.get_status_url())
         return Response(OrderSerializer(reading.order_state(page, page_url)).data)
 

@@ -3,7 +3,7 @@
 from secu_marketplace.models.attempts import CheckoutAttempt, PaymentTransaction
 from secu_marketplace.models.claims import InFlight
 from secu_marketplace.models.events import StatusEvent
-from secu_marketplace.models.orders import LineItem, Order, SubBasket
+from secu_marketplace.models.orders import LineItem, Order, SubBasket, load_parts
 from secu_marketplace.models.pushes import PushNotification
 from secu_marketplace.models.refunds import Refund
 from secu_marketplace.models.suppliers import Supplier
@@ -19,4 +19,5 @@ __all__ = [
     "StatusEvent",
     "SubBasket",
     "Supplier",
+    "load_parts",
 ]

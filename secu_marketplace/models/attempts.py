@@ -14,12 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.orders import Order, SubBasket
-from secu_marketplace.rules.statuses import (
-    OPEN_ATTEMPT_STATES,
-    SIMPLE_STATUS_TEXT,
-    AttemptState,
-    PaymentRole,
-)
+from secu_marketplace.rules.payments import SIMPLE_STATUS_TEXT
+from secu_marketplace.rules.statuses import OPEN_ATTEMPT_STATES, AttemptState, PaymentRole
 
 
 def new_attempt_key() -> str:
@@ -92,10 +88,6 @@ class CheckoutAttempt(models.Model):
 
     def __str__(self) -> str:
         return self.stx_id or f"{self.order_id}#{self.number}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_ATTEMPT_STATES
 
 
 class PaymentTransaction(models.Model):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.attempts import CheckoutAttempt
 from secu_marketplace.models.orders import Order
-from secu_marketplace.rules.statuses import OrderStatus, Source
+from secu_marketplace.rules.statuses import OrderStatus, RefundState, Source
 
 
 class StatusEvent(models.Model):
@@ -45,11 +45,10 @@ class StatusEvent(models.Model):
     def status_word(self, value: str) -> str:
         """A status as staff read it: the order's and a refund's in our labels; a Smart or
         Payment Transaction's in secuconnect's own words, as secuOffice shows them."""
-        from secu_marketplace.models.refunds import Refund
 
         by_subject: dict[str, dict[str, Any]] = {
             self.Subject.ORDER: dict(OrderStatus.choices),
-            self.Subject.REFUND: dict(Refund.State.choices),
+            self.Subject.REFUND: dict(RefundState.choices),
         }
         labels = by_subject.get(self.subject, {})
         return str(labels.get(value, value)) if value else "–"

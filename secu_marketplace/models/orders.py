@@ -9,19 +9,15 @@ builder (``secu_marketplace.builder``) computes all of them; nothing else writes
 from __future__ import annotations
 
 import secrets
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.querysets import OrderQuerySet, SubBasketQuerySet
 from secu_marketplace.models.suppliers import Supplier
 from secu_marketplace.rules.statuses import PAYABLE, OrderStatus
-
-if TYPE_CHECKING:
-    from secu_marketplace.read.balances import OrderBalance
 
 
 def new_public_token() -> str:
@@ -121,15 +117,6 @@ class Order(models.Model):
         """The buyer may (still, or again) pay this order."""
         return self.status in PAYABLE
 
-    @cached_property
-    def balance(self) -> OrderBalance:
-        """What the order and each supplier's part come to: paid, pending, owed, refunded,
-        refundable, shipped (``secu_marketplace.read.balances``; a handful of queries, read once
-        per instance: ``refresh_from_db`` does not clear it, a fresh instance does)."""
-        from secu_marketplace.read.balances import order_balance
-
-        return order_balance(self)
-
 
 class SubBasket(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sub_baskets")
@@ -209,3 +196,22 @@ class LineItem(models.Model):
         """Signed contribution to the sub-basket sum (coupons count negative)."""
         amount = self.quantity * self.unit_price
         return -amount if self.kind == self.Kind.COUPON else amount
+
+
+def load_parts(order: Order, *, items: bool = True, fresh: bool = False) -> list[SubBasket]:
+    """The order's sub-baskets with their suppliers (and their items), in position order, kept
+    on the order (``order.sub_baskets.all()``): within one request the checkout, a sync, the
+    signal receivers and the payment page read them once, whoever comes first. ``fresh``
+    forgets what an earlier call kept on this instance (the basket may have changed since)."""
+    if fresh:
+        getattr(order, "_prefetched_objects_cache", {}).pop("sub_baskets", None)
+    lookups: list[str | Prefetch] = [
+        Prefetch(
+            "sub_baskets",
+            queryset=SubBasket.objects.select_related("supplier").order_by("position"),
+        )
+    ]
+    if items:
+        lookups.append("sub_baskets__items")
+    prefetch_related_objects([order], *lookups)
+    return list(order.sub_baskets.all())

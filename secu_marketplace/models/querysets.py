@@ -4,7 +4,7 @@ pending, to ship or shipped, each decided one way, by the same rules the service
 ``Order.objects.paid()``, ``SubBasket.objects.for_supplier(s).to_ship()``.
 
 Per order figures (what is owed, refundable, refunded per supplier) are in
-``secu_marketplace.read.balances``; ``order.balance`` gives them.
+``secu_marketplace.read.balances``; ``order_balance(order)`` gives them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from secu_marketplace.rules.payments import payer_has_paid_q
 from secu_marketplace.rules.statuses import (
     PAYABLE,
     SHIPPABLE,
@@ -20,7 +21,6 @@ from secu_marketplace.rules.statuses import (
     AttemptState,
     OrderStatus,
     PaymentRole,
-    payer_has_paid_q,
 )
 
 if TYPE_CHECKING:
@@ -28,12 +28,17 @@ if TYPE_CHECKING:
     from secu_marketplace.models.suppliers import Supplier
 
 
-def _paid_leading() -> models.Exists:
-    """The order's leading Payment Transaction (of a settled attempt) says the buyer paid."""
-    from secu_marketplace.models.attempts import PaymentTransaction  # the models import this module
+def _related(queryset: models.QuerySet, name: str) -> type[models.Model]:
+    """The model behind one of the queryset model's reverse relations. (The models import
+    this module for their managers: naming them here would close an import cycle.)"""
+    return queryset.model._meta.get_field(name).related_model
 
+
+def _paid_leading(orders: models.QuerySet) -> models.Exists:
+    """The order's leading Payment Transaction (of a settled attempt) says the buyer paid."""
+    payments = _related(orders, "payments")
     return models.Exists(
-        PaymentTransaction.objects.filter(
+        payments._default_manager.filter(
             payer_has_paid_q(),
             order=models.OuterRef("pk"),
             role=PaymentRole.LEADING,
@@ -42,11 +47,10 @@ def _paid_leading() -> models.Exists:
     )
 
 
-def _unshipped_part() -> models.Exists:
-    from secu_marketplace.models.orders import SubBasket
-
+def _unshipped_part(orders: models.QuerySet) -> models.Exists:
+    sub_baskets = _related(orders, "sub_baskets")
     return models.Exists(
-        SubBasket.objects.filter(order=models.OuterRef("pk"), shipped_at__isnull=True)
+        sub_baskets._default_manager.filter(order=models.OuterRef("pk"), shipped_at__isnull=True)
     )
 
 
@@ -60,17 +64,17 @@ class OrderQuerySet(models.QuerySet["Order"]):
         """Orders whose buyer's money has arrived at secuconnect: a card payment authorised
         and accepted, a prepayment transferred, an invoice paid (not merely shipped).
         Refunded orders were paid too; ``.exclude(status="refunded")`` leaves them out."""
-        return self.filter(_paid_leading())
+        return self.filter(_paid_leading(self))
 
     def pending(self) -> OrderQuerySet:
         """Orders a payment is under way for whose money has not arrived: a prepayment
         waiting for the transfer, an invoice not paid yet (shipped or not)."""
-        return self.filter(status__in=UNDER_WAY).exclude(_paid_leading())
+        return self.filter(status__in=UNDER_WAY).exclude(_paid_leading(self))
 
     def to_ship(self) -> OrderQuerySet:
         """Orders with at least one supplier's part that may ship and has not: paid (for an
         invoice: accepted) and not every part reported shipped."""
-        return self.filter(_unshipped_part(), status__in=SHIPPABLE)
+        return self.filter(_unshipped_part(self), status__in=SHIPPABLE)
 
     def shipped(self) -> OrderQuerySet:
         """Orders every part of which has been reported shipped."""
@@ -87,8 +91,8 @@ class SubBasketQuerySet(models.QuerySet["SubBasket"]):
 
     def to_ship(self) -> SubBasketQuerySet:
         """Parts whose order may ship that have not been reported shipped. A part cancelled
-        or refunded in full is still listed: ``order.balance`` says which (``part.cancelled``,
-        ``part.left``), and ``ship_sub_basket`` refuses it."""
+        or refunded in full is still listed: ``order_balance(order)`` says which
+        (``part.cancelled``, ``part.left``), and ``ship_sub_basket`` refuses it."""
         return self.filter(shipped_at__isnull=True, order__status__in=SHIPPABLE)
 
     def shipped(self) -> SubBasketQuerySet:

@@ -14,20 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from secu_marketplace.models.attempts import PaymentTransaction
 from secu_marketplace.models.orders import Order, SubBasket
 from secu_marketplace.money import format_money
+from secu_marketplace.rules.statuses import RefundKind, RefundState
 
 
 class Refund(models.Model):
-    class State(models.TextChoices):
-        REQUESTED = "requested", _("requested")  # about to ask secuconnect
-        PENDING = "pending", _("pending")  # refund transaction created, not executed yet
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
-        UNKNOWN = "unknown", _("outcome unknown")  # the answer was lost: the next sync decides
-
-    class Kind(models.TextChoices):
-        REFUND = "refund", _("refund (money returned)")
-        REDUCTION = "reduction", _("reduction before payment")
-
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     sub_basket = models.ForeignKey(
         SubBasket, on_delete=models.CASCADE, related_name="refunds", null=True, blank=True
@@ -47,9 +37,11 @@ class Refund(models.Model):
         null=True,
         blank=True,
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REFUND)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=RefundKind.choices, default=RefundKind.REFUND
+    )
     state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+        _("state"), max_length=10, choices=RefundState.choices, default=RefundState.REQUESTED
     )
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -81,4 +73,4 @@ class Refund(models.Model):
     @property
     def counts(self) -> bool:
         """Whether it takes money off what is left to refund (it is not known to have failed)."""
-        return self.state != self.State.FAILED
+        return self.state != RefundState.FAILED

@@ -283,3 +283,18 @@ def refunds_created(answer: Any) -> list[str]:
         if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
             found.append(as_text(item.get("id")))
     return found
+
+
+@dataclass
+class Snapshot:
+    """One read of an attempt (``provider.reads.fetch``): the Smart Transaction, each Payment
+    Transaction it lists, and the refund transactions linked to them."""
+
+    stx: SmartData
+    payments: dict[str, PaymentData] = field(default_factory=dict)
+    # refund PCI id -> the PCI id it refunds
+    refund_parents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return self.stx.status

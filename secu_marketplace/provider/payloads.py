@@ -18,7 +18,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.module_loading import import_string
 from django.utils.translation import override, pgettext
 
@@ -210,22 +209,3 @@ def smart_transaction_payload(
     elif app_settings.PAYMENT_METHODS:
         payload["payment_context"]["payment_methods"] = list(app_settings.PAYMENT_METHODS)
     return payload
-
-
-def load_parts(order: Order, *, items: bool = True, fresh: bool = False) -> list[SubBasket]:
-    """The order's sub-baskets with their suppliers (and their items), in position order, kept
-    on the order (``order.sub_baskets.all()``): within one request the checkout, a sync, the
-    signal receivers and the payment page read them once, whoever comes first. ``fresh``
-    forgets what an earlier call kept on this instance (the basket may have changed since)."""
-    if fresh:
-        getattr(order, "_prefetched_objects_cache", {}).pop("sub_baskets", None)
-    lookups: list[str | Prefetch] = [
-        Prefetch(
-            "sub_baskets",
-            queryset=SubBasket.objects.select_related("supplier").order_by("position"),
-        )
-    ]
-    if items:
-        lookups.append("sub_baskets__items")
-    prefetch_related_objects([order], *lookups)
-    return list(order.sub_baskets.all())

@@ -1,49 +1,24 @@
-"""Reading an attempt's state from secuconnect, and checking that the answer is really ours.
+"""Reading an attempt's state from secuconnect: the calls, made outside any lock.
 
-``fetch`` makes the calls (outside any lock): the Smart Transaction, each Payment Transaction it
-lists (the leading one and one per sub-basket), and the refund transactions linked to them.
-``verify`` compares the answer with what the attempt was created with; any difference is a
-problem, and a problem is never paid.
+``fetch`` reads the Smart Transaction, each Payment Transaction it lists (the leading one and one
+per sub-basket), and the refund transactions linked to them, into a ``Snapshot``
+(``provider.answers``);
+``search_by_reference`` finds Smart Transactions by the order's reference (a lost create's).
+Whether an answer is really the attempt's is ``rules.verify``'s question.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from secu_marketplace.models import CheckoutAttempt, Order, SubBasket
+from secu_marketplace.exceptions import BadRequest
 from secu_marketplace.provider.answers import (
     PCI_ID_RE,
-    STX_ID_RE,
-    PaymentData,
     SmartData,
-    as_int,
+    Snapshot,
     parse_payment,
+    parse_search,
     parse_smart,
-    parse_time,
 )
 from secu_marketplace.provider.client import SecuconnectClient
-
-__all__ = [
-    "STX_ID_RE",
-    "Snapshot",
-    "as_int",
-    "fetch",
-    "parse_time",
-    "read_payments",
-    "verify",
-]
-
-
-@dataclass
-class Snapshot:
-    stx: SmartData
-    payments: dict[str, PaymentData] = field(default_factory=dict)
-    # refund PCI id -> the PCI id it refunds
-    refund_parents: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        return self.stx.status
 
 
 def fetch(client: SecuconnectClient, stx_id: str, *, payments: bool = True) -> Snapshot:
@@ -65,44 +40,17 @@ def read_payments(client: SecuconnectClient, snap: Snapshot) -> Snapshot:
     return snap
 
 
-def verify(
-    attempt: CheckoutAttempt, order: Order, subs: dict[str, SubBasket], snap: Snapshot
-) -> list[str]:
-    """What in the answer does not belong to this attempt (empty: it is ours)."""
-    stx = snap.stx
-    problems: list[str] = []
-    if stx.id != attempt.stx_id:
-        problems.append(f"secuconnect answered for {stx.id!r}, not {attempt.stx_id}")
-    # Tolerated when absent (older answers omit it); never when it names another order.
-    if stx.merchant_ref is not None and stx.merchant_ref != order.reference:
-        problems.append(f"merchantRef {stx.merchant_ref!r} is not this order's {order.reference!r}")
-    if stx.contract_id and stx.contract_id != attempt.contract_id:
-        problems.append(f"contract {stx.contract_id} is not {attempt.contract_id}")
-    if stx.basket_sum != attempt.amount:
-        problems.append(f"amount {stx.basket_sum_text} is not {attempt.amount}")
-    if stx.currency != attempt.currency:
-        problems.append(f"currency {stx.currency_text} is not {attempt.currency}")
-    if stx.is_demo != attempt.is_demo:
-        problems.append(f"is_demo {stx.is_demo_text} is not {attempt.is_demo}")
-    for entry in stx.transactions:
-        data = snap.payments.get(entry.id)
-        if data is None:
-            continue
-        if data.id != entry.id:
-            problems.append(f"asked for {entry.id}, secuconnect answered {data.id!r}")
-        if data.currency and data.currency != attempt.currency:
-            problems.append(f"{entry.id}: currency {data.currency_text} is not {attempt.currency}")
-        reference = entry.reference_id or data.reference_id
-        if reference:
-            sub = subs.get(reference)
-            if sub is None:
-                problems.append(f"{entry.id}: sub-basket {reference!r} is not part of this order")
-            elif data.amount is not None and data.amount > sub.sum:
-                problems.append(
-                    f"{entry.id}: amount {data.amount} exceeds sub-basket {reference} ({sub.sum})"
-                )
-        elif data.amount is not None and data.amount > attempt.amount:
-            problems.append(
-                f"{entry.id}: amount {data.amount} exceeds the order's {attempt.amount}"
-            )
-    return problems
+# How the real ``q`` spells the merchant reference is undecided (docs/provider.md, "Undecided"):
+# the wire name is ``merchantRef``; a search index may know it as ``merchant_ref``.
+QUERY_SPELLINGS = ("merchantRef", "merchant_ref")
+
+
+def search_by_reference(client: SecuconnectClient, reference: str) -> list[SmartData]:
+    """Smart Transactions whose merchant reference is ``reference``, under either spelling."""
+    first, *others = QUERY_SPELLINGS
+    for name in others:
+        try:
+            return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
+        except BadRequest:  # this host does not know the field by that name: try the other
+            first = name
+    return parse_search(client.search_smart_transactions(f"{first}:{reference}"))

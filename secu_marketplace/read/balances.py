@@ -1,15 +1,16 @@
 """What an order and each supplier's part of it come to: paid, pending, owed, refunded,
-refundable, shipped. Part of the public read API, with the querysets in ``models.querysets``.
+refundable, shipped. The public read API, with the querysets in ``models.querysets``.
 
 Nothing here is computed a second way: whether the buyer has paid is
-``statuses.payer_has_paid``, what is left to refund is ``refund_records.left_to_refund`` (the
-rule the refund service checks under its locks), refunds and shipments are the buyer's order
-summary (``presentation.order_summary``). Everything is read from the database as the app last
-synced it, never from secuconnect: ``services.sync.refresh_order`` first when it must be fresh.
+``rules.payments.payer_has_paid``, what is left to refund is ``rules.refunds.left_to_refund``
+(the rule the refund service checks under its locks). Everything is read from the database as
+the app last synced it, never from secuconnect: ``services.bulk_sync.refresh_order(order)`` first
+when it must be fresh.
 
-``order.balance`` is the way in; it costs four queries whatever the order's size::
+``order_balance(order)`` is the way in; it costs four queries whatever the order's size (none for
+rows a sync has just handed over)::
 
-    balance = order.balance
+    balance = order_balance(order)
     balance.paid, balance.owed, balance.refundable
     for part in balance.parts:
         part.supplier, part.paid, part.owed, part.refundable, part.may_ship
@@ -17,28 +18,70 @@ synced it, never from secuconnect: ``services.sync.refresh_order`` first when it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from secu_marketplace.models import Order, PaymentTransaction, Refund, SubBasket, Supplier
-from secu_marketplace.read.presentation import OrderSummary, PartSummary, order_summary
+from django.db.models import F
+
+from secu_marketplace.models import (
+    LineItem,
+    Order,
+    PaymentTransaction,
+    Refund,
+    SubBasket,
+    Supplier,
+    load_parts,
+)
+from secu_marketplace.rules.payments import FAILED_SIMPLE, payer_has_paid
+from secu_marketplace.rules.refunds import left_to_refund
 from secu_marketplace.rules.statuses import (
     PAYABLE,
+    REFUND_IN_FLIGHT,
+    REFUNDABLE,
     SHIPPABLE,
     UNDER_WAY,
     AttemptState,
     PaymentRole,
-    payer_has_paid,
+    RefundKind,
+    RefundState,
 )
-from secu_marketplace.services.processing import REFUNDABLE
-from secu_marketplace.services.refund_records import FAILED_SIMPLE, left_to_refund
+
+# (target id, kind, state, sub-basket id, amount) of a refund record.
+RefundRow = tuple[int, str, str, int | None, int]
+
+
+@dataclass
+class Refunds:
+    """What refund records took from a part (or from the whole order): failed ones count for
+    nothing, reductions (before the buyer paid) apart from refunds done or on their way."""
+
+    refunded: int = 0  # money returned (refunds secuconnect executed)
+    refunding: int = 0  # refunds on their way (asked, not executed yet)
+    reduced: int = 0  # taken off before the buyer paid (an invoice part cancelled)
+
+    def add(self, kind: str, state: str, amount: int) -> None:
+        if state == RefundState.FAILED:
+            return
+        if kind == RefundKind.REDUCTION:
+            self.reduced += amount
+        elif state in (*REFUND_IN_FLIGHT, RefundState.PENDING):
+            self.refunding += amount
+        else:
+            self.refunded += amount
+
+    @property
+    def taken(self) -> int:
+        return self.refunded + self.refunding + self.reduced
 
 
 @dataclass(frozen=True)
 class PartBalance:
     """One supplier's part of an order. Amounts are minor units of the order's currency."""
 
-    summary: PartSummary
+    sub_basket: SubBasket
+    items: list[LineItem]
+    refunds: Refunds
     payment: PaymentTransaction | None  # the part's sub-transaction, once secuconnect named it
     paid: bool  # the buyer's money for this part has arrived
     cancelled: bool  # the part's payment is void or denied
@@ -47,58 +90,71 @@ class PartBalance:
     may_ship: bool  # the part may be reported shipped (ship_sub_basket would accept it)
 
     @property
-    def sub_basket(self) -> SubBasket:
-        return self.summary.sub_basket
+    def supplier(self) -> Supplier:
+        return self.sub_basket.supplier
 
     @property
-    def supplier(self) -> Supplier:
-        return self.summary.sub_basket.supplier
+    def supplier_name(self) -> str:
+        return str(self.sub_basket.supplier.name)
 
     @property
     def sum(self) -> int:
         """The part as ordered: articles and shipping less coupons."""
-        return self.summary.sum
+        return int(self.sub_basket.sum)
 
     @property
     def fee(self) -> int:
         """The marketplace's share of the part (its stakeholder payment)."""
-        return int(self.summary.sub_basket.fee)
+        return int(self.sub_basket.fee)
 
     @property
     def refunded(self) -> int:
-        return self.summary.refunded
+        return self.refunds.refunded
 
     @property
     def refunding(self) -> int:
-        return self.summary.refunding
+        return self.refunds.refunding
 
     @property
     def reduced(self) -> int:
-        return self.summary.reduced
+        return self.refunds.reduced
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.refunds.taken)
 
     @property
     def left(self) -> int:
         """The part's worth after refunds (done or on their way) and reductions."""
-        return self.summary.left
+        return max(self.sum - self.refunds.taken, 0)
 
     @property
     def shipped_at(self) -> datetime | None:
-        return self.summary.shipped_at
+        return self.sub_basket.shipped_at
 
     @property
     def shipped(self) -> bool:
-        return self.summary.shipped_at is not None
+        return self.sub_basket.shipped_at is not None
+
+    @property
+    def carrier(self) -> str:
+        return str(self.sub_basket.carrier)
+
+    @property
+    def tracking_id(self) -> str:
+        return str(self.sub_basket.tracking_id)
 
 
 @dataclass(frozen=True)
 class OrderBalance:
     order: Order
-    summary: OrderSummary
     leading: PaymentTransaction | None  # the paying attempt's leading transaction
     paid: bool  # the buyer's money has arrived (an invoice: paid, not merely shipped)
     owed: int  # what the buyer still has to pay: the total before paying, 0 once paid
     refundable: int  # what staff may still refund on the whole order
+    unrefunded: int  # what is left of the leading transaction after refunds, whatever the status
     parts: list[PartBalance] = field(default_factory=list)
+    whole: Refunds = field(default_factory=Refunds)  # refunds of the whole order (no part)
 
     @property
     def currency(self) -> str:
@@ -123,122 +179,185 @@ class OrderBalance:
 
     @property
     def refunded(self) -> int:
-        return self.summary.refunded
+        return self.whole.refunded + sum(part.refunded for part in self.parts)
 
     @property
     def refunding(self) -> int:
-        return self.summary.refunding
+        return self.whole.refunding + sum(part.refunding for part in self.parts)
 
     @property
     def reduced(self) -> int:
-        return self.summary.reduced
+        return self.whole.reduced + sum(part.reduced for part in self.parts)
+
+    @property
+    def order_refunded(self) -> int:
+        return self.whole.refunded
+
+    @property
+    def order_refunding(self) -> int:
+        return self.whole.refunding
+
+    @property
+    def order_reduced(self) -> int:
+        return self.whole.reduced
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.refunded or self.refunding or self.reduced)
 
     @property
     def left(self) -> int:
         """The order's worth after refunds (done or on their way) and reductions."""
-        return self.summary.left
+        return max(self.total - self.refunded - self.refunding - self.reduced, 0)
+
+    @property
+    def shipped_parts(self) -> list[PartBalance]:
+        return [part for part in self.parts if part.shipped]
 
     @property
     def shipped(self) -> bool:
         """Every part has been reported shipped."""
-        return self.summary.all_shipped
+        return bool(self.parts) and all(part.shipped for part in self.parts)
 
     def part_for(self, supplier: Supplier | int) -> PartBalance | None:
         supplier_id = supplier if isinstance(supplier, int) else supplier.pk
         return next((p for p in self.parts if p.sub_basket.supplier_id == supplier_id), None)
 
 
-def _payments(order: Order) -> tuple[PaymentTransaction | None, dict[int, PaymentTransaction]]:
-    """The newest settled attempt's leading transaction and sub-transactions (one query)."""
-    rows = list(
-        PaymentTransaction.objects.filter(
-            order=order,
-            attempt__state=AttemptState.SETTLED,
-            role__in=[PaymentRole.LEADING, PaymentRole.SUB],
-        ).order_by("-attempt__number", "pk")
-    )
+def _paying(
+    payments: Iterable[PaymentTransaction], numbers: dict[int, int]
+) -> tuple[PaymentTransaction | None, dict[int, PaymentTransaction]]:
+    """The newest settled attempt's leading transaction and its sub-transactions by part;
+    ``numbers`` are the settled attempts' numbers by key."""
+    rows = [
+        p
+        for p in payments
+        if p.attempt_id in numbers and p.role in (PaymentRole.LEADING, PaymentRole.SUB)
+    ]
     if not rows:
         return None, {}
-    newest = rows[0].attempt_id
-    leading = next(
-        (p for p in rows if p.attempt_id == newest and p.role == PaymentRole.LEADING), None
-    )
+    newest = max(rows, key=lambda p: numbers[p.attempt_id]).attempt_id
+    mine = [p for p in rows if p.attempt_id == newest]
+    leading = next((p for p in mine if p.role == PaymentRole.LEADING), None)
     subs = {
         p.sub_basket_id: p
-        for p in rows
-        if p.attempt_id == newest and p.role == PaymentRole.SUB and p.sub_basket_id is not None
+        for p in mine
+        if p.role == PaymentRole.SUB and p.sub_basket_id is not None
     }
     return leading, subs
 
 
-def order_balance(order: Order) -> OrderBalance:
+def order_balance(
+    order: Order,
+    *,
+    payments: Iterable[PaymentTransaction] | None = None,
+    refunds: Iterable[Refund] | None = None,
+) -> OrderBalance:
     """Four queries: the sub-baskets with suppliers and items (none when this request read them
-    already), the payments, the refund records."""
-    rows = list(
-        Refund.objects.filter(order=order).values_list(
-            "target_id", "kind", "state", "sub_basket_id", "amount"
+    already), the payments, the refund records. A sync hands over the rows it holds
+    (``payments``, ``refunds``: every row of the order); then only the settled attempts' numbers
+    (and the parts, if not read yet) are read."""
+    if refunds is None:
+        rows: list[RefundRow] = list(
+            Refund.objects.filter(order=order).values_list(
+                "target_id", "kind", "state", "sub_basket_id", "amount"
+            )
         )
-    )
-    summary = order_summary(order, refunds=[row[1:] for row in rows])
-    leading, subs = _payments(order)
-    # (kind, state, amount) of every refund record: the leading transaction's scope is the order
-    everything = [(kind, state, amount) for _target, kind, state, _sub, amount in rows]
-    whole = left_to_refund(leading, everything) if leading is not None else 0
-    method = str(order.payment_method)
-    refunds_allowed = order.status in REFUNDABLE
-    under_way = order.status in UNDER_WAY
+    else:
+        rows = [(r.target_id, r.kind, r.state, r.sub_basket_id, r.amount) for r in refunds]
+    if payments is None:
+        settled_rows = list(
+            PaymentTransaction.objects.filter(
+                order=order,
+                attempt__state=AttemptState.SETTLED,
+                role__in=[PaymentRole.LEADING, PaymentRole.SUB],
+            ).annotate(attempt_number=F("attempt__number"))
+        )
+        numbers = {p.attempt_id: p.attempt_number for p in settled_rows}
+        leading, subs = _paying(settled_rows, numbers)
+    else:
+        settled = order.attempts.filter(state=AttemptState.SETTLED).values_list("pk", "number")
+        leading, subs = _paying(payments, dict(settled))
+    return _balance(order, leading, subs, rows)
 
-    paid = leading is not None and payer_has_paid(method, leading.status, leading.status_simple)
+
+def _balance(
+    order: Order,
+    leading: PaymentTransaction | None,
+    subs: dict[int, PaymentTransaction],
+    rows: list[RefundRow],
+) -> OrderBalance:
+    every = [(kind, state, amount) for _target, kind, state, _sub, amount in rows]
+    whole = left_to_refund(leading.amount, leading.status_simple, every) if leading else 0
+    paid = leading is not None and payer_has_paid(
+        order.payment_method, leading.status, leading.status_simple
+    )
     if order.status in PAYABLE:
         owed = int(order.total)
-    elif under_way and not paid and leading is not None:
+    elif order.status in UNDER_WAY and not paid and leading is not None:
         # What secuconnect expects: the leading amount as last synced (a part cancelled before
         # payment lowers it) less refunds already granted.
         owed = whole
     else:
         owed = 0
-
-    parts = []
-    for part in summary.parts:
-        payment = subs.get(part.sub_basket.pk)
-        left = 0
-        if payment is not None:
-            own = [(k, st, a) for target, k, st, _sub, a in rows if target == payment.pk]
-            left = left_to_refund(payment, own)
-        cancelled = payment is not None and payment.status_simple in FAILED_SIMPLE
-        part_paid = payment is not None and payer_has_paid(
-            method, payment.status, payment.status_simple
-        )
-        if order.status in PAYABLE:
-            part_owed = part.sum
-        elif under_way and not (paid or part_paid or cancelled):
-            part_owed = left
-        else:
-            part_owed = 0
-        parts.append(
-            PartBalance(
-                summary=part,
-                payment=payment,
-                paid=part_paid,
-                cancelled=cancelled,
-                refundable=left if refunds_allowed else 0,
-                owed=part_owed,
-                # ship_sub_basket's own checks, from what is loaded
-                may_ship=(
-                    order.status in SHIPPABLE
-                    and part.shipped_at is None
-                    and payment is not None
-                    and not cancelled
-                    and not (left == 0 and payment.amount)
-                ),
-            )
-        )
+    order_refunds = Refunds()
+    by_part: dict[int, Refunds] = {}
+    for _target, kind, state, sub_id, amount in rows:
+        bucket = order_refunds if sub_id is None else by_part.setdefault(sub_id, Refunds())
+        bucket.add(kind, state, int(amount))
+    parts = [
+        _part(order, sub, subs.get(sub.pk), by_part.get(sub.pk, Refunds()), rows, paid)
+        for sub in load_parts(order)
+    ]
     return OrderBalance(
         order=order,
-        summary=summary,
         leading=leading,
         paid=paid,
         owed=owed,
-        refundable=whole if refunds_allowed else 0,
+        refundable=whole if order.status in REFUNDABLE else 0,
+        unrefunded=whole,
         parts=parts,
+        whole=order_refunds,
+    )
+
+
+def _part(
+    order: Order,
+    sub: SubBasket,
+    payment: PaymentTransaction | None,
+    refunds: Refunds,
+    rows: list[RefundRow],
+    order_paid: bool,
+) -> PartBalance:
+    left = 0
+    if payment is not None:
+        own = [(k, st, a) for target, k, st, _sub, a in rows if target == payment.pk]
+        left = left_to_refund(payment.amount, payment.status_simple, own)
+    cancelled = payment is not None and payment.status_simple in FAILED_SIMPLE
+    paid = payment is not None and payer_has_paid(
+        order.payment_method, payment.status, payment.status_simple
+    )
+    if order.status in PAYABLE:
+        owed = int(sub.sum)
+    elif order.status in UNDER_WAY and not (order_paid or paid or cancelled):
+        owed = left
+    else:
+        owed = 0
+    return PartBalance(
+        sub_basket=sub,
+        items=list(sub.items.all()),
+        refunds=refunds,
+        payment=payment,
+        paid=paid,
+        cancelled=cancelled,
+        refundable=left if order.status in REFUNDABLE else 0,
+        owed=owed,
+        # ship_sub_basket's own checks, from what is loaded
+        may_ship=(
+            order.status in SHIPPABLE
+            and sub.shipped_at is None
+            and payment is not None
+            and not cancelled
+            and not (left == 0 and payment.amount)
+        ),
     )

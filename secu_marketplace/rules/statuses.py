@@ -1,19 +1,26 @@
-"""Statuses and the explicit, monotone transition table every change goes through.
+"""The states the app keeps, and the explicit transition table each of them moves through.
 
-The provider's Smart Transaction status is kept verbatim on the attempt; the order's own status
-is derived from it (``ORDER_STATUS_FOR_STX``) and may only move along ``TRANSITIONS``. A late or
-duplicate signal that would move an order backwards (``paid`` to ``pending``, say) is simply not
-in the table, and so changes nothing.
+- The **order** (``OrderStatus``) is derived from its paying attempt's Smart Transaction status
+  (``ORDER_STATUS_FOR_STX``) and may only move along ``TRANSITIONS``: a late or duplicate answer
+  that would move it backwards (``paid`` to ``pending``, say) is not in the table, and so
+  changes nothing.
+- A **checkout attempt** (``AttemptState``) moves along ``ATTEMPT_TRANSITIONS``.
+- A **refund record** (``RefundState``) moves along ``REFUND_TRANSITIONS``: done is final.
+- A **Payment Transaction**'s simple status is secuconnect's, and ``rules.payments``
+  keeps it from moving back a stage.
+
+The ledger (``secu_marketplace.ledger``) applies every change through these tables; ``rules``
+holds no database access, so ``rules.decide`` is tested without one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-
-from secu_marketplace.provider.answers import INVOICE_PAID_STATUS
-from secu_marketplace.provider.answers import SimpleStatus as Simple
 
 
 class OrderStatus(models.TextChoices):
@@ -97,42 +104,65 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.NEEDS_REVIEW: frozenset(),
 }
 
-# Every payment method the API knows (docs/provider.md, "Payment methods": PHP-SDK
-# PaymentContext and the /prepare/{method} docblock).
-PAYMENT_METHODS = (
-    "creditcard",
-    "debit",
-    "easycredit",
-    "eps",
-    "giropay",
-    "invoice",
-    "paypal",
-    "prepaid",
-    "sofort",
-)
-
 # Orders a buyer may (still, or again) pay.
 PAYABLE = frozenset({S.NEW, S.AWAITING_PAYMENT, S.FAILED, S.ABORTED})
 # Orders whose money is on its way or secured.
 MONEY = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED, S.REFUNDED})
 
-# Smart Transaction status (docs/provider.md, "Smart Transaction statuses") -> order status.
-# "created" depends on how the buyer came back and is decided in services.sync.
+
+class StxStatus(StrEnum):
+    """A Smart Transaction's ``status`` (docs/provider.md, "Smart Transaction statuses"). An
+    answer's status is kept as the provider's text; one the app does not know stays a string."""
+
+    CREATED = "created"
+    PROCESSING = "processing"
+    APPROVED = "approved"
+    PENDING = "pending"
+    OK = "ok"
+    RECEIVED = "received"
+    COLLECTION = "collection"
+    SHIPPED = "shipped"
+    COLLECTED = "collected"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# Smart Transaction status -> order status. "created" depends on how the buyer came back and is
+# decided in rules.decide.
 ORDER_STATUS_FOR_STX: dict[str, str] = {
-    "approved": S.AUTHORIZED,
-    "pending": S.PENDING,
-    "ok": S.PAID,
-    "received": S.PAID,
-    "collection": S.PAID,
-    "shipped": S.SHIPPED,
-    "collected": S.SHIPPED,
-    "failed": S.FAILED,
-    "cancelled": S.CANCELLED,
+    StxStatus.APPROVED: S.AUTHORIZED,
+    StxStatus.PENDING: S.PENDING,
+    StxStatus.OK: S.PAID,
+    StxStatus.RECEIVED: S.PAID,
+    StxStatus.COLLECTION: S.PAID,
+    StxStatus.SHIPPED: S.SHIPPED,
+    StxStatus.COLLECTED: S.SHIPPED,
+    StxStatus.FAILED: S.FAILED,
+    StxStatus.CANCELLED: S.CANCELLED,
 }
+# Smart Transaction statuses after which nothing more happens on it without money.
+ENDED_STX = frozenset({StxStatus.FAILED, StxStatus.CANCELLED})
+# Smart Transaction statuses that mean money is authorised, on its way, or secured.
+MONEY_STX = frozenset(
+    {
+        StxStatus.APPROVED,
+        StxStatus.PENDING,
+        StxStatus.OK,
+        StxStatus.RECEIVED,
+        StxStatus.COLLECTION,
+        StxStatus.SHIPPED,
+        StxStatus.COLLECTED,
+    }
+)
+
+
+def allowed(table: Mapping[str, frozenset[str]], current: str, target: str) -> bool:
+    """Whether ``table`` lets a state move from ``current`` to ``target`` (staying is no move)."""
+    return target in table.get(current, frozenset())
 
 
 def can_move(current: str, target: str) -> bool:
-    return target in TRANSITIONS.get(current, frozenset())
+    return allowed(TRANSITIONS, current, target)
 
 
 class AttemptState(models.TextChoices):
@@ -147,17 +177,35 @@ class AttemptState(models.TextChoices):
     MISMATCH = "mismatch", _("mismatch")  # the provider's answer did not belong to it
 
 
-OPEN_ATTEMPT_STATES = frozenset({AttemptState.CREATING, AttemptState.UNKNOWN, AttemptState.OPEN})
+A = AttemptState
+OPEN_ATTEMPT_STATES = frozenset({A.CREATING, A.UNKNOWN, A.OPEN})
+
+ATTEMPT_TRANSITIONS: dict[str, frozenset[str]] = {
+    # The create call is answered (open), its answer is lost (unknown), or it is refused.
+    A.CREATING: frozenset({A.OPEN, A.UNKNOWN, A.FAILED}),
+    # A lost answer is settled: found (open), never made (failed), or found after another
+    # attempt took over (closed).
+    A.UNKNOWN: frozenset({A.OPEN, A.FAILED, A.CLOSED}),
+    A.OPEN: frozenset({A.SETTLED, A.FAILED, A.CLOSED, A.MISMATCH}),
+    A.SETTLED: frozenset({A.FAILED, A.CLOSED, A.MISMATCH}),
+    # A failed attempt may yet show money (a Smart Transaction found late; a second try on the
+    # same Smart Transaction), and one taken as never created may turn up.
+    A.FAILED: frozenset({A.OPEN, A.SETTLED, A.CLOSED, A.MISMATCH}),
+    # One we closed (superseded, abandoned) stays closed until money shows up on it.
+    A.CLOSED: frozenset({A.SETTLED, A.MISMATCH}),
+    # An answer that was not the attempt's: staff look; nothing automatic leaves it.
+    A.MISMATCH: frozenset(),
+}
 
 
 def attempt_state_for_stx(status: str) -> str:
-    if status == "created":
-        return AttemptState.OPEN
-    if status == "failed":
-        return AttemptState.FAILED
-    if status == "cancelled":
-        return AttemptState.CLOSED
-    return AttemptState.SETTLED
+    if status == StxStatus.CREATED:
+        return A.OPEN
+    if status == StxStatus.FAILED:
+        return A.FAILED
+    if status == StxStatus.CANCELLED:
+        return A.CLOSED
+    return A.SETTLED
 
 
 class Source(models.TextChoices):
@@ -177,48 +225,39 @@ class PaymentRole(models.TextChoices):
     REFUND = "refund", _("refund")
 
 
-# secuconnect's simple Payment Transaction statuses as text (docs/provider.md, "Payment
-# Transaction statuses"), for display; unknown values are stored and shown as they are.
-SIMPLE_STATUS_TEXT: dict[int, str] = {
-    status: status.name.lower().replace("_", " ") for status in Simple
+class RefundState(models.TextChoices):
+    """A refund record, from our side: recorded before secuconnect is asked, done only when
+    secuconnect says so."""
+
+    REQUESTED = "requested", _("requested")  # about to ask secuconnect
+    PENDING = "pending", _("pending")  # refund transaction created, not executed yet
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    UNKNOWN = "unknown", _("outcome unknown")  # the answer was lost: the next sync decides
+
+
+class RefundKind(models.TextChoices):
+    REFUND = "refund", _("refund (money returned)")
+    REDUCTION = "reduction", _("reduction before payment")
+
+
+R = RefundState
+REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    R.REQUESTED: frozenset({R.PENDING, R.DONE, R.FAILED, R.UNKNOWN}),
+    R.UNKNOWN: frozenset({R.PENDING, R.DONE, R.FAILED}),
+    R.PENDING: frozenset({R.DONE, R.FAILED}),
+    # Money that went back to the buyer is never un-refunded by a later (or older) answer.
+    R.DONE: frozenset(),
+    # A refund transaction reported denied may still be executed after all.
+    R.FAILED: frozenset({R.PENDING, R.DONE}),
 }
+# Refund records whose call has not been settled by an answer yet.
+REFUND_IN_FLIGHT = frozenset({R.REQUESTED, R.UNKNOWN})
 
 
-def payer_has_paid(method: str, status: int | None, simple: int | None) -> bool:
-    """Whether the buyer's money has arrived for a (leading or sub-) Payment Transaction.
-
-    It decides what a cancellation does (docs/provider.md, "Cancel and refund"): before the
-    payer has paid, ``/cancel`` reduces or voids the payment and creates no transaction; after,
-    it creates a refund transaction. "Accepted" is not enough for an invoice: a captured
-    (shipped) invoice is 86 / simple 1 / cleared "open" until the buyer pays it. The app never
-    relies on this guess alone: what a cancel did is read from secuconnect's answer.
-    """
-    if simple in (Simple.DENIED, Simple.VOID):
-        return False
-    if method == "invoice":
-        return simple == Simple.PAID or status == INVOICE_PAID_STATUS
-    # Prepaid waiting for the transfer is 25 / simple 2 (recorded) or 10 (documented); an
-    # authorised card is 2 until captured. Refund pending (7) and issues (4, 6) come after money.
-    return simple in MONEY_ARRIVED
-
-
-MONEY_ARRIVED = frozenset(
-    {Simple.ACCEPTED, Simple.PAID, Simple.ISSUE, Simple.ISSUE_RESOLVED, Simple.REFUND}
-)
-
-
-def payer_has_paid_q(method_field: str = "order__payment_method") -> models.Q:
-    """``payer_has_paid`` as a filter on Payment Transactions, for querysets
-    (``Order.objects.paid()``); ``method_field`` names the payment method from there. The
-    two are kept equal by a test over every status, simple status and method."""
-    void = models.Q(status_simple__in=[Simple.DENIED, Simple.VOID])
-    invoice = models.Q(**{method_field: "invoice"})
-    invoice_paid = models.Q(status_simple=Simple.PAID) | models.Q(status=INVOICE_PAID_STATUS)
-    others_paid = models.Q(status_simple__in=list(MONEY_ARRIVED))
-    return ~void & ((invoice & invoice_paid) | (~invoice & others_paid))
-
-
-# Orders whose parts may be reported shipped (services.processing.ship_sub_basket).
+# Orders whose parts may be reported shipped (services.shipping.ship_sub_basket).
 SHIPPABLE = frozenset({S.PAID, S.SHIPPED})
+# Orders staff may cancel or refund (services.refunds.refund).
+REFUNDABLE = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED})
 # Orders a payment is under way for, or was made for: what secuconnect holds may still change.
 UNDER_WAY = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED})

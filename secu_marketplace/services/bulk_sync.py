@@ -26,18 +26,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from secu_marketplace import ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, SecuconnectError
-from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent
+from secu_marketplace.ledger import attempts as attempt_writes
+from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.provider.answers import parse_smart
 from secu_marketplace.provider.client import SecuconnectClient
-from secu_marketplace.redaction import redact
-from secu_marketplace.rules.statuses import AttemptState, OrderStatus, Source
+from secu_marketplace.rules.statuses import AttemptState, Source, StxStatus
 from secu_marketplace.services.lost_create import adopt_late
 from secu_marketplace.services.sync import SyncResult, sync_attempt
 
@@ -121,10 +120,21 @@ def refresh_attempts(
     if workers == 1:
         for attempt in attempts:
             done(attempt, one(attempt))
-        return summary
-    # Each worker thread keeps its database connection for all the attempts it syncs and closes
-    # it when it runs out of work: opening one per attempt (a new PostgreSQL session each time)
-    # cost more than an unchanged attempt's whole sync. Results are reported as they finish.
+    else:
+        _in_threads(attempts, workers, one, done)
+    return summary
+
+
+def _in_threads(
+    attempts: list[CheckoutAttempt],
+    workers: int,
+    one: Callable[[CheckoutAttempt], SyncResult | None],
+    done: Callable[[CheckoutAttempt, SyncResult | None], None],
+) -> None:
+    """``one`` for each attempt on ``workers`` threads; ``done`` in this thread as each
+    finishes. Each worker thread keeps its database connection for all the attempts it syncs
+    and closes it when it runs out of work: opening one per attempt (a new PostgreSQL session
+    each time) cost more than an unchanged attempt's whole sync."""
     close_old_connections()
     pending = iter(attempts)
     taking = threading.Lock()
@@ -156,7 +166,14 @@ def refresh_attempts(
     finally:
         for thread in threads:
             thread.join()
-    return summary
+
+
+def refresh_order(order: Order, *, source: str = Source.SHOP) -> Order:
+    """Re-read ``order`` from secuconnect (its latest attempt, and every other one that may
+    still move money) and return it as that leaves it: what a shop calls before reading
+    ``order_balance`` when the figures must be fresh. Staff's refresh does the same."""
+    refresh_orders([order], source=source)
+    return Order.objects.get(pk=order.pk)
 
 
 def refresh_orders(
@@ -197,7 +214,7 @@ def _abandoned(result: SyncResult, before: datetime) -> bool:
     return (
         result.reachable
         and attempt.state == AttemptState.OPEN
-        and attempt.provider_status == "created"
+        and attempt.provider_status == StxStatus.CREATED
         and attempt.created < before
     )
 
@@ -222,35 +239,14 @@ def abandon(attempt: CheckoutAttempt, *, client: SecuconnectClient, source: str)
             error=error,
         )
     aborted = parse_smart(answer)
-    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=source) as writer:
-        locked = writer.locked_attempt
-        if locked.state != AttemptState.OPEN:  # something else settled it meanwhile
-            return SyncResult(attempt=locked, order=writer.order)
-        writer.note(
-            StatusEvent.Subject.ATTEMPT,
-            AttemptState.CLOSED,
-            from_status=locked.provider_status,
-            detail={"reason": "abandoned", "stx": locked.stx_id, "stx_status": aborted.status},
-        )
-        locked.state = AttemptState.CLOSED
-        fields = ["state", "updated"]
-        if aborted.id == locked.stx_id and aborted.status:
-            locked.provider_status = aborted.status
-            locked.provider_updated = aborted.updated or locked.provider_updated
-            locked.snapshot = redact(aborted.raw)
-            fields += ["provider_status", "provider_updated", "snapshot"]
-        locked.save(update_fields=fields)
-        if not writer.order.attempts.filter(number__gt=locked.number).exists():
-            writer.move(OrderStatus.ABORTED, detail={"stx": locked.stx_id, "reason": "abandoned"})
-    return SyncResult(attempt=locked, order=writer.order, changed=True)
+    closed = attempt_writes.abandoned(attempt, aborted, source=source)
+    if closed is None:  # something else settled it meanwhile
+        return SyncResult(attempt=attempt, order=Order.objects.get(pk=attempt.order_id))
+    return SyncResult(attempt=closed.locked_attempt, order=closed.order, changed=True)
 
 
 # Smart Transaction statuses that may still move without anyone acting on our side.
-OPEN_PROVIDER_STATUSES = ("created", "approved", "pending", "")
-
-
-# How long a claim keeps other runs off an attempt if the run that took it never releases it.
-CLAIM_HOLD = timedelta(minutes=10)
+OPEN_PROVIDER_STATUSES = (StxStatus.CREATED, StxStatus.APPROVED, StxStatus.PENDING, "")
 
 
 def due(min_age: int, now: datetime | None = None) -> QuerySet[CheckoutAttempt]:
@@ -274,24 +270,13 @@ def claim(
     *, min_age: int, limit: int | None, order_reference: str | None = None
 ) -> list[CheckoutAttempt]:
     """Lock and stamp the due attempts so that a parallel run skips them."""
-    now = timezone.now()
-    with transaction.atomic():
-        if order_reference:
-            query = CheckoutAttempt.objects.filter(order__reference=order_reference).exclude(
-                state__in=[AttemptState.CLOSED]
-            )
-        else:
-            query = due(min_age, now)
-        query = query.select_for_update(skip_locked=True, of=("self",))
-        if limit:
-            query = query[:limit]
-        attempts = list(query)
-        CheckoutAttempt.objects.filter(pk__in=[a.pk for a in attempts]).update(
-            last_synced_at=now, claimed_until=now + CLAIM_HOLD
+    if order_reference:
+        query = CheckoutAttempt.objects.filter(order__reference=order_reference).exclude(
+            state__in=[AttemptState.CLOSED]
         )
-    return list(
-        CheckoutAttempt.objects.filter(pk__in=[a.pk for a in attempts]).select_related("order")
-    )
+    else:
+        query = due(min_age)
+    return attempt_writes.claim_due(query, limit)
 
 
 def reconcile(
@@ -318,5 +303,5 @@ def reconcile(
     )
     for label in failed_searches:
         summary.add(label, None)
-    CheckoutAttempt.objects.filter(pk__in=[a.pk for a in attempts]).update(claimed_until=None)
+    attempt_writes.release([a.pk for a in attempts])
     return attempts, summary

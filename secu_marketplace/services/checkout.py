@@ -5,6 +5,9 @@ attempt *before* calling secuconnect, so a lost answer leaves a row the reconcil
 it never opens a second Smart Transaction while one is open (double clicks, two tabs), reuses an
 unchanged one that is still ``created``, and supersedes a stale one (basket changed, too old) by
 aborting it first. A failed attempt leads to a new one.
+
+No lock is held while secuconnect answers: the attempt is inserted (the order locked) in one
+short transaction, the create call sent, and its answer written in another (``ledger.attempts``).
 """
 
 from __future__ import annotations
@@ -12,33 +15,33 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from secu_marketplace import ledger
+from secu_marketplace import checkpoints, ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, CheckoutError, OutcomeUnknown, ProviderUnavailable
+from secu_marketplace.ledger import attempts as attempt_writes
 from secu_marketplace.links import return_urls
-from secu_marketplace.models import CheckoutAttempt, Order, StatusEvent, SubBasket
-from secu_marketplace.provider.answers import STX_ID_RE, parse_smart
+from secu_marketplace.models import CheckoutAttempt, Order, SubBasket, load_parts
+from secu_marketplace.provider.answers import STX_ID_RE, SmartData, parse_smart
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.provider.payloads import (
     check_sums,
     fingerprint,
     language_for,
-    load_parts,
     smart_transaction_payload,
 )
-from secu_marketplace.redaction import redact
+from secu_marketplace.rules.payments import PAYMENT_METHODS
 from secu_marketplace.rules.statuses import (
     OPEN_ATTEMPT_STATES,
     PAYABLE,
-    PAYMENT_METHODS,
     AttemptState,
-    OrderStatus,
     Source,
+    StxStatus,
 )
 from secu_marketplace.services.lost_create import resolve_unknown
 from secu_marketplace.services.supplier_contracts import checkout_methods, explain_refusal
@@ -48,6 +51,16 @@ logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1
 MAX_ROUNDS = 4
+
+
+class Step(StrEnum):
+    """What "Pay now" does next with the order's newest attempt."""
+
+    CREATE = "create"  # a new attempt was inserted: send the create call
+    WAIT = "wait"  # another request is creating its Smart Transaction right now
+    RESOLVE = "resolve"  # the create's answer was lost: find out whether it landed
+    REUSE = "reuse"  # the open Smart Transaction is unchanged: send the buyer back to it
+    SUPERSEDE = "supersede"  # it is stale (basket changed, too old): abort it first
 
 
 @dataclass
@@ -62,9 +75,7 @@ def _creating_window() -> float:
     return connect + read + 5.0
 
 
-def _decide(
-    order_id: int, method: str, subs: list[SubBasket]
-) -> tuple[str, CheckoutAttempt, list[SubBasket]]:
+def _next_step(order_id: int, method: str, subs: list[SubBasket]) -> tuple[Step, CheckoutAttempt]:
     """Under the order's lock: what to do next, and the attempt to do it with.
 
     ``subs`` (with their items) were read once for this request by ``start_checkout``: nothing
@@ -80,44 +91,51 @@ def _decide(
         # newest (one is opened only when none is open, and the database allows one), and its
         # number is the one to count on from.
         latest = order.attempts.order_by("-number").first()
-        attempt = latest if latest is not None and latest.state in OPEN_ATTEMPT_STATES else None
-        if attempt is None:
-            attempt = CheckoutAttempt.objects.create(
-                order=order,
-                number=(latest.number if latest is not None else 0) + 1,
-                state=AttemptState.CREATING,
-                amount=order.total,
-                currency=order.currency,
-                contract_id=app_settings.CONTRACT_ID,
-                is_demo=bool(app_settings.IS_DEMO),
-                basket_fingerprint=current,
-                preselected_method=method,
-                # The create call follows at once in this request (``_create``): marking it
-                # sent now, in the INSERT, saves an UPDATE. A process that dies before sending
-                # leaves the same CREATING row either way, resolved after the landing window.
-                create_sent_at=timezone.now(),
-            )
-            return "create", attempt, subs
-        age = (timezone.now() - attempt.created).total_seconds()
-        if attempt.state == AttemptState.CREATING:
-            if age < _creating_window():
-                return "wait", attempt, subs
-            attempt.state = AttemptState.UNKNOWN
-            attempt.save(update_fields=["state", "updated"])
-            return "resolve", attempt, subs
-        if attempt.state == AttemptState.UNKNOWN:
-            return "resolve", attempt, subs
-        if (
-            attempt.basket_fingerprint == current
-            and attempt.preselected_method == method
-            and age < float(app_settings.REUSE_CREATED_FOR)
-        ):
-            return "reuse", attempt, subs
-        return "supersede", attempt, subs
+        if latest is None or latest.state not in OPEN_ATTEMPT_STATES:
+            return Step.CREATE, _open(w, latest, method, current)
+        return _step_for(w, latest, method, current), latest
+
+
+def _open(
+    w: ledger.Writer, latest: CheckoutAttempt | None, method: str, basket: str
+) -> CheckoutAttempt:
+    return attempt_writes.open_attempt(
+        w,
+        number=(latest.number if latest is not None else 0) + 1,
+        amount=w.order.total,
+        currency=w.order.currency,
+        contract_id=app_settings.CONTRACT_ID,
+        is_demo=bool(app_settings.IS_DEMO),
+        basket_fingerprint=basket,
+        preselected_method=method,
+        # The create call follows at once in this request (``_create``): marking it sent now,
+        # in the INSERT, saves an UPDATE. A process that dies before sending leaves the same
+        # CREATING row either way, resolved after the landing window.
+        create_sent_at=timezone.now(),
+    )
+
+
+def _step_for(w: ledger.Writer, attempt: CheckoutAttempt, method: str, basket: str) -> Step:
+    age = (timezone.now() - attempt.created).total_seconds()
+    if attempt.state == AttemptState.CREATING:
+        if age < _creating_window():
+            return Step.WAIT
+        attempt_writes.lost(w, attempt)
+        return Step.RESOLVE
+    if attempt.state == AttemptState.UNKNOWN:
+        return Step.RESOLVE
+    if (
+        attempt.basket_fingerprint == basket
+        and attempt.preselected_method == method
+        and age < float(app_settings.REUSE_CREATED_FOR)
+    ):
+        return Step.REUSE
+    return Step.SUPERSEDE
 
 
 def _wait_for(attempt: CheckoutAttempt) -> None:
     """Another request is creating this order's Smart Transaction right now: let it finish."""
+    checkpoints.reach(checkpoints.Point.CHECKOUT_WAITING)
     deadline = time.monotonic() + _creating_window()
     while time.monotonic() < deadline:
         state = (
@@ -126,20 +144,6 @@ def _wait_for(attempt: CheckoutAttempt) -> None:
         if state != AttemptState.CREATING:
             return
         time.sleep(POLL_SECONDS)
-
-
-def _close(attempt: CheckoutAttempt, reason: str) -> None:
-    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
-        locked = w.locked_attempt
-        if locked.state in OPEN_ATTEMPT_STATES:
-            w.note(
-                StatusEvent.Subject.ATTEMPT,
-                "closed",
-                from_status=locked.provider_status,
-                detail={"reason": reason},
-            )
-            locked.state = AttemptState.CLOSED
-            locked.save(update_fields=["state", "updated"])
 
 
 def _supersede(attempt: CheckoutAttempt, client: SecuconnectClient) -> None:
@@ -156,7 +160,7 @@ def _supersede(attempt: CheckoutAttempt, client: SecuconnectClient) -> None:
             raise ProviderUnavailable("could not re-read the stale Smart Transaction") from error
         if result.attempt.state != AttemptState.OPEN:
             return
-    _close(attempt, "superseded by a new checkout attempt")
+    attempt_writes.close(attempt, "superseded by a new checkout attempt")
 
 
 def _create(
@@ -176,52 +180,34 @@ def _create(
         subs=subs,
         methods=methods,
     )
+    checkpoints.reach(checkpoints.Point.CHECKOUT_CREATE)
     # From now on the create may land at secuconnect, even if its answer is lost (the attempt
     # was inserted with ``create_sent_at`` set, just before).
     try:
         answer = client.create_smart_transaction(payload)
     except OutcomeUnknown as error:
         # It may exist: never create blindly again; the next click or secu_sync resolves it.
-        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
-            state=AttemptState.UNKNOWN, last_error=error.as_dict(), updated=timezone.now()
-        )
+        attempt_writes.not_created(attempt, AttemptState.UNKNOWN, error.as_dict())
         raise
     except Exception as error:
         details = (
             error.as_dict() if hasattr(error, "as_dict") else {"exception": type(error).__name__}
         )
-        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
-            state=AttemptState.FAILED, last_error=details, updated=timezone.now()
-        )
+        attempt_writes.not_created(attempt, AttemptState.FAILED, details)
         raise
-    created = parse_smart(answer)
-    stx_id = created.id
+    return _created(attempt, parse_smart(answer), method)
+
+
+def _created(attempt: CheckoutAttempt, created: SmartData, method: str) -> CheckoutStart:
     url = created.checkout_url(method)
-    if not STX_ID_RE.match(stx_id) or not url:
-        CheckoutAttempt.objects.filter(pk=attempt.pk).update(
-            state=AttemptState.UNKNOWN,
-            last_error={"message": "create answer without id or checkout link"},
-        )
+    if not STX_ID_RE.match(created.id) or not url:
+        error = {"message": "create answer without id or checkout link"}
+        attempt_writes.not_created(attempt, AttemptState.UNKNOWN, error)
         raise OutcomeUnknown(
             "secuconnect's answer to the create call had no Smart Transaction id or link"
         )
-    with ledger.locked(order.pk, attempt_id=attempt.pk, source=Source.CHECKOUT) as w:
-        locked = w.locked_attempt
-        locked.stx_id = stx_id
-        locked.state = AttemptState.OPEN
-        locked.provider_status = created.status or "created"
-        locked.provider_updated = created.updated or created.created
-        locked.checkout_url = created.checkout_url()
-        locked.snapshot = redact(created.raw)
-        locked.last_error = None
-        locked.save()
-        w.note(
-            StatusEvent.Subject.ATTEMPT,
-            locked.provider_status,
-            detail={"stx": stx_id, "attempt": locked.number},
-        )
-        w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": stx_id})
-    return CheckoutStart(url=url, attempt=locked, reused=False)
+    opened, _order = attempt_writes.created(attempt, created)
+    return CheckoutStart(url=url, attempt=opened, reused=False)
 
 
 def _reuse(
@@ -232,15 +218,19 @@ def _reuse(
     if not result.reachable:
         raise ProviderUnavailable("could not confirm the open Smart Transaction", method="GET")
     fresh = result.attempt
-    if fresh.state != AttemptState.OPEN or fresh.provider_status != "created":
+    if fresh.state != AttemptState.OPEN or fresh.provider_status != StxStatus.CREATED:
         return None
-    with ledger.locked(fresh.order_id, attempt_id=fresh.pk, source=Source.CHECKOUT) as w:
-        locked = w.locked_attempt
-        locked.returned_via = ""  # a new visit to checkout; how they came back last time is moot
-        locked.save(update_fields=["returned_via", "updated"])
-        w.move(OrderStatus.AWAITING_PAYMENT, detail={"stx": locked.stx_id})
+    reopened = attempt_writes.reopened(fresh)
     url = parse_smart(fresh.snapshot).checkout_url(method) or fresh.checkout_url
-    return CheckoutStart(url=url, attempt=locked, reused=True)
+    return CheckoutStart(url=url, attempt=reopened, reused=True)
+
+
+def _resolve(attempt: CheckoutAttempt, client: SecuconnectClient) -> None:
+    resolved = resolve_unknown(attempt, client=client)
+    if resolved.state == AttemptState.UNKNOWN:
+        raise ProviderUnavailable("the previous attempt's outcome is not known yet")
+    if resolved.stx_id:
+        sync_attempt(resolved, source=Source.CHECKOUT, client=client)
 
 
 def start_checkout(
@@ -267,29 +257,37 @@ def start_checkout(
     language = language or get_language()
     for _round in range(MAX_ROUNDS):
         try:
-            action, attempt, subs = _decide(order.pk, method, subs)
+            step, attempt = _next_step(order.pk, method, subs)
         except IntegrityError:
             continue  # another request opened an attempt between our check and insert
-        if action == "create":
-            try:
-                return _create(attempt, subs, method, language, client, methods)
-            except ApiError as error:  # a refusal staff can act on becomes a CheckoutError
-                explained = explain_refusal(error, order)
-                if explained is None:
-                    raise
-                raise explained from error
-        if action == "wait":
+        if step == Step.CREATE:
+            return _create_or_explain(order, attempt, subs, method, language, client, methods)
+        if step == Step.WAIT:
             _wait_for(attempt)
-        elif action == "resolve":
-            resolved = resolve_unknown(attempt, client=client)
-            if resolved.state == AttemptState.UNKNOWN:
-                raise ProviderUnavailable("the previous attempt's outcome is not known yet")
-            if resolved.stx_id:
-                sync_attempt(resolved, source=Source.CHECKOUT, client=client)
-        elif action == "reuse":
+        elif step == Step.RESOLVE:
+            _resolve(attempt, client)
+        elif step == Step.REUSE:
             started = _reuse(attempt, method, client)
             if started is not None:
                 return started
-        elif action == "supersede":
+        else:
             _supersede(attempt, client)
     raise CheckoutError(f"order {order.reference}: checkout could not be started, please try again")
+
+
+def _create_or_explain(
+    order: Order,
+    attempt: CheckoutAttempt,
+    subs: list[SubBasket],
+    method: str,
+    language: str,
+    client: SecuconnectClient,
+    methods: list[str] | None,
+) -> CheckoutStart:
+    try:
+        return _create(attempt, subs, method, language, client, methods)
+    except ApiError as error:  # a refusal staff can act on becomes a CheckoutError
+        explained = explain_refusal(error, order)
+        if explained is None:
+            raise
+        raise explained from error

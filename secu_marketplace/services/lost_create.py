@@ -20,19 +20,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from secu_marketplace import ledger
 from secu_marketplace.conf import app_settings
-from secu_marketplace.exceptions import (
-    ApiError,
-    BadRequest,
-    ProviderUnavailable,
-    SecuconnectError,
-)
+from secu_marketplace.exceptions import ApiError, ProviderUnavailable, SecuconnectError
+from secu_marketplace.ledger import attempts as attempt_writes
 from secu_marketplace.links import names_attempt
-from secu_marketplace.models import CheckoutAttempt, StatusEvent
-from secu_marketplace.provider.answers import STX_ID_RE, SmartData, parse_search
+from secu_marketplace.models import CheckoutAttempt
+from secu_marketplace.provider.answers import STX_ID_RE, SmartData
 from secu_marketplace.provider.client import SecuconnectClient
-from secu_marketplace.rules.statuses import OPEN_ATTEMPT_STATES, AttemptState, Source
+from secu_marketplace.provider.reads import search_by_reference
+from secu_marketplace.rules.statuses import AttemptState
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +39,6 @@ def _ours(found: list[SmartData], attempt: CheckoutAttempt) -> SmartData | None:
         if STX_ID_RE.match(stx.id) and names_attempt(stx.url_success, attempt):
             return stx
     return None
-
-
-# How the real ``q`` spells the merchant reference is undecided (docs/provider.md, "Undecided"):
-# the wire name is ``merchantRef``; a search index may know it as ``merchant_ref``.
-QUERY_SPELLINGS = ("merchantRef", "merchant_ref")
-
-
-def _search(client: SecuconnectClient, reference: str) -> list[SmartData]:
-    """Smart Transactions whose merchant reference is ``reference``, under either spelling."""
-    first, *others = QUERY_SPELLINGS
-    for name in others:
-        try:
-            return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
-        except BadRequest:  # this host does not know the field by that name: try the other
-            first = name
-    return parse_search(client.search_smart_transactions(f"{first}:{reference}"))
 
 
 # Marks (in ``last_error``) an attempt taken as never created, which adopt_late searches for.
@@ -74,46 +54,22 @@ def _landing_window_passed(attempt: CheckoutAttempt) -> bool:
 def resolve_unknown(attempt: CheckoutAttempt, *, client: SecuconnectClient) -> CheckoutAttempt:
     if attempt.stx_id or attempt.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
         return attempt
-    order = attempt.order
     try:
-        found = _search(client, order.reference)
+        found = search_by_reference(client, attempt.order.reference)
     except ProviderUnavailable as error:
         logger.warning("cannot resolve %s yet: %s", attempt, error)
         return attempt
     except ApiError as error:
         # The search is refused (not offered on this host): a human has to look in secuOffice.
         logger.error("cannot search for the lost Smart Transaction of %s: %s", attempt, error)
-        CheckoutAttempt.objects.filter(pk=attempt.pk).update(last_error=error.as_dict())
+        attempt_writes.note_error(attempt, error.as_dict())
         return attempt
     stx = _ours(found, attempt)
     if stx is None and not _landing_window_passed(attempt):
         logger.info("%s: not found yet, and its create may still land", attempt)
         return attempt
-    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
-        locked = w.locked_attempt
-        if locked.stx_id or locked.state not in (AttemptState.UNKNOWN, AttemptState.CREATING):
-            return locked
-        if stx is not None:
-            locked.stx_id = stx.id
-            locked.state = AttemptState.OPEN
-            locked.checkout_url = stx.checkout_url()
-            outcome = "found"
-        else:
-            locked.state = AttemptState.FAILED
-            locked.last_error = {
-                "message": "the create call never reached secuconnect",
-                PRESUMED: True,
-            }
-            outcome = "not created"
-        locked.updated = timezone.now()
-        locked.save()
-        w.note(
-            StatusEvent.Subject.ATTEMPT,
-            locked.state,
-            from_status=AttemptState.UNKNOWN,
-            detail={"lost_answer": outcome, "stx": locked.stx_id},
-        )
-    return locked
+    presumed = {"message": "the create call never reached secuconnect", PRESUMED: True}
+    return attempt_writes.resolved(attempt, stx, presumed)
 
 
 def adopt_late(
@@ -140,7 +96,7 @@ def adopt_late(
     for attempts in by_order.values():
         reference = attempts[0].order.reference
         try:
-            found = _search(client, reference)
+            found = search_by_reference(client, reference)
         except SecuconnectError as error:
             logger.warning("cannot search for late Smart Transactions of %s: %s", reference, error)
             failed.append(f"search {reference}")
@@ -157,27 +113,11 @@ def _adopt(attempt: CheckoutAttempt, stx: SmartData, client: SecuconnectClient) 
     the payment, the late one is closed and aborted at secuconnect (the buyer never saw its
     link); if it cannot be aborted because money moved on it, the sync that follows sees that
     (paid, or "needs review" when the other attempt holds money too)."""
-    with ledger.locked(attempt.order_id, attempt_id=attempt.pk, source=Source.RECONCILE) as w:
-        order, locked = w.order, w.locked_attempt
-        if locked.stx_id:
-            return locked
-        taken_over = order.attempts.exclude(pk=locked.pk).filter(
-            state__in=[*OPEN_ATTEMPT_STATES, AttemptState.SETTLED]
-        )
-        locked.stx_id = stx.id
-        locked.checkout_url = stx.checkout_url()
-        locked.state = AttemptState.CLOSED if taken_over.exists() else AttemptState.OPEN
-        locked.save()
-        w.note(
-            StatusEvent.Subject.ATTEMPT,
-            locked.state,
-            from_status=AttemptState.FAILED,
-            detail={"lost_answer": "found late", "stx": locked.stx_id},
-        )
-    logger.error("order %s: Smart Transaction %s turned up late", order.reference, locked.stx_id)
-    if locked.state == AttemptState.CLOSED:
+    mine = attempt_writes.adopted(attempt, stx)
+    logger.error("order %s: Smart Transaction %s turned up late", mine.order_id, mine.stx_id)
+    if mine.state == AttemptState.CLOSED:
         try:
-            client.abort_smart_transaction(str(locked.stx_id))
+            client.abort_smart_transaction(str(mine.stx_id))
         except SecuconnectError as error:
-            logger.error("could not abort late %s: %s", locked.stx_id, error)
-    return locked
+            logger.error("could not abort late %s: %s", mine.stx_id, error)
+    return mine

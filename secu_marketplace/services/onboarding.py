@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,11 +37,12 @@ from secu_marketplace import iban
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import (
     ApiError,
+    OnboardingError,
     OutcomeUnknown,
     ProviderUnavailable,
     SecuconnectError,
-    SecuMarketplaceError,
 )
+from secu_marketplace.ledger import suppliers as supplier_writes
 from secu_marketplace.models import Supplier
 from secu_marketplace.provider.answers import CONTRACT_ID_RE as CONTRACT_RE
 from secu_marketplace.provider.client import SecuconnectClient
@@ -52,13 +52,7 @@ from secu_marketplace.services import lost_request, supplier_contracts
 logger = logging.getLogger(__name__)
 
 State = Supplier.ContractState
-UNSETTLED = (State.REQUESTING, State.UNKNOWN)
-# What a failed request puts back: the fields the request touched.
-RECORD_FIELDS = ("onboarding_project", "onboarding_requested", "contract_state")
-
-
-class OnboardingError(SecuMarketplaceError):
-    """Onboarding did not happen (or cannot be settled); the message is for the staff."""
+__all__ = ["Application", "OnboardingError", "abandon_request", "onboard", "settle_with_contract"]
 
 
 @dataclass(frozen=True)
@@ -119,55 +113,10 @@ def _unsettled_for(supplier: Supplier) -> bool:
     return timezone.now() - started > timedelta(seconds=connect + read + 5)
 
 
-def _record(supplier: Supplier, project: str) -> dict[str, Any]:
-    """Lock the supplier, refuse what cannot be requested, record the request; returns what to
-    put back if the request fails."""
-    with transaction.atomic():
-        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        if locked.contract_id:
-            raise OnboardingError(
-                _("Supplier %(name)s has a contract already (%(contract)s).")
-                % {"name": locked.name, "contract": locked.contract_id}
-            )
-        if locked.contract_state in UNSETTLED:
-            raise OnboardingError(
-                _(
-                    "A contract request for %(name)s is still unsettled (project %(project)s); "
-                    "settle it first."
-                )
-                % {"name": locked.name, "project": locked.onboarding_project}
-            )
-        taken = Supplier.objects.filter(onboarding_project=project).exclude(pk=locked.pk)
-        if taken.exists():
-            raise OnboardingError(_duplicate(project))
-        previous = {field: getattr(locked, field) for field in RECORD_FIELDS}
-        locked.onboarding_project = project
-        locked.onboarding_requested = timezone.now()
-        locked.contract_state = State.REQUESTING
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=list(RECORD_FIELDS))
-        except IntegrityError:  # another supplier took the name a moment ago
-            raise OnboardingError(_duplicate(project)) from None
-    return previous
-
-
-def _duplicate(project: str) -> str:
-    return _("The project name %(project)s is taken; every contract request needs a new one.") % {
-        "project": project
-    }
-
-
-def _put_back(supplier: Supplier, previous: dict[str, Any]) -> None:
-    Supplier.objects.filter(pk=supplier.pk).update(**previous)
-    for field, value in previous.items():
-        setattr(supplier, field, value)
-
-
 def _refusal(error: ApiError, project: str) -> str:
     details = str(error.error_details or error.message)
     if details.startswith("project"):
-        return _duplicate(project)
+        return supplier_writes.duplicate_project(project)
     if details.startswith("payout_account.iban"):
         return _("secuconnect refused the payout account's IBAN: %(details)s") % {
             "details": details
@@ -195,53 +144,32 @@ def onboard(
         )
     if not application.payout_owner.strip():
         raise OnboardingError(_("The payout account's owner is required."))
-    previous = _record(supplier, project)
+    previous = supplier_writes.record_request(supplier, project)
     client = client or SecuconnectClient()
     try:
         answer = client.request_contract_id(app_settings.CONTRACT_ID, application.body())
     except OutcomeUnknown as error:
-        Supplier.objects.filter(pk=supplier.pk).update(contract_state=State.UNKNOWN)
-        supplier.refresh_from_db()
+        supplier_writes.lost(supplier)
         logger.warning("contract request for supplier %s lost its answer: %s", supplier.pk, error)
         raise OnboardingError(unknown_message(supplier)) from error
     except ApiError as error:
-        _put_back(supplier, previous)
+        supplier_writes.put_back(supplier, previous)
         raise OnboardingError(_refusal(error, project)) from error
     except (ProviderUnavailable, SecuconnectError) as error:
-        _put_back(supplier, previous)
+        supplier_writes.put_back(supplier, previous)
         raise OnboardingError(
             _("secuconnect could not be reached; nothing was requested. Please try again later.")
         ) from error
     made = parse_contract_requested(answer)
     if not made.contract_id:
-        Supplier.objects.filter(pk=supplier.pk).update(contract_state=State.UNKNOWN)
-        supplier.refresh_from_db()
+        supplier_writes.lost(supplier)
         raise OnboardingError(unknown_message(supplier))
     return _store(supplier, made, client)
 
 
 def _store(supplier: Supplier, made: ContractRequested, client: SecuconnectClient) -> Supplier:
     contract_id = made.contract_id
-    supplier.contract_id = contract_id
-    supplier.merchant_id = made.merchant_id
-    supplier.store_id = made.store_id
-    supplier.payin_account = made.payin_account
-    supplier.contract_state = State.REQUESTED
-    # The answer is the new contract itself (RUBY-C): "approved": false until secupay approves.
-    supplier.contract_approved = made.approved
-    if app_settings.STORE_SUPPLIER_APIKEY and made.apikey:
-        supplier.apikey = made.apikey
-    supplier.save(
-        update_fields=[
-            "contract_id",
-            "contract_approved",
-            "merchant_id",
-            "store_id",
-            "payin_account",
-            "contract_state",
-            "apikey",
-        ]
-    )
+    supplier_writes.stored(supplier, made, keep_apikey=app_settings.STORE_SUPPLIER_APIKEY)
     logger.info("supplier %s onboarded with contract %s", supplier.pk, contract_id)
     try:
         supplier_contracts.refresh(supplier, client=client)
@@ -289,10 +217,7 @@ def settle_with_contract(
             _("Contract %(contract)s was not requested from the marketplace's contract.")
             % {"contract": contract_id}
         )
-    supplier.contract_id = contract_id
-    supplier.contract_state = State.ACTIVE
-    supplier.contract_approved = found.approved
-    supplier.save(update_fields=["contract_id", "contract_state", "contract_approved"])
+    supplier_writes.settled(supplier, contract_id, approved=found.approved)
     logger.info("supplier %s settled with contract %s", supplier.pk, contract_id)
     return supplier
 
@@ -317,10 +242,7 @@ def abandon_request(supplier: Supplier) -> Supplier:
     onboarded again (the same project name is safe: secuconnect refuses it if it does exist)."""
     if not _unsettled_for(supplier):
         raise OnboardingError(_("There is no unsettled contract request for this supplier."))
-    supplier.onboarding_project = ""
-    supplier.onboarding_requested = None
-    supplier.contract_state = State.NONE
-    supplier.save(update_fields=list(RECORD_FIELDS))
+    supplier_writes.abandoned(supplier)
     return supplier
 
 

@@ -66,6 +66,9 @@ class PushAnswer:
     status: int
     message: str
     record: PushNotification | None = None
+    # Background tasks on: the push is stored and the read is claimed for a task, to run this
+    # many seconds from now (the push view enqueues it: tasks.enqueue_pushes).
+    read_in: float | None = None
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -193,7 +196,8 @@ def read_for_pushes(
 
 def _record(attempt: CheckoutAttempt, records: list[PushNotification], result: SyncResult) -> None:
     """What each push that waited for this read turned out to be."""
-    ours = {p.pci_id: p.transaction_hash for p in result.payments if p.attempt_id == attempt.pk}
+    rows = result.payments or []
+    ours = {p.pci_id: p.transaction_hash for p in rows if p.attempt_id == attempt.pk}
     names = {str(attempt.stx_id), *ours}
     hashes = {value for value in ours.values() if value}
     now = timezone.now()
@@ -268,11 +272,8 @@ def receive(attempt: CheckoutAttempt, raw: bytes) -> PushAnswer:
         return PushAnswer(200, "queued", record)
     if app_settings.BACKGROUND_TASKS:
         # Stored: acknowledge now; one task reads for every push of the attempt, after the
-        # interval and once the row is committed (tasks.py).
-        from secu_marketplace.tasks import enqueue_pushes
-
-        enqueue_pushes(attempt.pk, after=wait_for_interval(attempt.pk))
-        return PushAnswer(200, "queued", record)
+        # interval and once the row is committed (the view enqueues it).
+        return PushAnswer(200, "queued", record, read_in=wait_for_interval(attempt.pk))
     result = read_for_pushes(attempt, record=record)
     if result is not None and not result.reachable:
         return PushAnswer(503, "could not re-read the transaction; please retry", record)

@@ -37,12 +37,12 @@ from secu_marketplace.exceptions import (
     NotAllowed,
     NotFound,
 )
-from secu_marketplace.models import Order, Supplier
+from secu_marketplace.ledger import suppliers as supplier_writes
+from secu_marketplace.models import Order, Supplier, load_parts
 from secu_marketplace.provider.answers import MIXED_BASKET_NOT_ENABLED
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.provider.contracts import ContractData, parse_contract
-from secu_marketplace.provider.payloads import load_parts
-from secu_marketplace.rules.statuses import PAYMENT_METHODS
+from secu_marketplace.rules.payments import PAYMENT_METHODS
 from secu_marketplace.services.contract_methods import (
     DEFAULT_CURRENCY,
     MethodReport,
@@ -137,9 +137,7 @@ def _record_approval(part: Part, approved: bool) -> None:
     only an unapproved contract, or one approved since, costs a write."""
     if part.approved is approved or (approved and part.approved is None):
         return
-    Supplier.objects.filter(contract_id=part.contract_id).exclude(
-        contract_approved=approved
-    ).update(contract_approved=approved)
+    supplier_writes.approval_seen(part.contract_id, approved)
 
 
 def _check_approval(part: Part, known: ContractData) -> None:
@@ -226,7 +224,7 @@ def accepted_methods(
 
 def order_contracts(order: Order) -> dict[str, str]:
     """Each sub-basket's contract id and supplier name: one query, none when the order's parts
-    were read already in this request (``baskets.load_parts``)."""
+    were read already in this request (``models.load_parts``)."""
     return {sub.contract_id: sub.supplier.name for sub in load_parts(order, items=False)}
 
 
@@ -300,18 +298,6 @@ def refresh(supplier: Supplier, *, client: SecuconnectClient | None = None) -> S
     known = contract(supplier.contract_id, client=client, refresh=True)
     if known is not None:
         method_report(supplier.contract_id, client=client, refresh=True)
-    changed = []
-    state = Supplier.ContractState.ACTIVE if known else Supplier.ContractState.NOT_FOUND
-    if supplier.contract_state != state and supplier.contract_state not in (
-        Supplier.ContractState.REQUESTING,
-        Supplier.ContractState.UNKNOWN,
-    ):
-        supplier.contract_state = state
-        changed.append("contract_state")
     approved = known.approved if known is not None else None
-    if supplier.contract_approved != approved:
-        supplier.contract_approved = approved
-        changed.append("contract_approved")
-    if changed:
-        supplier.save(update_fields=changed)
+    supplier_writes.contract_read(supplier, known=known is not None, approved=approved)
     return supplier

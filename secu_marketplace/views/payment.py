@@ -6,12 +6,10 @@ Each one parses, calls one service, and renders or redirects.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,24 +21,18 @@ from secu_marketplace.exceptions import (
     ProviderUnavailable,
 )
 from secu_marketplace.links import OUTCOMES, follow_return
-from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.read.presentation import PaymentPage, payment_page, shop_url
+from secu_marketplace.models import Order
+from secu_marketplace.read.presentation import shop_url
 from secu_marketplace.rules.statuses import Source
 from secu_marketplace.served import follow_server, page_note
 from secu_marketplace.services.checkout import start_checkout
-from secu_marketplace.services.sync import sync_attempt
+from secu_marketplace.services.sync import buyer_page, page_after, sync_attempt
 
 logger = logging.getLogger(__name__)
-
-STATUS_PAGE_SYNC_SECONDS = 5
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
     status_code = 303
-
-
-def _latest_attempt(order: Order) -> CheckoutAttempt | None:
-    return order.attempts.order_by("-number").first()
 
 
 @require_POST
@@ -94,32 +86,10 @@ def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
         context = {"shop_url": shop_url()}
         return render(request, "secu_marketplace/link_expired.html", context, status=410)
     result = sync_attempt(link.attempt, source=Source.RETURN, returned_via=outcome)
-    page = payment_page(result.order, result.attempt, reachable=result.reachable)
+    page = page_after(result)
     return render(
         request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
     )
-
-
-def current_payment_page(order: Order) -> PaymentPage:
-    """The order's payment page as a buyer checking back sees it (this page and the headless
-    API's order read): while a payment is in flight, secuconnect is asked first, at most every
-    few seconds."""
-    attempt = _latest_attempt(order)
-    page = payment_page(order, attempt)
-    fresh = (
-        attempt is not None
-        and attempt.last_synced_at is not None
-        and (timezone.now() - attempt.last_synced_at) < timedelta(seconds=STATUS_PAGE_SYNC_SECONDS)
-    )
-    if (
-        page.state in ("confirming", "pending_transfer", "pending_check", "authorized")
-        and attempt
-        and not fresh
-    ):
-        # A buyer checking back on a payment in flight: ask secuconnect, at most every few seconds.
-        result = sync_attempt(attempt, source=Source.RETURN)
-        page = payment_page(result.order, result.attempt, reachable=result.reachable)
-    return page
 
 
 @require_GET
@@ -128,7 +98,7 @@ def current_payment_page(order: Order) -> PaymentPage:
 def status(request: HttpRequest, token: str) -> HttpResponse:
     """The order's payment page, for a buyer who comes back later."""
     order = get_object_or_404(Order, public_token=token)
-    page = current_payment_page(order)
+    page = buyer_page(order)
     return render(
         request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
     )

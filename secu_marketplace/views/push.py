@@ -1,6 +1,8 @@
 """``url_push``: secuconnect's notification that something about this attempt changed.
 
 CSRF-exempt (server to server, no cookies, no session); the work is ``services.pushes.receive``.
+With background tasks on, the view enqueues the read the push claimed (``tasks.py``: imported
+only then, since it needs the optional django-tasks on Django 5.2).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ def push(request: HttpRequest, token: str) -> HttpResponse:
     if attempt is None:
         return JsonResponse({"error": "unknown push URL"}, status=404)
     answer = receive(attempt, request.body)
+    if answer.read_in is not None:
+        from secu_marketplace.tasks import enqueue_pushes
+
+        enqueue_pushes(attempt.pk, after=answer.read_in)
     if answer.status == 200:
         return HttpResponse(answer.message, content_type="text/plain")
     return JsonResponse({"error": answer.message}, status=answer.status)

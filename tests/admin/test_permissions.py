@@ -11,7 +11,7 @@ from django.test import Client
 
 from secu_marketplace.models import Order, PushNotification, Supplier
 from secu_marketplace.rules.statuses import OrderStatus
-from secu_marketplace.services import processing
+from secu_marketplace.services import capture
 from tests.factories import guide_order
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[Order]:
     """The capture service, recording who reached it (it must not be reached without the
     permission; its own behaviour is tested against the sandbox elsewhere)."""
     reached: list[Order] = []
-    monkeypatch.setattr(processing, "capture", lambda order, **_: reached.append(order))
+    monkeypatch.setattr(capture, "capture", lambda order, **_: reached.append(order))
     return reached
 
 

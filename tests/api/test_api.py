@@ -13,7 +13,7 @@ from django.test import Client
 from secu_marketplace.models import LineItem, Order
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.services import processing
+from secu_marketplace.services import refunds, shipping
 from secu_marketplace.testing import Sandbox
 from secu_marketplace.testing.factories import OrderFactory, SupplierBasketFactory
 
@@ -84,8 +84,8 @@ def test_refunds_per_supplier_and_shipments_are_read_back(secu_sandbox: Sandbox)
     order = OrderFactory(baskets=SupplierBasketFactory.create_batch(2))
     secu_sandbox.pay(order)
     first, second = Order.objects.get(pk=order.pk).sub_baskets.all()
-    processing.refund(Order.objects.get(pk=order.pk), sub_basket=first, amount=500)
-    processing.ship_sub_basket(
+    refunds.refund(Order.objects.get(pk=order.pk), sub_basket=first, amount=500)
+    shipping.ship_sub_basket(
         Order.objects.get(pk=order.pk), second, carrier="DHL", tracking_id="00340434161094015902"
     )
     parts = {part["reference_id"]: part for part in read(secu_sandbox, order)["parts"]}

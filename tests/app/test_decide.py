@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from secu_marketplace.rules.decide import Current, Seen, decide, refund_state
+from secu_marketplace.rules.decide import Current, Seen, decide
+from secu_marketplace.rules.refunds import next_state
 from secu_marketplace.rules.statuses import MONEY, AttemptState, OrderStatus, can_move
 
 S = OrderStatus
@@ -118,7 +119,7 @@ def test_a_refund_once_done_is_never_lost(sequence: list) -> None:
     state = "requested"
     done = False
     for reported in sequence:
-        state = refund_state(state, reported)
+        state = next_state(state, reported)
         done = done or reported == "done"
         if done:
             assert state == "done"

@@ -14,7 +14,7 @@ from secu_marketplace.provider.contracts import (
     parse_contract_requested,
     parse_method_names,
 )
-from secu_marketplace.rules.statuses import PAYMENT_METHODS
+from secu_marketplace.rules.payments import PAYMENT_METHODS
 
 # RUBY-C contract_creation/create_a_new_contract.yml, the answer as recorded.
 CREATED = {

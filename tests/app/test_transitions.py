@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from secu_marketplace import signals
 from secu_marketplace.models import CheckoutAttempt
-from secu_marketplace.provider.answers import parse_smart
-from secu_marketplace.provider.reads import Snapshot
+from secu_marketplace.provider.answers import Snapshot, parse_smart
 from secu_marketplace.rules.statuses import MONEY, TRANSITIONS, AttemptState, OrderStatus, Source
 from secu_marketplace.sandbox.ids import object_id
 from secu_marketplace.services.sync import apply

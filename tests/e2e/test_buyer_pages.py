@@ -17,7 +17,7 @@ import pytest
 
 from secu_marketplace.models import Order
 from secu_marketplace.rules.statuses import OrderStatus
-from secu_marketplace.services import processing
+from secu_marketplace.services import refunds, shipping
 
 from .shopping import (
     BOARD,
@@ -223,8 +223,8 @@ def test_refunds_and_shipments_are_shown_to_the_buyer(page: Any, phone: Any) -> 
     subs = {sub.supplier.name: sub for sub in order.sub_baskets.all()}
     coffee, board = subs["Musterhändler Kaffee & Tee"], subs["Musterhändler Einrichtung"]
 
-    processing.refund(order, sub_basket=coffee, amount=500, reason="Packung beschaedigt")
-    processing.ship_sub_basket(order, board, carrier="DHL", tracking_id="00340434161094042557")
+    refunds.refund(order, sub_basket=coffee, amount=500, reason="Packung beschaedigt")
+    shipping.ship_sub_basket(order, board, carrier="DHL", tracking_id="00340434161094042557")
 
     for tab, name in ((page, "desktop"), (phone, "phone")):
         tab.goto(f"/payments/order/{order.public_token}/")
@@ -258,11 +258,11 @@ def test_refunds_and_shipments_are_shown_to_the_buyer(page: Any, phone: Any) -> 
     shot(phone, "phone-order-page")
 
     # Everything shipped, the rest of the coffee refunded.
-    processing.ship_sub_basket(order, coffee, carrier="Hermes", tracking_id="H1234")
+    shipping.ship_sub_basket(order, coffee, carrier="Hermes", tracking_id="H1234")
     phone.goto(f"/payments/order/{order.public_token}/")
     assert phone.locator("h1").inner_text() == "Your order is on its way."
-    processing.refund(order, sub_basket=coffee)
-    processing.refund(order, sub_basket=board)
+    refunds.refund(order, sub_basket=coffee)
+    refunds.refund(order, sub_basket=board)
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     phone.goto(f"/payments/order/{order.public_token}/")

@@ -40,6 +40,16 @@ class Flow:
     def come_back(self, attempt: CheckoutAttempt, outcome: str = "success"):  # type: ignore[no-untyped-def]
         return self.browser.get(return_path(attempt, outcome))
 
+    def paid_order(self, method: str = "creditcard", **kwargs: object) -> Order:
+        """An order the buyer has paid with ``method`` and come back from: the usual start of a
+        test about what happens after payment."""
+        order = self.order(**kwargs)
+        started = self.checkout(order)
+        self.pay(started.attempt, method)
+        self.come_back(started.attempt)
+        order.refresh_from_db()
+        return order
+
     def deliver_pushes(self) -> int:
         return len(control.deliver_pushes())
 

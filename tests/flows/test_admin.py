@@ -11,19 +11,10 @@ from secu_marketplace.sandbox import control
 from .conftest import Flow
 
 
-def _paid(flow: Flow, method: str = "creditcard") -> Order:
-    order = flow.order()
-    started = flow.checkout(order)
-    flow.pay(started.attempt, method)
-    flow.come_back(started.attempt)
-    order.refresh_from_db()
-    return order
-
-
 def test_order_page_shows_sub_baskets_every_pci_and_the_timeline(
     flow: Flow, admin_client: Client
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     page = admin_client.get(f"/admin/secu_marketplace/order/{order.pk}/change/").content.decode()
     for sub in order.sub_baskets.all():
         assert sub.reference_id in page
@@ -43,8 +34,8 @@ def test_order_page_shows_sub_baskets_every_pci_and_the_timeline(
 
 
 def test_changelist_search_finds_orders_by_every_id(flow: Flow, admin_client: Client) -> None:
-    order = _paid(flow)
-    other = _paid(flow)
+    order = flow.paid_order()
+    other = flow.paid_order()
     sub = order.payments.filter(role=PaymentRole.SUB).first()
     assert sub is not None
     terms = [
@@ -63,7 +54,7 @@ def test_changelist_search_finds_orders_by_every_id(flow: Flow, admin_client: Cl
 
 
 def test_changelist_filters(flow: Flow, admin_client: Client) -> None:
-    paid = _paid(flow, "prepaid")
+    paid = flow.paid_order("prepaid")
     page = admin_client.get(
         "/admin/secu_marketplace/order/", {"status__exact": "pending"}
     ).content.decode()
@@ -82,8 +73,8 @@ def test_changelist_filters(flow: Flow, admin_client: Client) -> None:
 def test_refresh_action_reports_changed_unchanged_and_failed(
     flow: Flow, admin_client: Client
 ) -> None:
-    prepaid = _paid(flow, "prepaid")
-    unchanged = _paid(flow, "creditcard")
+    prepaid = flow.paid_order("prepaid")
+    unchanged = flow.paid_order("creditcard")
     leading = prepaid.payments.get(role=PaymentRole.LEADING)
     flow.sandbox.post(
         f"/api/v2/Payment/Secupayprepays/{leading.pci_id}/TestChangedPaymentStatus",
@@ -112,7 +103,7 @@ def test_refresh_action_reports_changed_unchanged_and_failed(
 
 
 def test_refresh_button_on_the_order_page(flow: Flow, admin_client: Client) -> None:
-    order = _paid(flow, "prepaid")
+    order = flow.paid_order("prepaid")
     leading = order.payments.get(role=PaymentRole.LEADING)
     flow.sandbox.post(
         f"/api/v2/Payment/Secupayprepays/{leading.pci_id}/TestChangedPaymentStatus",
@@ -127,7 +118,7 @@ def test_refresh_button_on_the_order_page(flow: Flow, admin_client: Client) -> N
 
 
 def test_staff_cannot_edit_amounts_or_status(flow: Flow, admin_client: Client) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     page = admin_client.get(f"/admin/secu_marketplace/order/{order.pk}/change/").content.decode()
     assert 'name="status"' not in page
     assert 'name="total"' not in page
@@ -138,7 +129,7 @@ def test_staff_cannot_edit_amounts_or_status(flow: Flow, admin_client: Client) -
 def test_the_order_search_finds_by_reference_email_and_every_secuconnect_id(
     flow: Flow, admin_client: Client
 ) -> None:
-    paid = _paid(flow)
+    paid = flow.paid_order()
     other = flow.order()
     Order.objects.filter(pk=other.pk).update(email="someone@else.example")
     leading = paid.payments.get(role=PaymentRole.LEADING)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from secu_marketplace.models import Order, PushNotification, Refund
-from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundState
 from secu_marketplace.sandbox import control
 
 from .conftest import Flow
@@ -19,15 +19,6 @@ from .conftest import Flow
 ORDERS = "/admin/secu_marketplace/order/"
 PUSHES = "/admin/secu_marketplace/pushnotification/"
 P = PushNotification.Outcome
-
-
-def _paid(flow: Flow, method: str = "creditcard") -> Order:
-    order = flow.order()
-    started = flow.checkout(order)
-    flow.pay(started.attempt, method)
-    flow.come_back(started.attempt)
-    order.refresh_from_db()
-    return order
 
 
 def refund_url(order: Order) -> str:
@@ -48,7 +39,7 @@ def messages_of(response: Any) -> list[str]:
 def test_the_refund_page_shows_what_is_left_of_each_sub_basket(
     flow: Flow, admin_client: Client
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     page = admin_client.get(refund_url(order)).content.decode()
     assert "sb0 · Musterhändler Kaffee &amp; Tee · 44.40 EUR left" in page
     assert "sb1 · Musterhändler Einrichtung · 33.45 EUR left" in page
@@ -59,7 +50,7 @@ def test_the_refund_page_shows_what_is_left_of_each_sub_basket(
 def test_a_partial_refund_of_one_supplier_from_the_refund_page(
     flow: Flow, admin_client: Client
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
     response = admin_client.post(
         refund_url(order),
@@ -70,7 +61,7 @@ def test_a_partial_refund_of_one_supplier_from_the_refund_page(
     assert messages_of(response) == ["10.00 EUR: done."]
     record = Refund.objects.get(order=order)
     assert (record.state, record.amount, record.sub_basket, record.reason, record.source) == (
-        Refund.State.DONE,
+        RefundState.DONE,
         1000,
         sb0,
         "Kaffee beschaedigt",
@@ -90,7 +81,7 @@ def test_a_partial_refund_of_one_supplier_from_the_refund_page(
 def test_a_refund_larger_than_what_is_left_is_refused_on_the_page(
     flow: Flow, admin_client: Client, calls: Any
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     sb1 = order.sub_baskets.get(reference_id="sb1")
     before = calls("payment.cancel")
     response = admin_client.post(
@@ -109,7 +100,7 @@ def test_a_refund_larger_than_what_is_left_is_refused_on_the_page(
 def test_a_reason_with_forbidden_characters_is_a_field_error(
     flow: Flow, admin_client: Client, calls: Any
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
     before = calls("payment.cancel")
     response = admin_client.post(
@@ -128,7 +119,7 @@ def test_a_reason_with_forbidden_characters_is_a_field_error(
 def test_part_of_the_whole_order_is_refused_with_a_hint_to_choose_the_supplier(
     flow: Flow, admin_client: Client
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     response = admin_client.post(refund_url(order), {"sub_basket": "", "amount": "5.00"})
     assert response.context["form"].non_field_errors() == [
         "Refund part of an order supplier by supplier: choose the sub-basket."
@@ -139,7 +130,7 @@ def test_part_of_the_whole_order_is_refused_with_a_hint_to_choose_the_supplier(
 def test_an_amount_with_more_decimals_than_the_currency_has_is_refused(
     flow: Flow, admin_client: Client
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
     response = admin_client.post(
         refund_url(order), {"sub_basket": str(sb0.pk), "amount": "10.005", "reason": ""}
@@ -174,7 +165,7 @@ def test_after_cancelling_a_part_of_a_prepaid_order_the_buyer_is_asked_for_the_r
 def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
     flow: Flow, admin_client: Client
 ) -> None:
-    order = _paid(flow, "invoice")
+    order = flow.paid_order("invoice")
     assert order.status == OrderStatus.PAID
     sb0, sb1 = order.sub_baskets.order_by("position")
     page = admin_client.get(ship_url(order)).content.decode()
@@ -241,7 +232,7 @@ def test_capture_action_with_auto_capture_off(
     flow: Flow, admin_client: Client, settings: Any
 ) -> None:
     settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "AUTO_CAPTURE": False}
-    authorised = _paid(flow, "creditcard")
+    authorised = flow.paid_order("creditcard")
     unpaid = flow.order()
     flow.checkout(unpaid)
     assert authorised.status == OrderStatus.AUTHORIZED
@@ -264,8 +255,8 @@ def test_capture_action_with_auto_capture_off(
 def test_refund_and_ship_actions_open_their_page_for_exactly_one_order(
     flow: Flow, admin_client: Client, action: str
 ) -> None:
-    one = _paid(flow)
-    two = _paid(flow)
+    one = flow.paid_order()
+    two = flow.paid_order()
     page = {"refund_payment": "refund", "mark_shipped": "ship"}[action]
     response = admin_client.post(ORDERS, {"action": action, "_selected_action": [one.pk]})
     assert response.status_code == 302
@@ -299,7 +290,7 @@ def _failed_pushes(flow: Flow) -> Order:
 
 
 def test_the_inbox_lists_pushes_with_their_outcome(flow: Flow, admin_client: Client) -> None:
-    order = _paid(flow, "prepaid")
+    order = flow.paid_order("prepaid")
     flow.deliver_pushes()
     failed = _failed_pushes(flow)
     page = admin_client.get(PUSHES).content.decode()

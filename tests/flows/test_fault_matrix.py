@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from secu_marketplace.links import return_path
 from secu_marketplace.models import Order, Refund
-from secu_marketplace.rules.statuses import MONEY, OrderStatus, PaymentRole
+from secu_marketplace.rules.statuses import MONEY, OrderStatus, PaymentRole, RefundState
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PaymentTransaction as ProviderPayment
 from secu_marketplace.sandbox.models import SmartTransaction as ProviderStx
@@ -79,12 +79,7 @@ class EntryPoint:
 
 
 def _paid(cell: Cell, method: str = "creditcard") -> None:
-    order = cell.flow.order()
-    started = cell.flow.checkout(order)
-    cell.flow.pay(started.attempt, method)
-    cell.flow.come_back(started.attempt)
-    order.refresh_from_db()
-    cell.order = order
+    cell.order = cell.flow.paid_order(method)
 
 
 def _paid_at_provider_only(cell: Cell) -> None:
@@ -231,7 +226,7 @@ def _converge_capture(cell: Cell) -> None:
 
 def _converge_refund(cell: Cell) -> None:
     _settle(cell)
-    if not Refund.objects.filter(order=_order(cell), state=Refund.State.DONE).exists():
+    if not Refund.objects.filter(order=_order(cell), state=RefundState.DONE).exists():
         _refund(cell)
         _settle(cell)
 
@@ -241,7 +236,7 @@ def _check_refund(cell: Cell) -> None:
     part = order.payments.get(role=PaymentRole.SUB, sub_basket__reference_id="sb0")
     refunds = ProviderPayment.objects.filter(kind="refund", parent__pci_id=part.pci_id)
     assert [r.amount for r in refunds] == [-700], "refunded exactly once"
-    assert Refund.objects.filter(order=order, state=Refund.State.DONE).count() == 1
+    assert Refund.objects.filter(order=order, state=RefundState.DONE).count() == 1
 
 
 def _converge_ship(cell: Cell) -> None:
@@ -371,7 +366,7 @@ def _false_state(cell: Cell, entry: EntryPoint, before: dict[str, Any]) -> str:
         status = ProviderStx.objects.get(stx_id=attempt.stx_id).status if attempt else ""
         if status in ("created", "failed", "cancelled"):
             return f"order {order.status} while the provider says {status}"
-    done = Refund.objects.filter(order=order, state=Refund.State.DONE).count()
+    done = Refund.objects.filter(order=order, state=RefundState.DONE).count()
     if done > before["refunds"] and not ProviderPayment.objects.filter(kind="refund").exists():
         return "refund done that the provider never made"
     shipped = order.sub_baskets.filter(shipped_at__isnull=False).count()
@@ -417,7 +412,7 @@ def test_fault_matrix(
     order = _order(cell)
     before = {
         "status": order.status,
-        "refunds": Refund.objects.filter(order=order, state=Refund.State.DONE).count(),
+        "refunds": Refund.objects.filter(order=order, state=RefundState.DONE).count(),
         "shipped": order.sub_baskets.filter(shipped_at__isnull=False).count(),
     }
     control.reset_calls()

@@ -8,8 +8,8 @@ import pytest
 
 from secu_marketplace.models import Order, Refund
 from secu_marketplace.money import format_money
-from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
-from secu_marketplace.services import processing
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundKind, RefundState
+from secu_marketplace.services import refunds, shipping
 from secu_marketplace.views.payment import order_status_url
 
 from .conftest import Flow
@@ -48,8 +48,8 @@ def _assert_money_returned(
     """A refund after the buyer paid: a refund transaction as the provider shows one (6,
     accepted, cleared "open", negative, ref_type 19); the original keeps its amount and what is
     left (checkStatus) is net of the refund."""
-    assert record.kind == Refund.Kind.REFUND
-    assert record.state == Refund.State.DONE
+    assert record.kind == RefundKind.REFUND
+    assert record.state == RefundState.DONE
     refund = flow.sandbox.pci(record.refund_pci_id)
     assert refund["amount"] == -amount
     assert (refund["status"], refund["details"]["status_simple"]) == (6, 1)
@@ -74,7 +74,7 @@ def test_an_instant_method_is_paid_and_a_supplier_refund_returns_money(
     assert leading["status"] == 6
 
     sb1 = order.sub_baskets.get(reference_id="sb1")
-    (record,) = processing.refund(order, sub_basket=sb1, amount=1000, reason="Kratzer").refunds
+    (record,) = refunds.refund(order, sub_basket=sb1, amount=1000, reason="Kratzer").refunds
     _assert_money_returned(flow, order, record, "sb1", 1000)
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
@@ -102,9 +102,9 @@ def test_prepaid_waits_for_the_transfer_and_is_reduced_then_refunded(flow: Flow)
 
     # Before the money arrives a supplier's part is only reduced: no refund transaction.
     sb1 = order.sub_baskets.get(reference_id="sb1")
-    (reduction,) = processing.refund(order, sub_basket=sb1, amount=345).refunds
-    assert reduction.kind == Refund.Kind.REDUCTION
-    assert reduction.state == Refund.State.DONE
+    (reduction,) = refunds.refund(order, sub_basket=sb1, amount=345).refunds
+    assert reduction.kind == RefundKind.REDUCTION
+    assert reduction.state == RefundState.DONE
     assert not order.payments.filter(role=PaymentRole.REFUND).exists()
     assert _remote(flow, order, "sb1")["amount"] == sb1.sum - 345
     page = flow.browser.get(order_status_url(order))
@@ -122,9 +122,9 @@ def test_prepaid_waits_for_the_transfer_and_is_reduced_then_refunded(flow: Flow)
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     sb0 = order.sub_baskets.get(reference_id="sb0")
-    (refund,) = processing.refund(order, sub_basket=sb0, amount=440).refunds
-    assert refund.kind == Refund.Kind.REFUND
-    assert refund.state == Refund.State.DONE
+    (refund,) = refunds.refund(order, sub_basket=sb0, amount=440).refunds
+    assert refund.kind == RefundKind.REFUND
+    assert refund.state == RefundState.DONE
     assert _remote(flow, order, "sb0")["amount"] == sb0.sum  # unchanged by a refund
 
 
@@ -136,7 +136,7 @@ def test_invoice_ship_capture_refund_before_and_after_the_buyer_pays(flow: Flow)
     sb0, sb1 = order.sub_baskets.order_by("position")
 
     # Shipping sb0 captures its invoice: 86 "Rechnung offen", accepted, but cleared "open".
-    processing.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="1", invoice_number="R-1")
+    shipping.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="1", invoice_number="R-1")
     captured = _remote(flow, order, "sb0")
     assert captured["status"] == 86
     assert captured["details"]["status_simple"] == 1
@@ -145,11 +145,9 @@ def test_invoice_ship_capture_refund_before_and_after_the_buyer_pays(flow: Flow)
     assert captured["invoice_number"] == "R-1"
 
     # Refunding part of a shipped invoice the buyer has not paid lowers what they owe.
-    (reduction,) = processing.refund(
-        order, sub_basket=sb0, amount=1000, reason="Ruecksendung"
-    ).refunds
-    assert reduction.kind == Refund.Kind.REDUCTION
-    assert reduction.state == Refund.State.DONE
+    (reduction,) = refunds.refund(order, sub_basket=sb0, amount=1000, reason="Ruecksendung").refunds
+    assert reduction.kind == RefundKind.REDUCTION
+    assert reduction.state == RefundState.DONE
     assert not order.payments.filter(role=PaymentRole.REFUND).exists()
     assert _remote(flow, order, "sb0")["amount"] == sb0.sum - 1000
     assert _check_status(flow, order, "sb0")["amount"] == sb0.sum - 1000
@@ -157,7 +155,7 @@ def test_invoice_ship_capture_refund_before_and_after_the_buyer_pays(flow: Flow)
     assert b'data-state="invoice"' in page.content  # still owed: the bank details stay
     assert b"DE81850400611005523759" in page.content
 
-    processing.ship_sub_basket(order, sb1, carrier="DHL", tracking_id="2", invoice_number="R-2")
+    shipping.ship_sub_basket(order, sb1, carrier="DHL", tracking_id="2", invoice_number="R-2")
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
 
@@ -174,7 +172,7 @@ def test_invoice_ship_capture_refund_before_and_after_the_buyer_pays(flow: Flow)
     assert b"DE81850400611005523759" not in page.content
 
     # After payment a refund returns money, and the original's amount stays.
-    (refund,) = processing.refund(order, sub_basket=sb1, amount=500, reason="Kulanz").refunds
+    (refund,) = refunds.refund(order, sub_basket=sb1, amount=500, reason="Kulanz").refunds
     _assert_money_returned(flow, order, refund, "sb1", 500)
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
@@ -182,9 +180,9 @@ def test_invoice_ship_capture_refund_before_and_after_the_buyer_pays(flow: Flow)
 
 def test_a_shipped_invoice_cancelled_in_full_before_payment_owes_nothing(flow: Flow) -> None:
     order, _ = _place(flow, "invoice")
-    processing.ship_order(order, carrier="DHL")
-    outcome = processing.refund(order, reason="Annahme verweigert")
-    assert {r.kind for r in outcome.refunds} == {Refund.Kind.REDUCTION}
+    shipping.ship_order(order, carrier="DHL")
+    outcome = refunds.refund(order, reason="Annahme verweigert")
+    assert {r.kind for r in outcome.refunds} == {RefundKind.REDUCTION}
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     page = flow.browser.get(order_status_url(order))

@@ -16,11 +16,12 @@ from django.test import Client
 from secu_marketplace import signals
 from secu_marketplace.exceptions import AuthenticationError, ProcessingError
 from secu_marketplace.links import push_path
-from secu_marketplace.models import Order, Refund, StatusEvent
-from secu_marketplace.rules.statuses import AttemptState, OrderStatus
+from secu_marketplace.models import CheckoutAttempt, Order, Refund, StatusEvent
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus, RefundState, Source
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import SmartTransaction as ProviderStx
-from secu_marketplace.services import processing
+from secu_marketplace.services import capture, refunds, shipping
+from secu_marketplace.services.sync import SyncResult, sync_attempt
 from tests.races import paused_at
 
 from .conftest import Flow
@@ -52,15 +53,6 @@ def _short_timeouts(settings: Any, margin: float) -> float:
         "LOST_CREATE_MARGIN": margin,
     }
     return 1.5 + margin
-
-
-def _paid(flow: Flow, method: str = "creditcard") -> Order:
-    order = flow.order()
-    started = flow.checkout(order)
-    flow.pay(started.attempt, method)
-    flow.come_back(started.attempt)
-    order.refresh_from_db()
-    return order
 
 
 def _stx_count(order: Order) -> int:
@@ -116,18 +108,57 @@ def test_a_late_smart_transaction_is_found_and_aborted_by_reconciliation(
     assert order.attempts.get(number=2).state == AttemptState.OPEN
 
 
+# --- concurrency: a stale answer --------------------------------------------------------------
+
+
+def test_an_answer_read_before_payment_and_committed_after_it_changes_nothing(
+    flow: Flow, heard: list[str]
+) -> None:
+    """A reads the Smart Transaction while the buyer is still at checkout and is held before
+    it commits; meanwhile the buyer pays and B (the push) commits "paid". A's answer, older
+    than what is held, must not move the order, the attempt or a payment row back, and must
+    write no event."""
+    order = flow.order()
+    attempt = flow.checkout(order).attempt
+
+    def read_before_paying() -> SyncResult:
+        return sync_attempt(CheckoutAttempt.objects.get(pk=attempt.pk), source=Source.RECONCILE)
+
+    with paused_at("sync.before_commit", read_before_paying) as first:
+        control.advance_clock(5)  # the payment is later than A's read, as in life
+        flow.pay(attempt, "creditcard")
+        newer = sync_attempt(CheckoutAttempt.objects.get(pk=attempt.pk), source=Source.PUSH)
+        assert newer.order.status == OrderStatus.PAID
+        events = list(StatusEvent.objects.filter(order=order).values_list("pk", flat=True))
+        rows = {p.pci_id: p.status_simple for p in order.payments.all()}
+        held = newer.attempt.provider_status
+    assert held != "created"
+    assert first.error is None, first.error
+    stale = first.result
+    assert stale is not None
+    assert not stale.changed
+    assert stale.order.status == OrderStatus.PAID  # the result says what is held
+    attempt.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert attempt.provider_status == held
+    assert {p.pci_id: p.status_simple for p in order.payments.all()} == rows
+    assert list(StatusEvent.objects.filter(order=order).values_list("pk", flat=True)) == events
+    assert heard.count("order_paid") == 1
+
+
 # --- concurrency: ship, capture, reductions -----------------------------------------------------
 
 
 def test_three_concurrent_ship_calls_report_once(
     flow: Flow, heard: list[str], calls: Callable[[str], int]
 ) -> None:
-    order = _paid(flow, "invoice")
+    order = flow.paid_order("invoice")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     control.reset_calls()
 
     def ship() -> object:
-        return processing.ship_sub_basket(Order.objects.get(pk=order.pk), sb0, carrier="DHL")
+        return shipping.ship_sub_basket(Order.objects.get(pk=order.pk), sb0, carrier="DHL")
 
     refused = 0
     with paused_at("ship.before_call", ship) as first:
@@ -147,15 +178,15 @@ def test_concurrent_captures_call_the_provider_once(
     flow: Flow, settings: Any, heard: list[str], calls: Callable[[str], int]
 ) -> None:
     settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "AUTO_CAPTURE": False}
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     assert order.status == OrderStatus.AUTHORIZED
     control.reset_calls()
 
-    def capture() -> object:
-        return processing.capture(Order.objects.get(pk=order.pk))
+    def capture_order() -> object:
+        return capture.capture(Order.objects.get(pk=order.pk))
 
-    with paused_at("capture.before_call", capture) as first, pytest.raises(ProcessingError):
-        capture()
+    with paused_at("capture.before_call", capture_order) as first, pytest.raises(ProcessingError):
+        capture_order()
     assert first.error is None, first.error
     assert calls("smart.start") == 1
     order.refresh_from_db()
@@ -174,7 +205,7 @@ def test_a_reduction_in_flight_counts_against_what_is_left(
     control.reset_calls()
 
     def reduce() -> object:
-        return processing.refund(Order.objects.get(pk=order.pk), sub_basket=sb0)
+        return refunds.refund(Order.objects.get(pk=order.pk), sub_basket=sb0)
 
     with paused_at("refund.before_call", reduce) as first, pytest.raises(ProcessingError):
         reduce()
@@ -186,43 +217,43 @@ def test_a_reduction_in_flight_counts_against_what_is_left(
 
 
 def test_a_refund_that_failed_before_it_ran_can_be_retried(flow: Flow) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     control.inject("payment.cancel", "http_500")
-    (record,) = processing.refund(order, sub_basket=sb0, amount=700).refunds
-    assert record.state != Refund.State.DONE
+    (record,) = refunds.refund(order, sub_basket=sb0, amount=700).refunds
+    assert record.state != RefundState.DONE
     call_command("secu_sync", "--min-age", "0", "--no-progress", "--order", order.reference)
     record.refresh_from_db()
-    assert record.state == Refund.State.FAILED  # the provider shows no refund: it never ran
-    (again,) = processing.refund(order, sub_basket=sb0, amount=700).refunds
-    assert again.state == Refund.State.DONE
-    assert Refund.objects.filter(order=order, state=Refund.State.DONE).count() == 1
+    assert record.state == RefundState.FAILED  # the provider shows no refund: it never ran
+    (again,) = refunds.refund(order, sub_basket=sb0, amount=700).refunds
+    assert again.state == RefundState.DONE
+    assert Refund.objects.filter(order=order, state=RefundState.DONE).count() == 1
 
 
 def test_a_refund_refused_for_credentials_does_not_stay_requested(flow: Flow) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     control.inject("payment.cancel", "token_expired", times=2)
     with pytest.raises(AuthenticationError):  # a new token refused too: credentials
-        processing.refund(order, sub_basket=sb0, amount=700)
+        refunds.refund(order, sub_basket=sb0, amount=700)
     record = Refund.objects.get(order=order)
-    assert record.state == Refund.State.FAILED
-    (again,) = processing.refund(order, sub_basket=sb0, amount=700).refunds
-    assert again.state == Refund.State.DONE
+    assert record.state == RefundState.FAILED
+    (again,) = refunds.refund(order, sub_basket=sb0, amount=700).refunds
+    assert again.state == RefundState.DONE
 
 
 def test_a_refund_whose_answer_was_lost_is_settled_by_reading_the_provider(
     flow: Flow, settings: Any
 ) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     control.inject("payment.cancel", "drop_response")
     control.inject("smart.get", "http_503", times=3)  # the re-read right after fails too
-    (record,) = processing.refund(order, sub_basket=sb0, amount=700).refunds
-    assert record.state == Refund.State.UNKNOWN
+    (record,) = refunds.refund(order, sub_basket=sb0, amount=700).refunds
+    assert record.state == RefundState.UNKNOWN
     call_command("secu_sync", "--min-age", "0", "--no-progress", "--order", order.reference)
     record.refresh_from_db()
-    assert record.state == Refund.State.DONE
+    assert record.state == RefundState.DONE
 
 
 # --- revoked credentials ------------------------------------------------------------------------
@@ -246,7 +277,7 @@ def test_revoked_credentials_on_pay_now_give_a_clear_page(flow: Flow, settings: 
 def test_revoked_credentials_on_the_admin_refund_page_give_a_message(
     flow: Flow, settings: Any, admin_client: Client
 ) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     _revoke(settings)
     response = admin_client.post(
@@ -315,10 +346,10 @@ def test_a_push_with_nul_characters_is_recorded_not_a_500(flow: Flow) -> None:
 def test_a_shipping_report_whose_answer_was_lost_is_settled_by_reading_the_part(
     flow: Flow, heard: list[str], calls: Callable[[str], int]
 ) -> None:
-    order = _paid(flow, "invoice")
+    order = flow.paid_order("invoice")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     control.inject("payment.capture", "drop_response")  # captured, the answer never arrives
-    processing.ship_sub_basket(order, sb0, carrier="DHL")
+    shipping.ship_sub_basket(order, sb0, carrier="DHL")
     sb0.refresh_from_db()
     assert sb0.shipped_at is not None
     assert calls("payment.capture") == 1

@@ -17,7 +17,7 @@ from secu_marketplace.builder import Item, Shipping, SupplierBasket, build_order
 from secu_marketplace.checks import check_supplier_contracts
 from secu_marketplace.exceptions import BasketError, CheckoutError
 from secu_marketplace.models import Supplier
-from secu_marketplace.rules.statuses import PAYMENT_METHODS
+from secu_marketplace.rules.payments import PAYMENT_METHODS
 from secu_marketplace.sandbox import control, world
 from secu_marketplace.sandbox.models import Contract
 from secu_marketplace.services import onboarding, supplier_contracts

@@ -9,10 +9,10 @@ import pytest
 
 from secu_marketplace import signals
 from secu_marketplace.exceptions import ProcessingError
-from secu_marketplace.models import Order, Refund
-from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
+from secu_marketplace.models import Refund
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundKind, RefundState
 from secu_marketplace.sandbox import control
-from secu_marketplace.services import processing
+from secu_marketplace.services import capture, refunds, shipping
 
 from .conftest import Flow
 
@@ -41,26 +41,17 @@ def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         signal.disconnect(receiver)
 
 
-def _paid(flow: Flow, method: str = "creditcard") -> Order:
-    order = flow.order()
-    started = flow.checkout(order)
-    flow.pay(started.attempt, method)
-    flow.come_back(started.attempt)
-    order.refresh_from_db()
-    return order
-
-
 def test_partial_refund_of_one_supplier_and_full_refund_of_another(flow: Flow, heard: list) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     sb0, sb1 = order.sub_baskets.order_by("position")
-    first = processing.refund(order, sub_basket=sb0, amount=1000, reason="Kaffee beschaedigt")
+    first = refunds.refund(order, sub_basket=sb0, amount=1000, reason="Kaffee beschaedigt")
     (record,) = first.refunds
-    assert record.state == Refund.State.DONE
-    assert record.kind == Refund.Kind.REFUND
+    assert record.state == RefundState.DONE
+    assert record.kind == RefundKind.REFUND
     assert record.refund_transaction is not None
     assert record.refund_transaction.amount == -1000
     assert record.refund_transaction.parent.sub_basket == sb0
-    second = processing.refund(order, sub_basket=sb1)
+    second = refunds.refund(order, sub_basket=sb1)
     assert second.refunds[0].amount == sb1.sum
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID  # sb0 still has 3440 left
@@ -71,7 +62,7 @@ def test_partial_refund_of_one_supplier_and_full_refund_of_another(flow: Flow, h
     ]
     assert refunded == [("sb0", 1000), ("sb1", sb1.sum)]
 
-    processing.refund(order, sub_basket=sb0)
+    refunds.refund(order, sub_basket=sb0)
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     assert order.events.filter(subject="order", to_status="refunded").count() == 1
@@ -84,10 +75,10 @@ def test_refunds_wait_for_secuconnect_to_execute_them(
     flow: Flow, settings: Any, heard: list
 ) -> None:
     settings.SECU_SANDBOX = {**settings.SECU_SANDBOX, "REFUNDS": "pending"}
-    order = _paid(flow)
+    order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
-    (record,) = processing.refund(order, sub_basket=sb0, amount=500).refunds
-    assert record.state == Refund.State.PENDING
+    (record,) = refunds.refund(order, sub_basket=sb0, amount=500).refunds
+    assert record.state == RefundState.PENDING
     assert not [name for name, _ in heard if name == "order_refunded"]
     flow.sandbox.post(
         f"/api/v2/Payment/Secupaycreditcards/{record.refund_pci_id}/TestChangedPaymentStatus",
@@ -95,42 +86,42 @@ def test_refunds_wait_for_secuconnect_to_execute_them(
     )
     flow.deliver_pushes()  # secuconnect tells us the refund was executed
     record.refresh_from_db()
-    assert record.state == Refund.State.DONE
+    assert record.state == RefundState.DONE
     assert [kw["amount"] for name, kw in heard if name == "order_refunded"] == [500]
 
 
 def test_a_refund_larger_than_what_is_left_is_refused(
     flow: Flow, calls: Callable[[str], int]
 ) -> None:
-    order = _paid(flow)
+    order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
-    processing.refund(order, sub_basket=sb0, amount=4000)
+    refunds.refund(order, sub_basket=sb0, amount=4000)
     before = calls("payment.cancel")
     with pytest.raises(ProcessingError, match="more than is left"):
-        processing.refund(order, sub_basket=sb0, amount=441)
+        refunds.refund(order, sub_basket=sb0, amount=441)
     assert calls("payment.cancel") == before
-    processing.refund(order, sub_basket=sb0, amount=440)
+    refunds.refund(order, sub_basket=sb0, amount=440)
     with pytest.raises(ProcessingError, match="fully refunded already"):
-        processing.refund(order, sub_basket=sb0)
+        refunds.refund(order, sub_basket=sb0)
 
 
 def test_refunds_are_refused_where_they_make_no_sense(flow: Flow) -> None:
     order = flow.order()
     flow.checkout(order)
     with pytest.raises(ProcessingError, match="nothing to refund"):
-        processing.refund(order)
-    paid = _paid(flow)
+        refunds.refund(order)
+    paid = flow.paid_order()
     with pytest.raises(ProcessingError, match="supplier by supplier"):
-        processing.refund(paid, amount=100)
+        refunds.refund(paid, amount=100)
     with pytest.raises(ProcessingError, match="bank statement"):
-        processing.refund(paid, reason="Rückerstattung <script>")
+        refunds.refund(paid, reason="Rückerstattung <script>")
     with pytest.raises(ProcessingError, match="positive whole number"):
-        processing.refund(paid, sub_basket=paid.sub_baskets.first(), amount=0)
+        refunds.refund(paid, sub_basket=paid.sub_baskets.first(), amount=0)
 
 
 def test_the_whole_order_is_refunded_supplier_by_supplier(flow: Flow, heard: list) -> None:
-    order = _paid(flow, "debit")
-    outcome = processing.refund(order, reason="Storno")
+    order = flow.paid_order("debit")
+    outcome = refunds.refund(order, reason="Storno")
     assert sorted(r.sub_basket.reference_id for r in outcome.refunds) == ["sb0", "sb1"]
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
@@ -142,8 +133,8 @@ def test_cancelling_before_the_money_arrives_voids_the_payment(flow: Flow, heard
     started = flow.checkout(order)
     flow.pay(started.attempt, "prepaid")
     flow.come_back(started.attempt)
-    outcome = processing.refund(order)
-    assert [r.kind for r in outcome.refunds] == [Refund.Kind.REDUCTION]
+    outcome = refunds.refund(order)
+    assert [r.kind for r in outcome.refunds] == [RefundKind.REDUCTION]
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert [name for name, _ in heard if name == "order_cancelled"] == ["order_cancelled"]
@@ -155,11 +146,11 @@ def test_a_partial_cancel_before_execution_reduces_that_suppliers_part(flow: Flo
     flow.pay(started.attempt, "prepaid")
     flow.come_back(started.attempt)
     sb1 = order.sub_baskets.get(reference_id="sb1")
-    (record,) = processing.refund(
+    (record,) = refunds.refund(
         order, sub_basket=sb1, amount=345, reduce_stakeholder_payment=True
     ).refunds
-    assert record.kind == Refund.Kind.REDUCTION
-    assert record.state == Refund.State.DONE
+    assert record.kind == RefundKind.REDUCTION
+    assert record.state == RefundState.DONE
     part = order.payments.get(role=PaymentRole.SUB, sub_basket=sb1)
     assert part.amount == sb1.sum - 345
     assert (
@@ -170,23 +161,23 @@ def test_a_partial_cancel_before_execution_reduces_that_suppliers_part(flow: Flo
 
 def test_capture_with_auto_capture_off(flow: Flow, settings: Any, heard: list) -> None:
     settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "AUTO_CAPTURE": False}
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     assert order.status == OrderStatus.AUTHORIZED
-    processing.capture(order)
+    capture.capture(order)
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert flow.sandbox.stx(str(order.attempts.get().stx_id))["status"] == "received"
     with pytest.raises(ProcessingError, match="only authorised orders"):
-        processing.capture(order)
+        capture.capture(order)
     assert [name for name, _ in heard if name == "order_paid"] == ["order_paid"]
 
 
 def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> None:
-    order = _paid(flow, "invoice")
+    order = flow.paid_order("invoice")
     assert order.status == OrderStatus.PAID
     assert order.payment_instructions["purpose"].startswith("TA ")
     sb0, sb1 = order.sub_baskets.order_by("position")
-    processing.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="0034", invoice_number="R-1")
+    shipping.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="0034", invoice_number="R-1")
     part0 = order.payments.get(role=PaymentRole.SUB, sub_basket=sb0)
     part0_remote = flow.sandbox.pci(part0.pci_id)
     # Captured: the invoice is due (86, accepted), and the buyer has not paid it yet.
@@ -204,9 +195,9 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     with pytest.raises(ProcessingError, match="shipped already"):
-        processing.ship_sub_basket(order, sb0)
+        shipping.ship_sub_basket(order, sb0)
 
-    processing.ship_sub_basket(order, sb1, carrier="Hermes", tracking_id="H9", invoice_number="R-2")
+    shipping.ship_sub_basket(order, sb1, carrier="Hermes", tracking_id="H9", invoice_number="R-2")
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
     assert flow.sandbox.stx(str(order.attempts.get().stx_id))["status"] == "shipped"
@@ -218,12 +209,12 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
 
 
 def test_a_cancelled_sub_basket_is_not_shipped_and_the_rest_completes_the_order(flow: Flow) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb0, sb1 = order.sub_baskets.order_by("position")
-    processing.refund(order, sub_basket=sb1)
+    refunds.refund(order, sub_basket=sb1)
     with pytest.raises(ProcessingError, match="nothing to ship"):
-        processing.ship_sub_basket(order, sb1)
-    processing.ship_order(order, carrier="DHL")
+        shipping.ship_sub_basket(order, sb1)
+    shipping.ship_order(order, carrier="DHL")
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
     sb0.refresh_from_db()
@@ -234,11 +225,11 @@ def test_shipping_an_unpaid_order_is_refused(flow: Flow) -> None:
     order = flow.order()
     flow.checkout(order)
     with pytest.raises(ProcessingError, match="only paid orders"):
-        processing.ship_order(order)
+        shipping.ship_order(order)
 
 
 def test_a_refund_made_in_secuoffice_is_discovered_on_sync(flow: Flow, heard: list) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb1 = order.sub_baskets.get(reference_id="sb1")
     part = order.payments.get(role=PaymentRole.SUB, sub_basket=sb1)
     # Staff refund in secuOffice: it happens at secuconnect, not through this app.
@@ -254,7 +245,7 @@ def test_a_refund_made_in_secuoffice_is_discovered_on_sync(flow: Flow, heard: li
     assert record.source == "external"
     assert record.amount == 1234
     assert record.sub_basket == sb1
-    assert record.state == Refund.State.DONE
+    assert record.state == RefundState.DONE
     assert [kw["amount"] for name, kw in heard if name == "order_refunded"] == [1234]
     refresh_orders([order], source="admin")  # seen again: nothing new
     assert Refund.objects.filter(order=order).count() == 1
@@ -262,12 +253,12 @@ def test_a_refund_made_in_secuoffice_is_discovered_on_sync(flow: Flow, heard: li
 
 
 def test_a_lost_cancel_answer_is_settled_by_the_next_sync(flow: Flow) -> None:
-    order = _paid(flow, "creditcard")
+    order = flow.paid_order("creditcard")
     sb0 = order.sub_baskets.get(reference_id="sb0")
     control.inject("payment.cancel", "drop_response")
-    (record,) = processing.refund(order, sub_basket=sb0, amount=700).refunds
-    assert record.state in (Refund.State.UNKNOWN, Refund.State.DONE)
+    (record,) = refunds.refund(order, sub_basket=sb0, amount=700).refunds
+    assert record.state in (RefundState.UNKNOWN, RefundState.DONE)
     record.refresh_from_db()
-    assert record.state == Refund.State.DONE  # the re-read after the call found it
+    assert record.state == RefundState.DONE  # the re-read after the call found it
     assert record.refund_transaction is not None
     assert Refund.objects.filter(order=order).count() == 1

@@ -9,11 +9,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import Order, PaymentTransaction, SubBasket
 from secu_marketplace.provider.answers import SimpleStatus
-from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, payer_has_paid
-from secu_marketplace.services import processing
-from secu_marketplace.services.refund_records import refundable
+from secu_marketplace.read import order_balance
+from secu_marketplace.read.payments import refundable
+from secu_marketplace.rules.payments import payer_has_paid
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
+from secu_marketplace.services import refunds, shipping
 
 from .conftest import Flow
 from .test_query_counts import _order
@@ -47,7 +50,7 @@ def _pay_at_the_bank(flow: Flow, order: Order, path: str, status: int) -> None:
 def test_an_order_not_yet_paid_is_payable_and_owes_its_total(flow: Flow) -> None:
     order = flow.order()
     assert order.is_payable
-    balance = order.balance
+    balance = order_balance(order)
     assert (balance.paid, balance.owed, balance.pending, balance.refundable) == (
         False,
         order.total,
@@ -62,7 +65,7 @@ def test_an_order_not_yet_paid_is_payable_and_owes_its_total(flow: Flow) -> None
 
 def test_a_card_payment_is_paid_refundable_per_supplier_and_shippable(flow: Flow) -> None:
     order = _place(flow, "creditcard")
-    balance = order.balance
+    balance = order_balance(order)
     assert balance.paid
     assert balance.owed == 0
     assert balance.pending == 0
@@ -77,9 +80,9 @@ def test_a_card_payment_is_paid_refundable_per_supplier_and_shippable(flow: Flow
     assert order.pk in _ids(Order.objects.to_ship())
     assert order.pk not in _ids(Order.objects.pending()) | _ids(Order.objects.payable())
 
-    processing.refund(order, sub_basket=sb1, amount=300)
-    processing.ship_sub_basket(order, sb0, carrier="DHL")
-    balance = _fresh(order).balance
+    refunds.refund(order, sub_basket=sb1, amount=300)
+    shipping.ship_sub_basket(order, sb0, carrier="DHL")
+    balance = order_balance(_fresh(order))
     part0, part1 = balance.parts
     # The same rule the refund service checks under its locks.
     sub1 = order.payments.get(role=PaymentRole.SUB, sub_basket=sb1)
@@ -94,17 +97,17 @@ def test_a_card_payment_is_paid_refundable_per_supplier_and_shippable(flow: Flow
     assert _ids(SubBasket.objects.for_supplier(sb0.supplier).shipped()) >= {sb0.pk}
 
     # A part refunded in full may not ship (ship_sub_basket refuses it), and nothing is left.
-    processing.refund(order, sub_basket=sb1)
-    part1 = _fresh(order).balance.parts[1]
+    refunds.refund(order, sub_basket=sb1)
+    part1 = order_balance(_fresh(order)).parts[1]
     assert (part1.refundable, part1.may_ship) == (0, False)
-    with pytest.raises(processing.ProcessingError, match="nothing to ship"):
-        processing.ship_sub_basket(order, sb1)
+    with pytest.raises(ProcessingError, match="nothing to ship"):
+        shipping.ship_sub_basket(order, sb1)
 
 
 def test_a_prepayment_is_pending_and_owed_until_the_transfer_arrives(flow: Flow) -> None:
     order = _place(flow, "prepaid")
     assert order.status == OrderStatus.PENDING
-    balance = order.balance
+    balance = order_balance(order)
     assert not balance.paid
     assert balance.owed == balance.pending == order.total
     assert order.pk in _ids(Order.objects.pending())
@@ -112,13 +115,13 @@ def test_a_prepayment_is_pending_and_owed_until_the_transfer_arrives(flow: Flow)
 
     # A supplier's part cancelled before the money arrives lowers what the buyer owes.
     sb1 = order.sub_baskets.get(reference_id="sb1")
-    processing.refund(order, sub_basket=sb1, amount=345)
-    balance = _fresh(order).balance
+    refunds.refund(order, sub_basket=sb1, amount=345)
+    balance = order_balance(_fresh(order))
     assert balance.owed == order.total - 345
     assert balance.reduced == 345
 
     _pay_at_the_bank(flow, order, "Secupayprepays", 1)
-    balance = _fresh(order).balance
+    balance = order_balance(_fresh(order))
     assert balance.paid
     assert balance.owed == 0
     assert balance.pending == 0
@@ -127,15 +130,15 @@ def test_a_prepayment_is_pending_and_owed_until_the_transfer_arrives(flow: Flow)
 
 def test_an_invoice_may_ship_before_it_is_paid_and_stays_owed_after(flow: Flow) -> None:
     order = _place(flow, "invoice")
-    balance = order.balance
+    balance = order_balance(order)
     assert order.status == OrderStatus.PAID  # the shop may ship
     assert not balance.paid
     assert balance.owed == order.total
     assert all(part.may_ship for part in balance.parts)
     assert order.pk in _ids(Order.objects.to_ship()) & _ids(Order.objects.pending())
 
-    processing.ship_order(order, carrier="DHL")
-    balance = _fresh(order).balance
+    shipping.ship_order(order, carrier="DHL")
+    balance = order_balance(_fresh(order))
     assert balance.shipped
     assert not balance.paid
     assert balance.owed == order.total
@@ -143,7 +146,7 @@ def test_an_invoice_may_ship_before_it_is_paid_and_stays_owed_after(flow: Flow) 
     assert order.pk not in _ids(Order.objects.to_ship())
 
     _pay_at_the_bank(flow, order, "Secupayinvoices", 9)
-    balance = _fresh(order).balance
+    balance = order_balance(_fresh(order))
     assert balance.paid
     assert balance.owed == 0
     assert all(part.paid for part in balance.parts)
@@ -160,7 +163,7 @@ def test_a_balance_costs_four_queries_however_large_the_order(flow: Flow) -> Non
         flow.come_back(started.attempt)
         order = _fresh(order)
         with CaptureQueriesContext(connection) as ctx:
-            assert order.balance.paid
+            assert order_balance(order).paid
         counts.append(len(ctx.captured_queries))
     assert counts == [4, 4]
 

@@ -12,12 +12,14 @@ from django.core.signing import Signer
 from django.db import connections
 from django.test import Client
 
-from secu_marketplace import signals
+from secu_marketplace import checkpoints, signals
 from secu_marketplace.links import return_path
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
+from secu_marketplace.services.checkout import CheckoutStart, start_checkout
+from tests.races import paused_at
 
 from .conftest import Flow
 
@@ -105,6 +107,45 @@ def test_concurrent_pay_now_clicks_open_one_smart_transaction(
     assert not errors, errors
     assert len(set(locations)) == 1
     assert calls("smart.create") == 1
+    assert CheckoutAttempt.objects.filter(order=order).count() == 1
+
+
+def test_a_click_while_the_first_is_creating_waits_for_it_and_opens_nothing(
+    flow: Flow, calls: Callable[[str], int]
+) -> None:
+    """A is held after recording its attempt ("creating") and before the create call. B's click
+    finds that attempt, waits for it instead of creating a second Smart Transaction, and sends
+    the buyer to the one A created."""
+    order = flow.order()
+    waiting = threading.Event()
+    second: list[CheckoutStart | BaseException] = []
+
+    def click_b() -> None:
+        try:
+            second.append(start_checkout(Order.objects.get(pk=order.pk)))
+        except BaseException as error:
+            second.append(error)
+        finally:
+            connections.close_all()
+
+    def click_a() -> CheckoutStart:
+        return start_checkout(Order.objects.get(pk=order.pk))
+
+    checkpoints.install("checkout.waiting", waiting.set)
+    try:
+        with paused_at("checkout.before_create", click_a) as first:
+            b = threading.Thread(target=click_b)
+            b.start()
+            assert waiting.wait(10), "B did not find A's attempt creating"
+            assert calls("smart.create") == 0
+        b.join(30)
+    finally:
+        checkpoints.install("checkout.waiting", None)
+    assert first.error is None, first.error
+    assert isinstance(second[0], CheckoutStart), second
+    assert calls("smart.create") == 1
+    assert second[0].attempt.pk == first.result.attempt.pk
+    assert second[0].url == first.result.url
     assert CheckoutAttempt.objects.filter(order=order).count() == 1
 
 

@@ -13,7 +13,7 @@ from secu_marketplace.models import Order, Supplier
 from secu_marketplace.rules.statuses import AttemptState, OrderStatus, PaymentRole, Source
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import Contract
-from secu_marketplace.services import onboarding, processing
+from secu_marketplace.services import onboarding, refunds
 from secu_marketplace.services.onboarding import OnboardingError
 from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.views.payment import order_status_url
@@ -44,7 +44,7 @@ def test_a_voided_payment_cancels_the_order_whatever_the_smart_transaction_shows
     started = flow.checkout(order)
     flow.pay(started.attempt, "prepaid")
     flow.come_back(started.attempt)
-    processing.refund(order, reason="Storniert")  # staff cancel before the transfer
+    refunds.refund(order, reason="Storniert")  # staff cancel before the transfer
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     page = flow.browser.get(order_status_url(order))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from secu_marketplace.models import Order
+from secu_marketplace.read import order_balance
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.testing import Sandbox
 from secu_marketplace.testing.factories import (
@@ -50,8 +51,8 @@ def test_money_arrives(secu_sandbox: Sandbox, method: str) -> None:
     assert page.state == ("pending_transfer" if method == "prepaid" else "invoice")
     secu_sandbox.money_arrives(order)
     order = fresh(order)
-    assert order.balance.paid
-    assert order.balance.owed == 0
+    assert order_balance(order).paid
+    assert order_balance(order).owed == 0
 
 
 def test_a_fault_then_the_page_says_so(secu_sandbox: Sandbox) -> None:

@@ -189,12 +189,17 @@ def test_then_going_live_leaves_the_real_provider_or_refuses_to_start(
 ) -> None:
     shop = tmp_path / "live"
     shutil.copytree(project, shop)
+    settings = shop / "shop" / "settings.py"
+    # going-live.md, step 2: a real mail server (Django 6.1's startproject mails to the console).
+    settings.write_text(
+        settings.read_text()
+        + '\nMAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}}\n'
+    )
     live = run("manage.py", "check", "--deploy", cwd=shop, env=PRODUCTION)
     assert re.findall(r"secu_marketplace\.[EW]\d+", live) == ["secu_marketplace.W007"]  # SQLite
     shell = run("manage.py", "shell", "--command", API_URL, cwd=shop, env=PRODUCTION)
     assert "host https://connect.secucard.com" in shell
     # A shop that keeps the sandbox (or points API_URL at it) in production refuses to start.
-    settings = shop / "shop" / "settings.py"
     settings.write_text(
         settings.read_text()
         + '\nINSTALLED_APPS += ["secu_marketplace.sandbox"]\n'

@@ -15,7 +15,7 @@ from secu_marketplace import signals
 from secu_marketplace.models import Order, Supplier
 from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
 from secu_marketplace.sandbox import world
-from secu_marketplace.services import processing
+from secu_marketplace.services import refunds, shipping
 from secu_marketplace.services.bulk_sync import refresh_orders
 from tests.factories import guide_order
 from tests.flows.conftest import Flow
@@ -191,8 +191,8 @@ def test_each_refund_is_mailed_once_with_its_amount_and_supplier(
     sb0, sb1 = order.sub_baskets.order_by("position")
     mailoutbox.clear()
 
-    processing.refund(order, sub_basket=sb0, amount=1000, reason="Kaffee beschaedigt")
-    processing.refund(order, sub_basket=sb1)
+    refunds.refund(order, sub_basket=sb0, amount=1000, reason="Kaffee beschaedigt")
+    refunds.refund(order, sub_basket=sb1)
     every_way_at_once(flow, order)
 
     first, second = mailoutbox
@@ -216,7 +216,7 @@ def test_a_refund_is_mailed_only_once_secuconnect_has_executed_it(
     flow.come_back(started.attempt)
     mailoutbox.clear()
     sb0 = order.sub_baskets.get(reference_id="sb0")
-    (record,) = processing.refund(order, sub_basket=sb0, amount=500).refunds
+    (record,) = refunds.refund(order, sub_basket=sb0, amount=500).refunds
     every_way_at_once(flow, order)
     assert mailoutbox == []
     flow.sandbox.post(
@@ -237,7 +237,7 @@ def test_a_cancelled_part_is_a_reduction_and_its_supplier_is_not_asked_to_ship(
     flow.come_back(started.attempt)
     mailoutbox.clear()
     sb1 = order.sub_baskets.get(reference_id="sb1")
-    processing.refund(order, sub_basket=sb1, reason="nicht lieferbar")
+    refunds.refund(order, sub_basket=sb1, reason="nicht lieferbar")
     [reduced] = mailoutbox
     assert "was reduced by 33.45 EUR, for the part from Musterhändler Einrichtung" in reduced.body
     assert "You will not be charged this amount." in reduced.body
@@ -270,10 +270,10 @@ def test_shipping_is_mailed_per_supplier_with_carrier_and_tracking(
     mailoutbox.clear()
 
     sb0, sb1 = order.sub_baskets.order_by("position")
-    processing.ship_sub_basket(
+    shipping.ship_sub_basket(
         order, sb0, carrier="DHL", tracking_id="00340434", invoice_number="R-1"
     )
-    processing.ship_sub_basket(order, sb1, carrier="Hermes")
+    shipping.ship_sub_basket(order, sb1, carrier="Hermes")
     every_way_at_once(flow, order)
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED

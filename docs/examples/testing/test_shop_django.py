@@ -1,6 +1,7 @@
 # test_shop_django.py: the same with Django's own test runner (python manage.py test).
 from django.test import LiveServerTestCase
 
+from secu_marketplace.read import order_balance
 from secu_marketplace.testing import SecuSandboxTestMixin
 from secu_marketplace.testing.factories import OrderFactory
 
@@ -16,4 +17,4 @@ class PaymentTests(SecuSandboxTestMixin, LiveServerTestCase):
         order = OrderFactory()
         self.assertEqual(self.sandbox.pay(order, "invoice").state, "invoice")
         self.sandbox.money_arrives(order)  # the buyer pays the invoice
-        self.assertTrue(order.balance.paid)
+        self.assertTrue(order_balance(order).paid)
