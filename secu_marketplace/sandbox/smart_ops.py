@@ -43,6 +43,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from secu_marketplace.sandbox import clock, conf, ids, transitions
+from secu_marketplace.sandbox.contact_validation import normalise_contact
 from secu_marketplace.sandbox.errors import (
     CODE_MIXED_BASKET_NOT_ENABLED,
     BadRequest,
@@ -65,7 +66,7 @@ from secu_marketplace.sandbox.statuses import (
     Simple,
     captured_status,
 )
-from secu_marketplace.sandbox.validation import Normalised, normalise, normalise_contact
+from secu_marketplace.sandbox.validation import Normalised, normalise
 
 Kind = PaymentTransaction.Kind
 OUTCOMES = ("success", "declined")
