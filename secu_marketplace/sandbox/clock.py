@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-OFFSET = "clock.offset"
+from secu_marketplace.sandbox import state
+
+# The SandboxState row that holds the offset (named in ``state.py``, which caches it).
+OFFSET = state.CLOCK_OFFSET
 
 
 def offset() -> float:
     """Seconds the sandbox clock is ahead of real time."""
-    from secu_marketplace.sandbox import state
-
     return state.current().clock_offset
 
 

@@ -39,6 +39,8 @@ from typing import Any
 
 from django.conf import settings
 
+from secu_marketplace.sandbox import state
+
 # The header a control API request carries SECU_SANDBOX["CONTROL_TOKEN"] in (views/control.py).
 CONTROL_HEADER = "X-Sandbox-Control-Token"
 
@@ -88,7 +90,9 @@ SWITCHES: dict[str, tuple[Any, ...]] = {
     "METHOD_NAMES": ("smart", "general"),
     "CONTRACT_CREATED": ("created", "read"),
 }
-SWITCH_PREFIX = "switch."
+# The SandboxState rows of the run-time overrides start with this (named in ``state.py``, which
+# caches them).
+SWITCH_PREFIX = state.SWITCH_PREFIX
 
 
 def get(name: str) -> Any:
@@ -112,8 +116,6 @@ def check_switch(name: str, value: Any) -> Any:
 
 def switch(name: str) -> Any:
     """A switch's current value: the run-time override if one is set, else the setting."""
-    from secu_marketplace.sandbox import state
-
     overrides = state.current().switches
     if name in overrides:
         return overrides[name]

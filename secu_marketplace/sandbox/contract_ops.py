@@ -46,12 +46,12 @@ from django.db.models import Q, QuerySet
 
 from secu_marketplace import iban
 from secu_marketplace.sandbox import clock, conf, ids
+from secu_marketplace.sandbox.contact_validation import normalise_contact
 from secu_marketplace.sandbox.errors import BadRequest, NotAllowed, unknown_id
 from secu_marketplace.sandbox.instructions import BANK_ACCOUNT
 from secu_marketplace.sandbox.models import ApiClient, Contract, Merchant
 from secu_marketplace.sandbox.representation import CONTRACT_NUMBER_BASE, iso
 from secu_marketplace.sandbox.statuses import GENERAL_METHOD_NAMES, PAYMENT_METHODS, WALLET_NAMES
-from secu_marketplace.sandbox.validation import normalise_contact
 
 OBJECT = "general.contracts"
 CODE_CLONING_NOT_ALLOWED = 9406  # unknown; the sandbox's own number (errors.py)

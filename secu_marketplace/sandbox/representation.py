@@ -29,7 +29,13 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 
-from secu_marketplace.sandbox.models import Contract, Merchant, PaymentTransaction, SmartTransaction
+from secu_marketplace.sandbox.models import (
+    Contract,
+    Customer,
+    Merchant,
+    PaymentTransaction,
+    SmartTransaction,
+)
 from secu_marketplace.sandbox.statuses import (
     CONTAINER_TYPES,
     PAY_LATER,
@@ -37,6 +43,7 @@ from secu_marketplace.sandbox.statuses import (
     PRODUCT_IDS,
     PRODUCT_NAMES,
     SIMPLE_TEXT,
+    Intent,
     internal_status,
     refund_product,
 )
@@ -80,41 +87,14 @@ def checkout_url(base: str, stx: SmartTransaction, method: str | None = None) ->
 
 def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
     """The ``smart.transactions`` object; ``base`` is scheme and host the checkout links use."""
-    transactions = [
-        {
-            "object": "payment.transactions",
-            "id": pt.pci_id,
-            "trans_id": pt.trans_id,
-            "transaction_hash": pt.transaction_hash,
-            **({"reference_id": pt.reference_id} if pt.reference_id else {}),
-        }
-        for pt in sorted(
-            (
-                p
-                for p in stx.payment_transactions.all()
-                if p.kind != PaymentTransaction.Kind.REFUND and not p.unlinked
-            ),
-            # The leading transaction first, then the sub-transactions in basket order.
-            key=lambda p: (p.kind != PaymentTransaction.Kind.ORIGINAL, p.pk),
-        )
-    ]
-    allowed = stx.payment_context.get("payment_methods") or list(PAYMENT_METHODS)
-    leading = next((t for t in transactions if "reference_id" not in t), None)
+    transactions = _listed_transactions(stx)
     data: dict[str, Any] = {
         "object": "smart.transactions",
         "id": stx.stx_id,
         "merchant": merchant_ref(stx.merchant),
         "provider_contract": contract_ref(stx.provider_contract),
         "contract": contract_ref(stx.contract),
-        "customer": (
-            {
-                "object": "payment.customers",
-                "id": stx.customer.customer_id,
-                "contact": stx.customer.contact,
-            }
-            if stx.customer
-            else None
-        ),
+        "customer": _customer_ref(stx.customer),
         "transactions": transactions,
         "created": iso(stx.created),
         "updated": iso(stx.updated),
@@ -128,15 +108,9 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
         "delivery_options": stx.delivery_options,
         "application_context": stx.application_context,
         "payment_context": stx.payment_context,
+        **_links(stx, base),
     }
-    general = checkout_url(base, stx)  # reversed once, not once per method
-    if stx.intent == "order":
-        data["checkout_links"] = {"url_checkout": general}
-    else:
-        data["payment_links"] = {
-            "general": general,
-            **{method: f"{general}?method={method}" for method in allowed},
-        }
+    leading = next((t for t in transactions if "reference_id" not in t), None)
     if stx.container_id and stx.payment_method in CONTAINER_TYPES:
         # As recorded (DEMO-M Step3): type, object, id; no account or card details.
         data["container"] = {
@@ -151,6 +125,50 @@ def smart_transaction(stx: SmartTransaction, base: str) -> dict[str, Any]:
     if stx.payment_instructions:
         data["payment_instructions"] = stx.payment_instructions
     return data
+
+
+def _listed_transactions(stx: SmartTransaction) -> list[dict[str, Any]]:
+    """The Payment Transactions a Smart Transaction lists: not its refunds, not those an earlier,
+    failed authorisation left (unlinked); the leading one first, then the sub-transactions in
+    basket order."""
+    return [
+        {
+            "object": "payment.transactions",
+            "id": pt.pci_id,
+            "trans_id": pt.trans_id,
+            "transaction_hash": pt.transaction_hash,
+            **({"reference_id": pt.reference_id} if pt.reference_id else {}),
+        }
+        for pt in sorted(
+            (
+                p
+                for p in stx.payment_transactions.all()
+                if p.kind != PaymentTransaction.Kind.REFUND and not p.unlinked
+            ),
+            key=lambda p: (p.kind != PaymentTransaction.Kind.ORIGINAL, p.pk),
+        )
+    ]
+
+
+def _customer_ref(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    return {"object": "payment.customers", "id": customer.customer_id, "contact": customer.contact}
+
+
+def _links(stx: SmartTransaction, base: str) -> dict[str, Any]:
+    """The hosted page's links as recorded per intent: an order answers only ``checkout_links``,
+    a sale only ``payment_links``, one per method the request allows."""
+    general = checkout_url(base, stx)  # reversed once, not once per method
+    if stx.intent == Intent.ORDER:
+        return {"checkout_links": {"url_checkout": general}}
+    allowed = stx.payment_context.get("payment_methods") or list(PAYMENT_METHODS)
+    return {
+        "payment_links": {
+            "general": general,
+            **{method: f"{general}?method={method}" for method in allowed},
+        }
+    }
 
 
 def _related(pt: PaymentTransaction, other: PaymentTransaction, hierarchy: str) -> dict[str, Any]:
@@ -222,21 +240,10 @@ def payment_transaction(pt: PaymentTransaction) -> dict[str, Any]:
     status, status_text = internal_status(
         pt.status_simple, "refund" if refund else pt.payment_method
     )
-    simple_text = SIMPLE_TEXT.get(pt.status_simple, "unknown")
-    if refund:
-        product = refund_product(pt.payment_method)
-    else:
-        product = PRODUCT_NAMES.get(pt.payment_method, pt.payment_method)
-        product += " (Demo)" if pt.is_demo else ""
+    product = _product(pt, refund=refund)
     parents = [_related(pt, pt.parent, "parent")] if pt.parent else []
     children = [_related(pt, child, "child") for child in pt.children.all()]
-    stx = pt.smart_transaction
-    contact = (stx.customer.contact if stx.customer else {}) or {}
     description = _description(pt)
-    # "open" as recorded (refunds, a just-accepted debit, waiting prepayments, captured
-    # invoices); "cleared" once a transfer or an invoice payment arrived is the sandbox's guess.
-    arrived = pt.payer_paid and pt.payment_method in PAY_LATER
-    cleared = "cleared" if arrived and not refund else "open"
     return {
         "object": "payment.transactions",
         "id": pt.pci_id,
@@ -263,18 +270,15 @@ def payment_transaction(pt: PaymentTransaction) -> dict[str, Any]:
         "incoming_payment_date": iso(pt.paid_at) if not refund else None,
         "details": {
             "amount": pt.amount,
-            "cleared": cleared,
+            "cleared": _cleared(pt, refund=refund),
             "status": status,
             "status_text": status_text,
             "status_simple": pt.status_simple,
-            "status_simple_text": simple_text,
+            "status_simple_text": SIMPLE_TEXT.get(pt.status_simple, "unknown"),
             "description": description,
             "description_raw": description,
         },
-        "customer": {
-            key: contact.get(key)
-            for key in ("companyname", "salutation", "title", "forename", "surname")
-        },
+        "customer": _customer_names(pt.smart_transaction),
         "payment_data": None,
         "payout_date": None,
         "invoice_number": pt.invoice_number or None,
@@ -285,6 +289,31 @@ def payment_transaction(pt: PaymentTransaction) -> dict[str, Any]:
         "transmitted_to_bank": False,
         "documents": [],
         "basket": _basket(pt),
+    }
+
+
+def _product(pt: PaymentTransaction, *, refund: bool) -> str:
+    """The product's German name; a payment in demo mode says so."""
+    if refund:
+        return refund_product(pt.payment_method)
+    product = PRODUCT_NAMES.get(pt.payment_method, pt.payment_method)
+    return product + (" (Demo)" if pt.is_demo else "")
+
+
+def _cleared(pt: PaymentTransaction, *, refund: bool) -> str:
+    """``details.cleared``: "open" as recorded (refunds, a just-accepted debit, waiting
+    prepayments, captured invoices); "cleared" once a transfer or an invoice payment arrived is
+    the sandbox's guess."""
+    arrived = pt.payer_paid and pt.payment_method in PAY_LATER
+    return "cleared" if arrived and not refund else "open"
+
+
+def _customer_names(stx: SmartTransaction) -> dict[str, Any]:
+    """The buyer's names from the Smart Transaction's customer (each None when not known)."""
+    contact = (stx.customer.contact if stx.customer else {}) or {}
+    return {
+        key: contact.get(key)
+        for key in ("companyname", "salutation", "title", "forename", "surname")
     }
 
 

@@ -30,7 +30,7 @@ from django.db import transaction
 from secu_marketplace.sandbox import clock, conf, transitions
 from secu_marketplace.sandbox.errors import BadRequest, Conflict
 from secu_marketplace.sandbox.models import ApiClient, PaymentTransaction, SmartTransaction
-from secu_marketplace.sandbox.statuses import Simple
+from secu_marketplace.sandbox.statuses import DeliveryType, Intent, Simple
 
 Kind = PaymentTransaction.Kind
 # Not yet started (JAVA-SDK abort): nothing has been captured.
@@ -91,6 +91,17 @@ def abort(client: ApiClient, stx_id: str) -> SmartTransaction:
 
 SHIPPING_KEYS = ("type", "shipped_at", "shipped_by", "tracking_code", "invoice_number")
 COLLECTION_KEYS = ("type", "scheduled_slot", "store_id", "delivered_at", "code")
+DETAIL_KEYS = {DeliveryType.SHIPPING: SHIPPING_KEYS, DeliveryType.COLLECTION: COLLECTION_KEYS}
+DELIVERY_TYPES = tuple(DeliveryType)
+# Captured or delivered already: there is something to ship or collect.
+DELIVERABLE = ("ok", "received", "collection", "shipped", "collected")
+# The shipment details an invoice's capture records, each from the delivery option it names.
+SHIPMENT_DETAILS = (
+    ("carrier", "shipped_by"),
+    ("tracking_id", "tracking_code"),
+    ("invoice_number", "invoice_number"),
+    ("shipped_at", "shipped_at"),
+)
 
 
 def set_delivery(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
@@ -100,35 +111,45 @@ def set_delivery(client: ApiClient, stx_id: str, body: Any) -> SmartTransaction:
         stx = transitions.lock_stx(client, stx_id)
         if not isinstance(data, dict):
             raise BadRequest("delivery_options: an object is required")
-        if stx.status not in ("ok", "received", "collection", "shipped", "collected"):
+        if stx.status not in DELIVERABLE:
             raise Conflict(f"Smart Transaction {stx_id} is {stx.status}; nothing to deliver yet")
-        kind = data.get("type") or stx.delivery_options.get("type") or "shipping"
-        if kind not in ("shipping", "collection"):
-            raise BadRequest("delivery_options.type: must be shipping or collection")
-        keys = SHIPPING_KEYS if kind == "shipping" else COLLECTION_KEYS
-        # Repeated calls overwrite the detail fields; omitted ones are removed (JAVA-SDK). The
-        # pickup code is secuconnect's, not one of the shop's details: it stays.
-        code = stx.delivery_options.get("code") if kind == "collection" else None
-        stx.delivery_options = {"type": kind, **{k: data[k] for k in keys[1:] if data.get(k)}}
-        if code and not data.get("code"):
-            stx.delivery_options["code"] = code
-        if stx.intent == "order":
-            stx.status = "shipped" if kind == "shipping" else "collected"
-        for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):
-            if pt.status_simple == Simple.WAITING_FOR_SHIPMENT:
-                transitions.capture_invoice(
-                    pt,
-                    {
-                        key: value
-                        for key, value in (
-                            ("carrier", data.get("shipped_by")),
-                            ("tracking_id", data.get("tracking_code")),
-                            ("invoice_number", data.get("invoice_number")),
-                            ("shipped_at", data.get("shipped_at")),
-                        )
-                        if value
-                    },
-                )
+        kind = _delivery_type(data, stx.delivery_options)
+        stx.delivery_options = _delivery_options(kind, data, stx.delivery_options)
+        if stx.intent == Intent.ORDER:
+            stx.status = "shipped" if kind == DeliveryType.SHIPPING else "collected"
+        _capture_invoices(stx, data)
         stx.updated = clock.now()
         stx.save(update_fields=["status", "delivery_options", "updated"])
     return stx
+
+
+def _delivery_type(data: dict[str, Any], current: dict[str, Any]) -> DeliveryType:
+    """The type sent, else the one the transaction has, else shipping."""
+    kind = data.get("type") or current.get("type") or DeliveryType.SHIPPING
+    if kind not in DELIVERY_TYPES:
+        raise BadRequest("delivery_options.type: must be shipping or collection")
+    return DeliveryType(kind)
+
+
+def _delivery_options(
+    kind: DeliveryType, data: dict[str, Any], current: dict[str, Any]
+) -> dict[str, Any]:
+    """The new options: repeated calls overwrite the detail fields and omitted ones are removed
+    (JAVA-SDK). A collection's pickup code is secuconnect's, not one of the shop's details: it
+    stays unless a new one is sent."""
+    details = {key: data[key] for key in DETAIL_KEYS[kind][1:] if data.get(key)}
+    options = {"type": kind.value, **details}
+    code = current.get("code") if kind == DeliveryType.COLLECTION else None
+    if code and not data.get("code"):
+        options["code"] = code
+    return options
+
+
+def _capture_invoices(stx: SmartTransaction, data: dict[str, Any]) -> None:
+    """Capture every invoice waiting for the shipment (85 -> 86), with the shipment's details."""
+    for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):
+        if pt.status_simple == Simple.WAITING_FOR_SHIPMENT:
+            shipment = {
+                key: data.get(option) for key, option in SHIPMENT_DETAILS if data.get(option)
+            }
+            transitions.capture_invoice(pt, shipment)

@@ -1,6 +1,7 @@
 """Operations on Smart Transactions: create, update (PUT), authorise (``/prepare``), start, read
 and search (docs/provider.md, "Smart Transactions" and "Actions"); ``/cancel``, ``/abort`` and
-``/setDelivery`` are in ``smart_actions.py``.
+``/setDelivery`` are in ``smart_actions.py``, the Payment Transactions that authorise and start
+create and capture in ``smart_payments.py``.
 
 As JAVA-SDK describes the actions (SmartTransactionsApi):
 
@@ -43,6 +44,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from secu_marketplace.sandbox import clock, conf, ids, transitions
+from secu_marketplace.sandbox.contact_validation import normalise_contact
 from secu_marketplace.sandbox.errors import (
     CODE_MIXED_BASKET_NOT_ENABLED,
     BadRequest,
@@ -58,14 +60,18 @@ from secu_marketplace.sandbox.models import (
     PaymentTransaction,
     SmartTransaction,
 )
+from secu_marketplace.sandbox.smart_payments import (
+    create_payments,
+    simple_after_capture,
+    stx_status_after_capture,
+)
 from secu_marketplace.sandbox.statuses import (
     CONTAINER_TYPES,
     PAYMENT_METHODS,
     STX_PAYABLE,
     Simple,
-    captured_status,
 )
-from secu_marketplace.sandbox.validation import Normalised, normalise, normalise_contact
+from secu_marketplace.sandbox.validation import Normalised, normalise
 
 Kind = PaymentTransaction.Kind
 OUTCOMES = ("success", "declined")
@@ -174,24 +180,6 @@ def expired(stx: SmartTransaction) -> bool:
     return stx.status in STX_PAYABLE and age > float(conf.get("CHECKOUT_TTL"))
 
 
-def _status_after_capture(method: str) -> int:
-    """The simple status once a payment is captured (started)."""
-    if method == "prepaid":
-        # Waiting for the transfer: 25 "Vorkasse wartend" with simple 2, as recorded
-        # (DOC:Read_a_Payment_Transaction; DEMO getSubTransactions.php), not 10.
-        return Simple.AUTHORIZED
-    if method == "invoice":
-        # Due once the goods are shipped: 85 with simple 14 (the sandbox's reading).
-        return Simple.WAITING_FOR_SHIPMENT
-    return Simple.ACCEPTED
-
-
-def _stx_status_after_capture(stx: SmartTransaction, method: str) -> str:
-    if method == "prepaid":
-        return "pending"
-    return captured_status(stx.intent, stx.delivery_options.get("type", ""))
-
-
 def _check_payable(stx: SmartTransaction, method: str) -> None:
     if stx.closed or stx.status not in STX_PAYABLE:
         raise Conflict(
@@ -205,46 +193,19 @@ def _check_payable(stx: SmartTransaction, method: str) -> None:
         raise BadRequest("basket_info.sum: must be greater than 0 to pay")
 
 
-def _create_payments(stx: SmartTransaction, method: str, simple: int) -> PaymentTransaction:
-    """The leading transaction and one per sub-basket, with consecutive TA numbers."""
-    products = (stx.basket or {}).get("products") or []
-    subs = products if (stx.basket or {}).get("type") == "mixed" else []
-    first = transitions.reserve_trans_ids(1 + len(subs))
-    common = {
-        "stx": stx,
-        "method": method,
-        "currency": stx.basket_info.get("currency", "EUR"),
-        "simple": simple,
-        "url_push": stx.url_push,
-        "is_demo": stx.is_demo,
-    }
-    leading = transitions.create_pci(
-        kind=Kind.ORIGINAL,
-        parent=None,
-        contract=stx.contract,
-        amount=int(stx.basket_info["sum"]),
-        description=stx.transaction_ref,
-        trans_id=first,
-        **common,
-    )
-    for offset, product in enumerate(subs, start=1):
-        fees = sum(
-            item["sum"]
-            for item in product["sub_basket"]
-            if item["item_type"] == "stakeholder_payment"
+def _require_customer(stx: SmartTransaction, method: str, contact: dict[str, Any] | None) -> None:
+    """An authorisation needs a customer (a contact sent with it becomes a new one), and invoice
+    needs the customer's address (the sandbox's reading)."""
+    if contact:
+        stx.customer = Customer.objects.create(
+            customer_id=ids.object_id("PCU"),
+            merchant=stx.merchant,
+            contact=normalise_contact(contact, "customer.contact"),
         )
-        transitions.create_pci(
-            kind=Kind.SUB,
-            parent=leading,
-            contract=Contract.objects.get(contract_id=product["contract_id"]),
-            amount=int(product["sum"]),
-            reference_id=product["reference_id"],
-            stakeholder_amount=fees,
-            description=product.get("desc", ""),
-            trans_id=first + offset,
-            **common,
-        )
-    return leading
+    if stx.customer is None:
+        raise BadRequest("customer: a customer is required to authorise the payment")
+    if method == "invoice" and not (stx.customer.contact.get("address") or {}).get("city"):
+        raise BadRequest("customer.contact.address: invoice payment needs the customer's address")
 
 
 def authorise(
@@ -264,18 +225,7 @@ def authorise(
     with transaction.atomic():
         stx = transitions.lock_stx(client, stx_id)
         _check_payable(stx, method)
-        if contact:
-            stx.customer = Customer.objects.create(
-                customer_id=ids.object_id("PCU"),
-                merchant=stx.merchant,
-                contact=normalise_contact(contact, "customer.contact"),
-            )
-        if stx.customer is None:
-            raise BadRequest("customer: a customer is required to authorise the payment")
-        if method == "invoice" and not (stx.customer.contact.get("address") or {}).get("city"):
-            raise BadRequest(
-                "customer.contact.address: invoice payment needs the customer's address"
-            )
+        _require_customer(stx, method, contact)
 
         # A new attempt replaces the transactions of an earlier, failed one.
         stx.payment_transactions.filter(unlinked=False).update(unlinked=True)
@@ -285,10 +235,10 @@ def authorise(
         if outcome == "declined":
             simple = Simple.DENIED
         elif capture:
-            simple = _status_after_capture(method)
+            simple = simple_after_capture(method)
         else:
             simple = Simple.AUTHORIZED
-        leading = _create_payments(stx, method, simple)
+        leading = create_payments(stx, method, simple)
         stx.payment_method = method
         if outcome == "declined":
             stx.status = "failed"
@@ -300,7 +250,7 @@ def authorise(
             )
             stx.container_id = ids.object_id("PCT") if method in CONTAINER_TYPES else ""
             if capture:
-                transitions.enter_captured(stx, _stx_status_after_capture(stx, method))
+                transitions.enter_captured(stx, stx_status_after_capture(stx, method))
             else:
                 stx.status = "approved"
         stx.updated = clock.now()
@@ -333,11 +283,11 @@ def start(
             raise BadRequest(
                 f"payment method {method!r} does not match the authorised {stx.payment_method!r}"
             )
-        simple = _status_after_capture(stx.payment_method)
+        simple = simple_after_capture(stx.payment_method)
         for pt in stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND):
             if pt.status_simple == Simple.AUTHORIZED:
                 transitions.set_simple(pt, simple)
-        transitions.enter_captured(stx, _stx_status_after_capture(stx, stx.payment_method))
+        transitions.enter_captured(stx, stx_status_after_capture(stx, stx.payment_method))
         stx.updated = clock.now()
         stx.save(update_fields=["status", "delivery_options", "updated"])
     return stx

@@ -37,8 +37,13 @@ if TYPE_CHECKING:
     from secu_marketplace.sandbox.models import ApiClient, Fault
 
 VERSION = "state.version"
-# The SandboxState rows the cache holds; other rows (counters, the stamp) never invalidate it.
-CACHED_PREFIXES = ("clock.", "switch.")
+# The names of the SandboxState rows the cache holds. ``clock.py`` writes the offset and
+# ``conf.py`` the switch overrides; both read them back through ``current()``. The names live here,
+# with the reader that must know them all, so that this module needs neither of the two writers.
+CLOCK_OFFSET = "clock.offset"
+SWITCH_PREFIX = "switch."
+# Other rows (counters, the stamp) never invalidate the cache.
+CACHED_PREFIXES = ("clock.", SWITCH_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -78,15 +83,13 @@ def _stamp(alias: str) -> int | None:
 
 
 def _load(alias: str, stamp: int | None) -> Snapshot:
-    from secu_marketplace.sandbox.clock import OFFSET
-    from secu_marketplace.sandbox.conf import SWITCH_PREFIX
     from secu_marketplace.sandbox.models import Fault, SandboxState
 
     cached = Q(name__startswith=CACHED_PREFIXES[0]) | Q(name__startswith=CACHED_PREFIXES[1])
     rows = dict(SandboxState.objects.using(alias).filter(cached).values_list("name", "value"))
     return Snapshot(
         stamp=stamp,
-        clock_offset=float(rows.get(OFFSET) or 0.0),
+        clock_offset=float(rows.get(CLOCK_OFFSET) or 0.0),
         switches={
             name.removeprefix(SWITCH_PREFIX): value
             for name, value in rows.items()

@@ -16,7 +16,24 @@ that the buyer's money has arrived. A captured invoice (86, simple 1, cleared "o
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+
+
+class Intent(StrEnum):
+    """A Smart Transaction's ``intent``: it decides the statuses after capture (see
+    ``captured_status``)."""
+
+    # Paid and done: "ok" once captured.
+    SALE = "sale"
+    # Paid, then delivered: "received" (or "collection"), then "shipped" (or "collected").
+    ORDER = "order"
+
+
+class DeliveryType(StrEnum):
+    """``delivery_options.type``: whether an order is shipped or collected by the buyer."""
+
+    SHIPPING = "shipping"
+    COLLECTION = "collection"
 
 
 class Simple(IntEnum):
@@ -197,6 +214,6 @@ STX_PAYABLE = {"created", "failed"}
 def captured_status(intent: str, delivery_type: str) -> str:
     """The Smart Transaction status once the payment is captured
     (DOC:Status_Flow_of_a_Smart_Transaction)."""
-    if intent != "order":
+    if intent != Intent.ORDER:
         return "ok"
-    return "collection" if delivery_type == "collection" else "received"
+    return "collection" if delivery_type == DeliveryType.COLLECTION else "received"

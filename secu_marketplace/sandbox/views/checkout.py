@@ -8,6 +8,7 @@ the browser to ``url_success``, ``url_error`` or ``url_abort``.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -71,8 +72,17 @@ def _lines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return lines
 
 
+class Ending(StrEnum):
+    """Why the page shows ``finished.html`` instead of the form; the template words each."""
+
+    EXPIRED = "expired"  # unpaid after CHECKOUT_TTL
+    CANCELLED = "cancelled"  # aborted, cancelled or voided by the shop
+    DONE = "done"  # authorised, here or elsewhere: nothing left to pay
+    ABORTED = "aborted"  # the tester gave up, and the shop named no URL to go back to
+
+
 def _finished(
-    request: HttpRequest, stx: SmartTransaction, reason: str, status: int
+    request: HttpRequest, stx: SmartTransaction, reason: Ending, status: int
 ) -> HttpResponse:
     back = (
         stx.return_url("url_success")
@@ -97,64 +107,87 @@ def checkout(request: HttpRequest, stx_id: str) -> HttpResponse:
     with translation.override(_language(request, stx)):
         if stx is None:
             return render(request, "secu_sandbox/not_found.html", {"stx_id": stx_id}, status=404)
-        if smart_ops.expired(stx) and not stx.closed:
-            return _finished(request, stx, "expired", 410)
-        if stx.closed or stx.status == "cancelled":
-            # Aborted, cancelled or voided, whatever status that left (ABORT_STATUS, CANCEL_STATUS).
-            return _finished(request, stx, "cancelled", 409)
-        if stx.status not in ("created", "failed"):
-            return _finished(request, stx, "done", 409)
-
-        methods = smart_ops.allowed_methods(stx)
-        wanted = request.GET.get("method")
-        if wanted in methods:
-            methods = [wanted]  # a per-method link offers only that method's steps
+        closed = _closed(stx)
+        if closed is not None:
+            return _finished(request, stx, *closed)
         form = CheckoutForm(
-            request.POST or None, methods=methods, ask_customer=stx.customer is None
+            request.POST or None, methods=_offered(request, stx), ask_customer=stx.customer is None
         )
-        error = ""
         if request.method == "POST" and request.POST.get("action") == "abort":
             target = stx.return_url("url_abort") or stx.return_url("url_error")
             if target:
                 return HttpResponseRedirect(target)
-            return _finished(request, stx, "aborted", 200)
+            return _finished(request, stx, Ending.ABORTED, 200)
         if request.method == "POST" and form.is_valid():
-            try:
-                stx = smart_ops.authorise(
-                    stx.client,
-                    stx.stx_id,
-                    form.cleaned_data["method"],
-                    outcome=form.cleaned_data["outcome"],
-                    contact=form.contact(),
-                    base=mount_url(request),
-                )
-            except Conflict:
-                # Paid (or expired) meanwhile, e.g. in another tab: say so, as a GET would.
-                stx.refresh_from_db()
-                reason = "expired" if smart_ops.expired(stx) else "done"
-                return _finished(request, stx, reason, 410 if reason == "expired" else 409)
-            except ProductError as exc:
-                error = exc.details
-            else:
-                target = stx.return_url("url_error" if stx.status == "failed" else "url_success")
-                if target:
-                    return HttpResponseRedirect(target)
-                return _finished(request, stx, "done", 200)
-        return render(
-            request,
-            "secu_sandbox/checkout.html",
-            {
-                "stx": stx,
-                "form": form,
-                "error": error,
-                "baskets": _baskets(stx),
-                "total": stx.basket_info["sum"],
-                "currency": stx.basket_info.get("currency", "EUR"),
-                "method_labels": METHOD_LABELS,
-                "language": translation.get_language(),
-                "retry": stx.status == "failed",
-                # Without url_abort the shop's url_error takes the abort; without either, Smart
-                # Checkout does not offer to abort (docs/provider.md, "Smart Transactions").
-                "can_abort": bool(stx.return_url("url_abort") or stx.return_url("url_error")),
-            },
+            return _submit(request, stx, form)
+        return _page(request, stx, form)
+
+
+def _closed(stx: SmartTransaction) -> tuple[Ending, int] | None:
+    """Why the page can no longer take a payment, with the HTTP status; None while it can."""
+    if smart_ops.expired(stx) and not stx.closed:
+        return Ending.EXPIRED, 410
+    if stx.closed or stx.status == "cancelled":
+        # Aborted, cancelled or voided, whatever status that left (ABORT_STATUS, CANCEL_STATUS).
+        return Ending.CANCELLED, 409
+    if stx.status not in ("created", "failed"):
+        return Ending.DONE, 409
+    return None
+
+
+def _offered(request: HttpRequest, stx: SmartTransaction) -> list[str]:
+    """The methods the page offers: those allowed, or only the one a per-method link names."""
+    methods = smart_ops.allowed_methods(stx)
+    wanted = request.GET.get("method")
+    if wanted in methods:
+        return [wanted]  # a per-method link offers only that method's steps
+    return methods
+
+
+def _submit(request: HttpRequest, stx: SmartTransaction, form: CheckoutForm) -> HttpResponse:
+    """Authorise as ``/prepare`` does and send the browser back to the shop; a refusal is shown
+    on the page."""
+    try:
+        paid = smart_ops.authorise(
+            stx.client,
+            stx.stx_id,
+            form.cleaned_data["method"],
+            outcome=form.cleaned_data["outcome"],
+            contact=form.contact(),
+            base=mount_url(request),
         )
+    except Conflict:
+        # Paid (or expired) meanwhile, e.g. in another tab: say so, as a GET would.
+        stx.refresh_from_db()
+        if smart_ops.expired(stx):
+            return _finished(request, stx, Ending.EXPIRED, 410)
+        return _finished(request, stx, Ending.DONE, 409)
+    except ProductError as exc:
+        return _page(request, stx, form, error=exc.details)
+    target = paid.return_url("url_error" if paid.status == "failed" else "url_success")
+    if target:
+        return HttpResponseRedirect(target)
+    return _finished(request, paid, Ending.DONE, 200)
+
+
+def _page(
+    request: HttpRequest, stx: SmartTransaction, form: CheckoutForm, error: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "secu_sandbox/checkout.html",
+        {
+            "stx": stx,
+            "form": form,
+            "error": error,
+            "baskets": _baskets(stx),
+            "total": stx.basket_info["sum"],
+            "currency": stx.basket_info.get("currency", "EUR"),
+            "method_labels": METHOD_LABELS,
+            "language": translation.get_language(),
+            "retry": stx.status == "failed",
+            # Without url_abort the shop's url_error takes the abort; without either, Smart
+            # Checkout does not offer to abort (docs/provider.md, "Smart Transactions").
+            "can_abort": bool(stx.return_url("url_abort") or stx.return_url("url_error")),
+        },
+    )
