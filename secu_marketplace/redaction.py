@@ -76,27 +76,25 @@ _PATTERNS = [
 def redact(data: Any, *, _public: bool = False) -> Any:
     """A redacted deep copy of a JSON-like structure."""
     if isinstance(data, Mapping):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            lowered = str(key).lower()
-            if lowered in SECRET_KEYS:
-                out[key] = MASK
-            elif lowered in PERSONAL_SUBTREES and value:
-                out[key] = (
-                    {k: v for k, v in value.items() if k in KEEP_IN_SUBTREE} | {"redacted": True}
-                    if isinstance(value, Mapping)
-                    else MASK
-                )
-            elif lowered in PERSONAL_KEYS and value and not _public:
-                out[key] = MASK
-            else:
-                out[key] = redact(value, _public=_public or lowered in PUBLIC_SUBTREES)
-        return out
+        return {key: _redact_entry(str(key).lower(), value, _public) for key, value in data.items()}
     if isinstance(data, list | tuple):
         return [redact(item, _public=_public) for item in data]
     if isinstance(data, str) and not _public:
         return redact_text(data)
     return data
+
+
+def _redact_entry(key: str, value: Any, public: bool) -> Any:
+    """One value of a mapping, by its (lower-cased) key."""
+    if key in SECRET_KEYS:
+        return MASK
+    if key in PERSONAL_SUBTREES and value:
+        if not isinstance(value, Mapping):
+            return MASK
+        return {k: v for k, v in value.items() if k in KEEP_IN_SUBTREE} | {"redacted": True}
+    if key in PERSONAL_KEYS and value and not public:
+        return MASK
+    return redact(value, _public=public or key in PUBLIC_SUBTREES)
 
 
 def redact_text(text: str) -> str:

@@ -83,7 +83,7 @@ def _items(sub: SubBasket, order: Order) -> list[dict[str, Any]]:
 
 
 def _sub_baskets(order: Order) -> list[SubBasket]:
-    """Every sub-basket with its supplier and items: two queries however many, none when the
+    """Every sub-basket with its supplier and items: one query however many, none when the
     sync that sent the signal has read them already (they are kept on the order)."""
     return load_parts(order)
 

@@ -34,11 +34,15 @@ PAYMENT_FIELDS = (
 def gather(w: Writer) -> Held:
     """What a plan needs, read once under the write's locks (order, attempt, the order's
     Payment Transaction rows and refund records: ``locked(payments=True, refunds=True)``): the
-    sub-baskets (with their suppliers, kept on the order for the pages and the receivers) and
-    every attempt's number and state, one query each."""
+    sub-baskets with their suppliers and lines (one query; kept on the order for the pages and
+    the receivers) and every attempt's number and state (no query when the lock found the
+    attempt is the order's only one)."""
     order, attempt = w.order, w.locked_attempt
-    subs = {sub.reference_id: sub for sub in load_parts(order, items=False)}
-    attempts = list(order.attempts.values_list("pk", "number", "state", "provider_status"))
+    subs = {sub.reference_id: sub for sub in load_parts(order)}
+    if w.other_attempts:
+        attempts = list(order.attempts.values_list("pk", "number", "state", "provider_status"))
+    else:
+        attempts = [(attempt.pk, attempt.number, attempt.state, attempt.provider_status)]
     return Held(
         order=order,
         attempt=attempt,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -48,6 +49,9 @@ class Writer:
     payments: list[PaymentTransaction] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     sub_basket: SubBasket | None = None
+    # Whether the order has attempts besides the locked one (False: it is the only one, and
+    # nothing need be read about others).
+    other_attempts: bool = True
     _events: list[StatusEvent] = field(default_factory=list)
     _moves: list[tuple[str, str]] = field(default_factory=list)
     _refunded: list[int] = field(default_factory=list)
@@ -181,17 +185,30 @@ def locked(
     """One transaction holding the rows asked for, locked in the documented order."""
     with transaction.atomic():
         attempt: CheckoutAttempt | None = None
+        order: Order
         if attempt_id is None:
-            order = Order.objects.select_for_update().get(pk=order_id)
+            # The newest attempt's id comes with the lock: checkout's first question, and on a
+            # first "Pay now" (none yet) its answer, at no further query.
+            newest = CheckoutAttempt.objects.filter(order=OuterRef("pk")).order_by("-number")
+            order = (
+                Order.objects.select_for_update()
+                .annotate(newest_attempt_id=Subquery(newest.values("pk")[:1]))
+                .get(pk=order_id)
+            )
         else:
             # One statement, the order's row locked before the attempt's (package docstring).
+            others = CheckoutAttempt.objects.filter(order=OuterRef("order_id")).exclude(
+                pk=OuterRef("pk")
+            )
             attempt = (
                 CheckoutAttempt.objects.select_related("order")
                 .select_for_update(of=("order", "self"))
+                .annotate(has_others=Exists(others))
                 .get(pk=attempt_id, order_id=order_id)
             )
             order = attempt.order
         writer = Writer(order=order, attempt=attempt, source=source)
+        writer.other_attempts = getattr(attempt, "has_others", True)
         if payments:
             writer.payments = list(
                 PaymentTransaction.objects.filter(order=order).select_for_update().order_by("pk")

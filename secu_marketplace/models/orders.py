@@ -9,6 +9,7 @@ builder (``secu_marketplace.builder``) computes all of them; nothing else writes
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import models
 from django.db.models import Prefetch, prefetch_related_objects
@@ -200,18 +201,47 @@ class LineItem(models.Model):
 
 def load_parts(order: Order, *, items: bool = True, fresh: bool = False) -> list[SubBasket]:
     """The order's sub-baskets with their suppliers (and their items), in position order, kept
-    on the order (``order.sub_baskets.all()``): within one request the checkout, a sync, the
-    signal receivers and the payment page read them once, whoever comes first. ``fresh``
-    forgets what an earlier call kept on this instance (the basket may have changed since)."""
+    on the order (``order.sub_baskets.all()``, each ``sub.items.all()``): within one request
+    the checkout, a sync, the signal receivers and the payment page read them once, whoever
+    comes first. ``fresh`` forgets what an earlier call kept on this instance (the basket may
+    have changed since).
+
+    With ``items``, one query: every line joined to its sub-basket and supplier (the builder
+    never makes a sub-basket without lines)."""
+    cache: dict[str, Any] = order.__dict__.setdefault("_prefetched_objects_cache", {})
     if fresh:
-        getattr(order, "_prefetched_objects_cache", {}).pop("sub_baskets", None)
-    lookups: list[str | Prefetch] = [
-        Prefetch(
-            "sub_baskets",
-            queryset=SubBasket.objects.select_related("supplier").order_by("position"),
-        )
-    ]
-    if items:
-        lookups.append("sub_baskets__items")
-    prefetch_related_objects([order], *lookups)
-    return list(order.sub_baskets.all())
+        cache.pop("sub_baskets", None)
+    if "sub_baskets" in cache:
+        subs = list(cache["sub_baskets"])
+        if items:
+            prefetch_related_objects(subs, "items")  # nothing to do once they are kept
+        return subs
+    if not items:
+        parts = SubBasket.objects.filter(order=order).select_related("supplier")
+        prefetch_related_objects([order], Prefetch("sub_baskets", queryset=parts))
+        return list(order.sub_baskets.all())
+    lines = list(
+        LineItem.objects.filter(sub_basket__order=order)
+        .select_related("sub_basket__supplier")
+        .order_by("sub_basket__position", "position")
+    )
+    subs_by_pk: dict[int, SubBasket] = {}
+    lines_by_sub: dict[int, list[LineItem]] = {}
+    for line in lines:
+        sub = subs_by_pk.setdefault(line.sub_basket_id, line.sub_basket)
+        line.sub_basket = sub  # one instance per sub-basket, whichever line brought it
+        lines_by_sub.setdefault(sub.pk, []).append(line)
+    for sub in subs_by_pk.values():
+        sub.order = order
+        _keep(sub, "items", lines_by_sub[sub.pk])
+    _keep(order, "sub_baskets", list(subs_by_pk.values()))
+    return list(subs_by_pk.values())
+
+
+def _keep(instance: models.Model, name: str, rows: list[Any]) -> None:
+    """Hold ``rows`` as ``instance.<name>.all()``, exactly as ``prefetch_related`` keeps what
+    it read (Django's prefetch cache: the related queryset with its results filled in)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

@@ -68,15 +68,7 @@ def _without_nul(value: Any) -> Any:
 def parse(raw: bytes) -> Push:
     """Read a push body. Raises ``MalformedPush`` only for a body that is not a JSON object;
     anything else comes back as a ``Push``, with ``ignored`` saying why when it is unusable."""
-    if len(raw) > MAX_BODY:
-        raise MalformedPush(f"body larger than {MAX_BODY} bytes", status=413)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise MalformedPush("body is not JSON") from None
-    if not isinstance(data, dict):
-        raise MalformedPush("body is not a JSON object")
-    data = _without_nul(data)
+    data = _json_object(raw)
     raw_id = data.get("id")
     push_id = raw_id if isinstance(raw_id, str) and PUSH_ID_RE.match(raw_id) else ""
     # Without a usable id, redeliveries of the same body still land on one inbox row.
@@ -91,27 +83,51 @@ def parse(raw: bytes) -> Push:
         for item in (items if isinstance(items, list) else [])
         if isinstance(item, dict) and isinstance(item.get("id"), str)
     ]
-
-    def ignored(reason: str) -> Push:
+    reason = _unusable(data, items, target)
+    if reason:
         return replace(push, object_ids=tuple(i[:80] for i in named[:MAX_ITEMS]), ignored=reason)
+    return _what_it_names(push, named)
 
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_BODY:
+        raise MalformedPush(f"body larger than {MAX_BODY} bytes", status=413)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedPush("body is not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedPush("body is not a JSON object")
+    return dict(_without_nul(data))
+
+
+def _unusable(data: dict[str, Any], items: Any, target: str) -> str:
+    """Why the push cannot be acted on, or "" (its ids are judged by ``_what_it_names``)."""
     if data.get("object") != "event.pushes":
-        return ignored(f"object {str(data.get('object'))[:40]!r} is not event.pushes")
+        return f"object {str(data.get('object'))[:40]!r} is not event.pushes"
     if not isinstance(items, list) or not items:
-        return ignored("data names no transaction")
+        return "data names no transaction"
     if len(items) > MAX_ITEMS:
-        return ignored(f"data names more than {MAX_ITEMS} transactions")
-    if LEGACY_TARGET_RE.match(target):
+        return f"data names more than {MAX_ITEMS} transactions"
+    if not LEGACY_TARGET_RE.match(target) and target not in TARGETS:
+        return f"target {target!r} is not about payments"
+    return ""
+
+
+def _what_it_names(push: Push, named: list[str]) -> Push:
+    """The ids a usable push names: transaction hashes for a legacy target, PCI_/STX_ ids
+    otherwise (anything else is noted and skipped)."""
+    if LEGACY_TARGET_RE.match(push.target):
         hashes = [i for i in named if re.fullmatch(r"[A-Za-z0-9_]{1,80}", i)]
         if not hashes:
-            return ignored(f"legacy target {target} names no transaction hash")
+            reason = f"legacy target {push.target} names no transaction hash"
+            return replace(push, object_ids=tuple(i[:80] for i in named), ignored=reason)
         return replace(push, object_ids=tuple(hashes), legacy=True)
-    if target not in TARGETS:
-        return ignored(f"target {target!r} is not about payments")
     usable = [i for i in named if OBJECT_ID_RE.match(i)]
-    others = [i for i in named if not OBJECT_ID_RE.match(i)]
     if not usable:
-        return ignored("names no PCI_ or STX_ id (e.g. a payment of another product)")
+        reason = "names no PCI_ or STX_ id (e.g. a payment of another product)"
+        return replace(push, object_ids=tuple(i[:80] for i in named), ignored=reason)
+    others = [i for i in named if not OBJECT_ID_RE.match(i)]
     notes = tuple(f"not a PCI_/STX_ id, skipped: {i[:80]}" for i in others)
     return replace(push, object_ids=tuple(usable), notes=notes)
 

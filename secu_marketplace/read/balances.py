@@ -7,7 +7,7 @@ Nothing here is computed a second way: whether the buyer has paid is
 the app last synced it, never from secuconnect: ``services.bulk_sync.refresh_order(order)`` first
 when it must be fresh.
 
-``order_balance(order)`` is the way in; it costs four queries whatever the order's size (none for
+``order_balance(order)`` is the way in; it costs three queries whatever the order's size (none for
 rows a sync has just handed over)::
 
     balance = order_balance(order)
@@ -18,7 +18,7 @@ rows a sync has just handed over)::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -225,7 +225,7 @@ class OrderBalance:
 
 
 def _paying(
-    payments: Iterable[PaymentTransaction], numbers: dict[int, int]
+    payments: Iterable[PaymentTransaction], numbers: Mapping[int, int]
 ) -> tuple[PaymentTransaction | None, dict[int, PaymentTransaction]]:
     """The newest settled attempt's leading transaction and its sub-transactions by part;
     ``numbers`` are the settled attempts' numbers by key."""
@@ -252,11 +252,12 @@ def order_balance(
     *,
     payments: Iterable[PaymentTransaction] | None = None,
     refunds: Iterable[Refund] | None = None,
+    settled: Mapping[int, int] | None = None,
 ) -> OrderBalance:
-    """Four queries: the sub-baskets with suppliers and items (none when this request read them
-    already), the payments, the refund records. A sync hands over the rows it holds
-    (``payments``, ``refunds``: every row of the order); then only the settled attempts' numbers
-    (and the parts, if not read yet) are read."""
+    """Three queries: the sub-baskets with suppliers and lines (none when this request read
+    them already), the payments, the refund records. A sync hands over the rows it holds
+    (``payments``, ``refunds``: every row of the order; ``settled``: the settled attempts'
+    numbers by id), and then nothing is read but the parts, if they are not kept yet."""
     if refunds is None:
         rows: list[RefundRow] = list(
             Refund.objects.filter(order=order).values_list(
@@ -276,8 +277,10 @@ def order_balance(
         numbers = {p.attempt_id: p.attempt_number for p in settled_rows}
         leading, subs = _paying(settled_rows, numbers)
     else:
-        settled = order.attempts.filter(state=AttemptState.SETTLED).values_list("pk", "number")
-        leading, subs = _paying(payments, dict(settled))
+        if settled is None:
+            found = order.attempts.filter(state=AttemptState.SETTLED).values_list("pk", "number")
+            settled = dict(found)
+        leading, subs = _paying(payments, settled)
     return _balance(order, leading, subs, rows)
 
 
@@ -352,12 +355,15 @@ def _part(
         cancelled=cancelled,
         refundable=left if order.status in REFUNDABLE else 0,
         owed=owed,
-        # ship_sub_basket's own checks, from what is loaded
-        may_ship=(
-            order.status in SHIPPABLE
-            and sub.shipped_at is None
-            and payment is not None
-            and not cancelled
-            and not (left == 0 and payment.amount)
-        ),
+        may_ship=_may_ship(order, sub, payment, left),
     )
+
+
+def _may_ship(order: Order, sub: SubBasket, payment: PaymentTransaction | None, left: int) -> bool:
+    """``ship_sub_basket``'s own checks, from what is loaded: the order may ship, the part is
+    not shipped yet, and its payment is neither void nor refunded in full."""
+    if order.status not in SHIPPABLE or sub.shipped_at is not None or payment is None:
+        return False
+    if payment.status_simple in FAILED_SIMPLE:
+        return False
+    return not (left == 0 and payment.amount)

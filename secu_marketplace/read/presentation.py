@@ -5,6 +5,7 @@ page after a return or a push reads nothing twice."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,10 +156,11 @@ def payment_page(
     reachable: bool = True,
     payments: list[PaymentTransaction] | None = None,
     refunds: list[Refund] | None = None,
+    settled: Mapping[int, int] | None = None,
 ) -> PaymentPage:
-    """The page for ``order`` (``payments`` and ``refunds``: every row of the order, when a
-    sync has just read them)."""
-    balance = order_balance(order, payments=payments, refunds=refunds)
+    """The page for ``order`` (``payments``, ``refunds`` and ``settled``: what a sync has just
+    read, as ``order_balance`` takes them)."""
+    balance = order_balance(order, payments=payments, refunds=refunds, settled=settled)
     instructions = (
         order.payment_instructions if order.payment_method in ("prepaid", "invoice") else None
     )

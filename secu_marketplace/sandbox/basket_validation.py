@@ -141,7 +141,7 @@ def _check_stakeholder_payments(
 def _item(item: Any, path: str, allowed: frozenset[ItemType]) -> dict[str, Any]:
     data = obj(item, path)
     item_type = data.get("item_type") or ItemType.ARTICLE.value
-    if item_type not in allowed:
+    if not isinstance(item_type, str) or item_type not in allowed:
         raise BadRequest(
             f"{path}.item_type: {item_type!r} is not allowed here "
             f"(allowed: {', '.join(sorted(allowed))})"

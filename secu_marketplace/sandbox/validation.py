@@ -178,10 +178,10 @@ def _application_context(value: Any) -> dict[str, Any]:
     """The context with its language (German unless English) and only the return URLs sent."""
     context = dict(obj(value, "application_context"))
     template = context.get("checkout_template")
-    if template and template not in CHECKOUT_TEMPLATES:
+    if template and (not isinstance(template, str) or template not in CHECKOUT_TEMPLATES):
         raise BadRequest(f"application_context.checkout_template: unknown template {template}")
     language = context.get("language") or "de"
-    if language not in LANGUAGES:
+    if not isinstance(language, str) or language not in LANGUAGES:
         raise BadRequest(f"application_context.language: must be one of {', '.join(LANGUAGES)}")
     context["language"] = language
     urls = obj(context.get("return_urls"), "application_context.return_urls")

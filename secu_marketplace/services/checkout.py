@@ -87,10 +87,11 @@ def _next_step(order_id: int, method: str, subs: list[SubBasket]) -> tuple[Step,
             raise CheckoutError(f"order {order.reference} is {order.status} and cannot be paid now")
         check_sums(order, subs)
         current = fingerprint(order, subs)
-        # The newest attempt answers both questions in one query: an open attempt is always the
-        # newest (one is opened only when none is open, and the database allows one), and its
-        # number is the one to count on from.
-        latest = order.attempts.order_by("-number").first()
+        # The newest attempt answers both questions: an open attempt is always the newest (one
+        # is opened only when none is open, and the database allows one), and its number is
+        # the one to count on from. The lock brought its id; none on a first "Pay now".
+        newest = getattr(order, "newest_attempt_id", None)
+        latest = None if newest is None else CheckoutAttempt.objects.get(pk=newest)
         if latest is None or latest.state not in OPEN_ATTEMPT_STATES:
             return Step.CREATE, _open(w, latest, method, current)
         return _step_for(w, latest, method, current), latest

@@ -203,29 +203,33 @@ def _record(attempt: CheckoutAttempt, records: list[PushNotification], result: S
     now = timezone.now()
     for record in records:
         record.processed_at = now
-        named = [str(i) for i in record.object_ids]
         if not result.reachable:
             record.outcome = Outcome.FAILED
             record.error = str(result.error or "secuconnect could not be reached")[:2000]
             continue
         record.changed = record.changed or result.changed
-        if LEGACY_TARGET_RE.match(record.target):
-            found = bool(hashes.intersection(named))
-            record.outcome = Outcome.PROCESSED if found else Outcome.IGNORED
-            record.error = "" if found else "legacy push names no transaction hash of this payment"
-            continue
-        foreign = [i for i in named if i not in names]
-        record.outcome = Outcome.SUSPICIOUS if foreign else Outcome.PROCESSED
-        record.error = f"not this payment's: {', '.join(foreign)}" if foreign else ""
-        if foreign:
-            logger.warning(
-                "suspicious push %s for %s names %s", record.push_id, attempt.stx_id, foreign
-            )
+        record.outcome, record.error = _judged(record, names, hashes)
+        if record.outcome == Outcome.SUSPICIOUS:
+            logger.warning("suspicious push %s for %s: %s", record.push_id, attempt, record.error)
     fields = ["outcome", "error", "processed_at", "changed"]
     if len(records) == 1:
         records[0].save(update_fields=fields)  # the usual case: one UPDATE, no transaction
     else:
         PushNotification.objects.bulk_update(records, fields)
+
+
+def _judged(record: PushNotification, names: set[str], hashes: set[str]) -> tuple[str, str]:
+    """A push's outcome once its payment was read: processed, or what it named that is not
+    this payment's (a legacy push names transaction hashes)."""
+    named = [str(i) for i in record.object_ids]
+    if LEGACY_TARGET_RE.match(record.target):
+        if hashes.intersection(named):
+            return Outcome.PROCESSED, ""
+        return Outcome.IGNORED, "legacy push names no transaction hash of this payment"
+    foreign = [i for i in named if i not in names]
+    if foreign:
+        return Outcome.SUSPICIOUS, f"not this payment's: {', '.join(foreign)}"
+    return Outcome.PROCESSED, ""
 
 
 def process(

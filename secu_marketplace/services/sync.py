@@ -33,7 +33,7 @@ from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction, 
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.provider.reads import Snapshot, fetch, read_payments
 from secu_marketplace.read.presentation import PaymentPage, payment_page
-from secu_marketplace.rules.decide import When, plan
+from secu_marketplace.rules.decide import Held, When, plan
 from secu_marketplace.rules.statuses import AttemptState, Source
 from secu_marketplace.services.lost_create import resolve_unknown
 
@@ -52,6 +52,7 @@ class SyncResult:
     # nothing was read, as when secuconnect could not be asked).
     payments: list[PaymentTransaction] | None = None
     refunds: list[Refund] | None = None
+    settled: dict[int, int] | None = None  # the settled attempts' numbers, by id
 
 
 def sync_attempt(
@@ -123,7 +124,8 @@ def apply(
     with ledger.locked(
         attempt.order_id, attempt_id=attempt.pk, source=source, payments=True, refunds=True
     ) as w:
-        decided = plan(ledger.gather(w), snap, when, returned_via=returned_via, lost=lost)
+        held = ledger.gather(w)
+        decided = plan(held, snap, when, returned_via=returned_via, lost=lost)
         ledger.commit(w, decided)
     if decided.problems:
         logger.error("order %s needs review: %s", w.order.reference, "; ".join(decided.problems))
@@ -134,7 +136,16 @@ def apply(
         problems=list(decided.problems),
         payments=w.payments,
         refunds=w.refunds,
+        settled=_settled(held, w.locked_attempt),
     )
+
+
+def _settled(held: Held, attempt: CheckoutAttempt) -> dict[int, int]:
+    """The settled attempts' numbers by id, as the commit left them (it changed only
+    ``attempt``)."""
+    states = {pk: (number, state) for pk, number, state, _status in held.attempts}
+    states[attempt.pk] = (attempt.number, attempt.state)
+    return {pk: number for pk, (number, state) in states.items() if state == AttemptState.SETTLED}
 
 
 def _unchanged(attempt: CheckoutAttempt, snap: Snapshot) -> bool:
@@ -176,6 +187,7 @@ def page_after(result: SyncResult) -> PaymentPage:
         reachable=result.reachable,
         payments=result.payments,
         refunds=result.refunds,
+        settled=result.settled,
     )
 
 

@@ -302,6 +302,22 @@ LONG_URL = "https://shop.example.com/" + "x" * 1976  # 2001 characters
 
 
 PLAIN_CASES: list[tuple[str, Mutation, list[str]]] = [
+    # Values of the wrong JSON type are refused as secuconnect refuses them, never a 500.
+    (
+        "item_type-not-a-string",
+        _set("basket.products.1.item_type", ["shipping"]),
+        ["basket.products[1].item_type"],
+    ),
+    (
+        "checkout_template-not-a-string",
+        _set("application_context.checkout_template", {"id": "COT_X"}),
+        ["application_context.checkout_template"],
+    ),
+    (
+        "language-not-a-string",
+        _set("application_context.language", ["de"]),
+        ["application_context.language"],
+    ),
     ("desc-required", _set("basket.products.0.desc", _DELETE), ["basket.products[0].desc"]),
     (
         "priceOne-missing",
