@@ -29,7 +29,7 @@ from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction, 
 from secu_marketplace.provider.answers import parse_payment
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.read.payments import is_spent, part_payment, paying_attempt, refund_records
-from secu_marketplace.rules.statuses import SHIPPABLE, Source
+from secu_marketplace.rules.statuses import SHIPPABLE, DisputeState, Source
 from secu_marketplace.services.capture import resync
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,11 @@ def _shippable(order: Order, sub_basket: SubBasket) -> tuple[PaymentTransaction,
     if is_spent(part, refund_records(part)):
         raise NothingToShip(
             f"sub-basket {sub_basket.reference_id} is cancelled or refunded: {NOTHING_TO_SHIP}"
+        )
+    if sub_basket.dispute == DisputeState.OPEN:
+        raise ProcessingError(
+            f"the buyer's money for sub-basket {sub_basket.reference_id} came back (a chargeback "
+            "or a returned debit): it ships once the issue is resolved"
         )
     return part, attempt
 

@@ -166,7 +166,7 @@ def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
     flow: Flow, admin_client: Client
 ) -> None:
     order = flow.paid_order("invoice")
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.CONFIRMED
     sb0, sb1 = order.sub_baskets.order_by("position")
     page = admin_client.get(ship_url(order)).content.decode()
     assert "Everything not shipped yet" in page
@@ -194,7 +194,7 @@ def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
     sb0.refresh_from_db()
     assert (sb0.carrier, sb0.tracking_id) == ("DHL", "00340434")
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.CONFIRMED
     # A shipped sub-basket is no longer offered.
     page = admin_client.get(ship_url(order)).content.decode()
     assert "sb0 · " not in page

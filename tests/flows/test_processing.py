@@ -28,6 +28,7 @@ def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         "order_shipped",
         "order_paid",
         "order_cancelled",
+        "invoice_paid",
     ):
         signal = getattr(signals, name)
 
@@ -174,7 +175,9 @@ def test_capture_with_auto_capture_off(flow: Flow, settings: Any, heard: list) -
 
 def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> None:
     order = flow.paid_order("invoice")
-    assert order.status == OrderStatus.PAID
+    # Accepted by secupay, not paid by the buyer: "confirmed", and order_paid says "ship".
+    assert order.status == OrderStatus.CONFIRMED
+    assert [(n, kw["new_status"]) for n, kw in heard] == [("order_paid", "confirmed")]
     assert order.payment_instructions["purpose"].startswith("TA ")
     sb0, sb1 = order.sub_baskets.order_by("position")
     shipping.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="0034", invoice_number="R-1")
@@ -193,7 +196,7 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
         == 14
     )
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.CONFIRMED
     with pytest.raises(ProcessingError, match="shipped already"):
         shipping.ship_sub_basket(order, sb0)
 
@@ -203,6 +206,20 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
     assert flow.sandbox.stx(str(order.attempts.get().stx_id))["status"] == "shipped"
     names = [name for name, _ in heard if name in ("sub_basket_shipped", "order_shipped")]
     assert names == ["sub_basket_shipped", "sub_basket_shipped", "order_shipped"]
+
+    # The buyer pays the shipped invoice: the order stays shipped, invoice_paid says so, once.
+    leading = order.payments.get(role=PaymentRole.LEADING)
+    flow.sandbox.post(
+        f"/api/v2/Payment/Secupayinvoices/{leading.pci_id}/TestChangedPaymentStatus",
+        {"new_status_id": 9},
+    )
+    flow.deliver_pushes()
+    flow.deliver_pushes()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    paid = [kw for name, kw in heard if name == "invoice_paid"]
+    assert [kw["amount"] for kw in paid] == [order.total]
+    assert [name for name, _ in heard].count("order_paid") == 1
     assert [
         kw["sub_basket"].reference_id for name, kw in heard if name == "sub_basket_shipped"
     ] == ["sb0", "sb1"]
