@@ -20,7 +20,12 @@ from secu_marketplace.links import push_path
 from secu_marketplace.models import CheckoutAttempt, PushNotification
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.tasks import process_pushes, reconcile_due, sync_due_attempt
+from secu_marketplace.tasks import (
+    expire_unpaid,
+    process_pushes,
+    reconcile_due,
+    sync_due_attempt,
+)
 from tests.flows.conftest import Flow
 
 if find_spec("django.tasks"):
@@ -174,10 +179,11 @@ def test_secu_sync_enqueue_leaves_the_work_to_the_workers(flow: Flow, dummy: Any
     flow.checkout(flow.order())
     out = io.StringIO()
     call_command("secu_sync", "--enqueue", "--min-age", "0", stdout=out)
-    assert out.getvalue().strip() == "queued reconcile_due"
-    [queued] = dummy.results
+    assert out.getvalue().strip() == "queued reconcile_due, expire_unpaid"
+    queued, expiring = dummy.results
     assert queued.task.name == reconcile_due.name
     assert queued.args == [0, None]
+    assert expiring.task.name == expire_unpaid.name
     assert control.count("smart.get") == 0
 
 
