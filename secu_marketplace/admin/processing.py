@@ -1,6 +1,6 @@
 """The admin's after-checkout actions: capture, cancel or refund, mark shipped. Each view shows a
-confirmation form and calls one flow (``services.capture``, ``services.refunds``,
-``services.shipping``).
+confirmation form and calls one flow (``services.capture``, ``services.refunds`` through the
+refund page's steps in ``admin.refunding``, ``services.shipping``).
 
 Moving money and reporting shipments need permissions of their own (``Order.Meta.permissions``:
 ``capture_order``, ``refund_order``, ``ship_order``), not "change order": support staff may edit
@@ -21,37 +21,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from secu_marketplace.admin.forms import RefundForm, ShipForm
-from secu_marketplace.exceptions import AuthenticationError, ProcessingError, SecuconnectError
-from secu_marketplace.models import Order, PaymentTransaction
+from secu_marketplace.admin.display import explain
+from secu_marketplace.admin.forms import ShipForm
+from secu_marketplace.admin.refunding import refund_view
+from secu_marketplace.exceptions import ProcessingError, SecuconnectError
+from secu_marketplace.models import Order
 from secu_marketplace.money import format_money
-from secu_marketplace.read.payments import paying_attempt, refundable
-from secu_marketplace.rules.statuses import PaymentRole, RefundState, Source
-from secu_marketplace.services import capture, refunds, shipping
-
-
-def explain(error: Exception) -> str:
-    """What staff read when an action could not be done; every provider error has one."""
-    if isinstance(error, AuthenticationError):
-        return _(
-            "secuconnect refused the shop's credentials (CLIENT_ID / CLIENT_SECRET): nothing "
-            "was done. Check the settings, or ask secupay whether they were revoked. (%(error)s)"
-        ) % {"error": error}
-    return str(error)
-
-
-def _left(order: Order) -> dict[int | None, int]:
-    """What is left to refund: per sub-basket id, and for the whole order under None."""
-    try:
-        attempt = paying_attempt(order)
-    except ProcessingError:
-        return {}
-    left: dict[int | None, int] = {}
-    for payment in PaymentTransaction.objects.filter(
-        attempt=attempt, role__in=[PaymentRole.LEADING, PaymentRole.SUB]
-    ):
-        left[payment.sub_basket_id] = refundable(payment)
-    return left
+from secu_marketplace.rules.statuses import Source
+from secu_marketplace.services import capture, shipping
 
 
 class ProcessingAdminMixin(admin.ModelAdmin):
@@ -108,7 +85,13 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:secu_marketplace_order_change", args=[order.pk]))
 
     def _page(
-        self, request: HttpRequest, order: Order, form: Any, title: str, template: str
+        self,
+        request: HttpRequest,
+        order: Order,
+        form: Any,
+        title: str,
+        template: str,
+        extra: dict[str, Any] | None = None,
     ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -118,41 +101,13 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             "form": form,
             "title": title,
             "total": format_money(order.total, order.currency),
+            **(extra or {}),
         }
         return TemplateResponse(request, f"admin/secu_marketplace/order/{template}", context)
 
     def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._order_for(request, object_id, self.has_refund_permission(request))
-        left = _left(order)
-        form = RefundForm(request.POST or None, order=order, left=left)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                outcome = refunds.refund(
-                    order,
-                    sub_basket=data["sub_basket_obj"],
-                    amount=data["amount_minor"],
-                    reason=data["reason"],
-                    reduce_stakeholder_payment=data["reduce_stakeholder_payment"],
-                    source=Source.ADMIN,
-                )
-            except (ProcessingError, SecuconnectError) as error:
-                form.add_error(None, explain(error))
-            else:
-                for record in outcome.refunds:
-                    self.message_user(
-                        request,
-                        _("%(amount)s: %(state)s.")
-                        % {
-                            "amount": format_money(record.amount, record.currency),
-                            "state": record.get_state_display(),
-                        },
-                        messages.SUCCESS if record.state != RefundState.FAILED else messages.ERROR,
-                    )
-                return self._back(order)
-        return self._page(
-            request, order, form, _("Cancel or refund order %s") % order.reference, "refund.html"
-        )
+        return refund_view(self, request, order)
 
     def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._order_for(request, object_id, self.has_ship_permission(request))

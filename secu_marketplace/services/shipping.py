@@ -41,6 +41,10 @@ class NothingToShip(ProcessingError):
     """The part was cancelled or refunded in full: there is nothing to ship."""
 
 
+class PartDisputed(ProcessingError):
+    """The buyer's money for the part came back (a chargeback): it ships once resolved."""
+
+
 def _shipping_info(order: Order, details: dict[str, str], shipped_at: datetime) -> dict[str, Any]:
     info = {**details, "shipped_at": shipped_at.isoformat(timespec="seconds")}
     info["order_id"] = order.reference
@@ -106,7 +110,7 @@ def _shippable(order: Order, sub_basket: SubBasket) -> tuple[PaymentTransaction,
             f"sub-basket {sub_basket.reference_id} is cancelled or refunded: {NOTHING_TO_SHIP}"
         )
     if sub_basket.dispute == DisputeState.OPEN:
-        raise ProcessingError(
+        raise PartDisputed(
             f"the buyer's money for sub-basket {sub_basket.reference_id} came back (a chargeback "
             "or a returned debit): it ships once the issue is resolved"
         )
@@ -207,8 +211,8 @@ def ship_order(
                 client=client,
             )
             shipped += 1
-        except NothingToShip:
-            continue  # cancelled parts are never shipped
+        except (NothingToShip, PartDisputed):
+            continue  # cancelled parts are never shipped; disputed ones wait
     if not shipped:
         raise ProcessingError(f"nothing of order {order.reference} is left to ship")
     order.refresh_from_db()
