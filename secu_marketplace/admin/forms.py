@@ -1,7 +1,9 @@
-"""The form behind the admin's ship page (the refund page's are in ``admin.refund_forms``)."""
+"""The forms behind the admin's ship and payment-deadline pages (the refund page's are in
+``admin.refund_forms``)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django import forms
@@ -34,3 +36,23 @@ class ShipForm(forms.Form):
     def sub_basket_obj(self) -> SubBasket | None:
         value = self.cleaned_data.get("sub_basket") or WHOLE_ORDER
         return self.order.sub_baskets.get(pk=int(value)) if value else None
+
+
+class DeadlineForm(forms.Form):
+    pay_by = forms.DateTimeField(
+        label=_("New deadline"),
+        help_text=_("Later than the current one; the buyer is reminded again before it."),
+    )
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = order
+        if order.pay_by is not None:
+            self.fields["pay_by"].initial = order.pay_by + timedelta(days=7)
+
+    def clean_pay_by(self) -> datetime:
+        value = self.cleaned_data["pay_by"]
+        current = self.order.pay_by
+        if value <= timezone.now() or (current is not None and value <= current):
+            raise forms.ValidationError(_("Choose a moment after the current deadline."))
+        return value  # type: ignore[no-any-return]

@@ -26,6 +26,8 @@ from secu_marketplace.admin.inlines import (
     SubBasketInline,
 )
 from secu_marketplace.admin.lists import (
+    DeadlineFilter,
+    DisputeFilter,
     EstimatedCountPaginator,
     PaymentMethodFilter,
     SupplierFilter,
@@ -35,11 +37,22 @@ from secu_marketplace.models import (
     CheckoutAttempt,
     Order,
     PaymentTransaction,
+    Refund,
     SubBasket,
 )
 from secu_marketplace.money import format_money
-from secu_marketplace.rules.statuses import PAYABLE, OrderStatus, Source
+from secu_marketplace.read.words import fulfilment_chip, payment_chip
+from secu_marketplace.rules.payments import payer_has_paid_q
+from secu_marketplace.rules.statuses import (
+    PAYABLE,
+    AttemptState,
+    OrderStatus,
+    PaymentRole,
+    RefundState,
+    Source,
+)
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
+from secu_marketplace.templatetags.secu_money import secu_chip
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
 # owed or settled yet); after that it is the record of what was sold to whom. The e-mail address
@@ -79,17 +92,26 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["secu_marketplace/admin.css"]}
 
+    # At a glance, on a laptop with the navigation sidebar open: the payment and the shipping
+    # in words and colour (read.words); the Smart Transaction is on the order page and found
+    # by the search.
     list_display = (
         "reference",
         "buyer",
         "total_display",
-        "status",
+        "payment_display",
+        "fulfilment_display",
         "method_display",
-        "supplier_count",
-        "stx_display",
         "created",
     )
-    list_filter = ("status", PaymentMethodFilter, SupplierFilter, "created")
+    list_filter = (
+        "status",
+        DisputeFilter,
+        DeadlineFilter,
+        PaymentMethodFilter,
+        SupplierFilter,
+        "created",
+    )
     search_fields = ("reference", "email", "=attempts__stx_id", "=payments__pci_id")
     # A second COUNT(*) over every order on each page is not worth its cost on a big table, nor
     # is an exact count of a long list (the paginator estimates those).
@@ -110,10 +132,23 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
         "review_reason",
         "created",
         "updated",
+        "pay_by",
+        "reminded_at",
+        "expired_at",
     )
     fieldsets = (
         (None, {"fields": ("reference", "status", "total_display", "currency", "review_reason")}),
-        (_("Payment"), {"fields": ("method_display", "trans_id", "instructions_display")}),
+        (
+            _("Payment"),
+            {
+                "fields": (
+                    "method_display",
+                    "trans_id",
+                    "instructions_display",
+                    ("pay_by", "reminded_at", "expired_at"),
+                )
+            },
+        ),
         (
             _("Buyer"),
             {
@@ -145,12 +180,23 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
             .annotate(n=Count("pk"))
             .values("n")
         )
+        shipped = suppliers.filter(shipped_at__isnull=False)
+        paid = PaymentTransaction.objects.filter(
+            payer_has_paid_q(),
+            order=OuterRef("pk"),
+            role=PaymentRole.LEADING,
+            attempt__state=AttemptState.SETTLED,
+        )
+        refunded = Refund.objects.filter(order=OuterRef("pk")).exclude(state=RefundState.FAILED)
         return (
             super()
             .get_queryset(request)
             .annotate(
                 _suppliers=Subquery(suppliers[:1]),
+                _shipped=Subquery(shipped[:1]),
                 _stx=Subquery(latest_stx.values("stx_id")[:1]),
+                _buyer_paid=Exists(paid),
+                _refunded=Exists(refunded),
             )
         )
 
@@ -210,6 +256,25 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("payment method"), ordering="payment_method")
     def method_display(self, obj: Order) -> str:
         return payment_method_label(obj.payment_method)
+
+    @admin.display(description=_("payment"), ordering="status")
+    def payment_display(self, obj: Order) -> str:
+        chip = payment_chip(
+            obj.status,
+            obj.payment_method,
+            buyer_paid=bool(getattr(obj, "_buyer_paid", False)),
+            refunded=bool(getattr(obj, "_refunded", False)),
+            expired=obj.expired_at is not None,
+        )
+        return secu_chip(chip)
+
+    @admin.display(description=_("shipping"))
+    def fulfilment_display(self, obj: Order) -> str:
+        parts, shipped = (
+            int(getattr(obj, "_suppliers", 0) or 0),
+            int(getattr(obj, "_shipped", 0) or 0),
+        )
+        return secu_chip(fulfilment_chip(obj.status, parts, shipped))
 
     @admin.display(description=_("suppliers"), ordering="_suppliers")
     def supplier_count(self, obj: Order) -> int:

@@ -2,8 +2,9 @@
 confirmation form and calls one flow (``services.capture``, ``services.refunds`` through the
 refund page's steps in ``admin.refunding``, ``services.shipping``).
 
-Moving money and reporting shipments need permissions of their own (``Order.Meta.permissions``:
-``capture_order``, ``refund_order``, ``ship_order``), not "change order": support staff may edit
+Moving money, reporting shipments and extending a payment deadline need permissions of their own
+(``Order.Meta.permissions``: ``capture_order``, ``refund_order``, ``ship_order``,
+``extend_order_deadline``), not "change order": support staff may edit
 a buyer's e-mail address without being able to refund. Every action, view and button checks its
 permission here; an action is not even offered without it. The services stay permission-free:
 a shop's own code decides who may call them."""
@@ -19,16 +20,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from secu_marketplace.admin.display import explain
-from secu_marketplace.admin.forms import ShipForm
+from secu_marketplace.admin.forms import DeadlineForm, ShipForm
+from secu_marketplace.admin.panel import order_panel
 from secu_marketplace.admin.refunding import refund_view
 from secu_marketplace.exceptions import ProcessingError, SecuconnectError
 from secu_marketplace.models import Order
 from secu_marketplace.money import format_money
-from secu_marketplace.rules.statuses import Source
-from secu_marketplace.services import capture, shipping
+from secu_marketplace.rules.statuses import Source, awaits_buyer
+from secu_marketplace.services import capture, expiry, shipping
 
 
 class ProcessingAdminMixin(admin.ModelAdmin):
@@ -44,6 +47,9 @@ class ProcessingAdminMixin(admin.ModelAdmin):
     def has_ship_permission(self, request: HttpRequest) -> bool:
         return self._may(request, "ship_order")
 
+    def has_extend_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "extend_order_deadline")
+
     def change_view(
         self,
         request: HttpRequest,
@@ -51,15 +57,19 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        order = Order.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        waiting = order is not None and awaits_buyer(order.status, order.payment_method)
         # The page's buttons, each shown only to staff who may use it.
         may = {
             "refresh": self.has_change_permission(request),
             "refund": self.has_refund_permission(request),
             "ship": self.has_ship_permission(request),
+            "extend": waiting and self.has_extend_permission(request),
         }
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "secu_may": may}
-        )
+        extra = {**(extra_context or {}), "secu_may": may, "secu_deadline": waiting}
+        if order is not None:
+            extra.update(order_panel(order))
+        return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
@@ -71,6 +81,11 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             ),
             path(
                 "<path:object_id>/ship/", view(self.ship_view), name="secu_marketplace_order_ship"
+            ),
+            path(
+                "<path:object_id>/deadline/",
+                view(self.deadline_view),
+                name="secu_marketplace_order_deadline",
             ),
             *super().get_urls(),
         ]
@@ -135,6 +150,33 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         return self._page(
             request, order, form, _("Mark order %s shipped") % order.reference, "ship.html"
         )
+
+    def deadline_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._order_for(request, object_id, self.has_extend_permission(request))
+        form = DeadlineForm(request.POST or None, order=order)
+        if request.method == "POST" and form.is_valid():
+            try:
+                expiry.extend(
+                    order,
+                    form.cleaned_data["pay_by"],
+                    source=Source.ADMIN,
+                    by=str(request.user.get_username()),
+                )
+            except ProcessingError as error:
+                form.add_error(None, explain(error))
+            else:
+                self.message_user(
+                    request,
+                    _("Order %(order)s may now be paid until %(date)s.")
+                    % {
+                        "order": order.reference,
+                        "date": date_format(form.cleaned_data["pay_by"], "DATETIME_FORMAT"),
+                    },
+                    messages.SUCCESS,
+                )
+                return self._back(order)
+        title = _("Extend the payment deadline of order %s") % order.reference
+        return self._page(request, order, form, title, "deadline.html")
 
     @admin.action(description=_("Capture the authorised payment"), permissions=["capture"])
     def capture_payment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
