@@ -55,4 +55,4 @@ class DeadlineForm(forms.Form):
         current = self.order.pay_by
         if value <= timezone.now() or (current is not None and value <= current):
             raise forms.ValidationError(_("Choose a moment after the current deadline."))
-        return value  # type: ignore[no-any-return]
+        return value

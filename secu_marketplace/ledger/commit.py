@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from secu_marketplace.models import PaymentTransaction, Refund, load_parts
+from secu_marketplace.models import PaymentTransaction, Refund, StatusEvent, load_parts
 from secu_marketplace.rules.decide import Held
 from secu_marketplace.rules.plans import Event, PaymentWrite, Plan, RefundWrite
 from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundKind
@@ -44,6 +44,13 @@ def gather(w: Writer) -> Held:
         attempts = list(order.attempts.values_list("pk", "number", "state", "provider_status"))
     else:
         attempts = [(attempt.pk, attempt.number, attempt.state, attempt.provider_status)]
+    before = ""
+    if order.status == OrderStatus.DISPUTED:
+        # Where it was before the dispute: a resolution never takes it below that.
+        moves = StatusEvent.objects.filter(
+            order=order, subject=StatusEvent.Subject.ORDER, to_status=OrderStatus.DISPUTED
+        )
+        before = moves.order_by("-pk").values_list("from_status", flat=True).first() or ""
     return Held(
         order=order,
         attempt=attempt,
@@ -51,6 +58,7 @@ def gather(w: Writer) -> Held:
         payments={row.pci_id: row for row in w.payments},
         refunds=list(w.refunds),
         attempts=attempts,
+        before_dispute=before,
     )
 
 

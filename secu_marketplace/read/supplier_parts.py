@@ -78,7 +78,7 @@ def _balances(ids: set[int]) -> dict[int, OrderBalance]:
         role__in=[PaymentRole.LEADING, PaymentRole.SUB],
     ).annotate(attempt_number=F("attempt__number")):
         payments[row.order_id].append(row)
-        settled[row.order_id][row.attempt_id] = row.attempt_number  # type: ignore[attr-defined]
+        settled[row.order_id][row.attempt_id] = row.attempt_number
     refunds: dict[int, list[Refund]] = defaultdict(list)
     for record in Refund.objects.filter(order_id__in=ids):
         refunds[record.order_id].append(record)

@@ -49,6 +49,12 @@ if TYPE_CHECKING:
 
 ATTEMPT_EVENT = "attempt"  # StatusEvent.Subject.ATTEMPT
 REFUNDED_FROM = frozenset({OrderStatus.CONFIRMED, OrderStatus.PAID, OrderStatus.SHIPPED})
+# Where a resolved dispute may take an order, lowest first.
+RESOLVED_RANK: dict[str, int] = {
+    OrderStatus.CONFIRMED: 0,
+    OrderStatus.PAID: 1,
+    OrderStatus.SHIPPED: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Current:
     buyer_paid: bool = False  # the buyer's money arrived (rules.payments.payer_has_paid)
     in_issue: bool = False  # a part's money came back (rules.disputes)
     everything_shipped: bool = False  # every part shipped, or has nothing left to ship
+    before_dispute: str = ""  # where a disputed order was before the dispute
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,9 @@ def _refined(current: Current, target: str) -> str:
             return OrderStatus.CANCELLED
         if current.everything_shipped:
             return OrderStatus.SHIPPED
+        # Never below where it was: a paid invoice whose issue is resolved is paid again,
+        # whatever its simple status now says.
+        return max(target, current.before_dispute, key=lambda s: RESOLVED_RANK.get(s, -1))
     return target
 
 
@@ -183,6 +193,7 @@ class Held:
     payments: Mapping[str, PaymentTransaction]  # every row of the order, by PCI id
     refunds: Sequence[Refund]  # every refund record of the order
     attempts: Sequence[tuple[int, int, str, str]]  # (pk, number, state, provider status)
+    before_dispute: str = ""  # a disputed order's status before the dispute
 
 
 @dataclass(frozen=True)
@@ -261,6 +272,7 @@ def _current(held: Held, after: Mapping[str, rows.Row], returned_via: str) -> Cu
             state == AttemptState.SETTLED and status in MONEY_STX
             for _pk, _n, state, status in others
         ),
+        before_dispute=held.before_dispute,
         voided=any(
             row.attempt_id == attempt.pk
             and row.role == PaymentRole.LEADING
