@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.services import expiry
-from secu_marketplace.services.bulk_sync import reconcile
+from secu_marketplace.services.bulk_sync import RefreshSummary, reconcile
 from secu_marketplace.services.sync import SyncResult
 
 
@@ -102,15 +102,7 @@ class Command(BaseCommand):
         for label in summary.failures:
             self.stderr.write(f"  could not sync {label}")
         if not options["reference"] and not options["no_expiry"]:
-            unpaid = expiry.run()
-            self.stdout.write(
-                f"unpaid orders: reminded {unpaid.reminded}, expired {unpaid.expired}, paid "
-                f"meanwhile {unpaid.kept}, failed {unpaid.failed}"
-            )
-            for label in unpaid.failures:
-                self.stderr.write(f"  could not expire {label}")
-            summary.failed += unpaid.failed
-            summary.failures += unpaid.failures
+            self._expire(summary)
         if summary.failed:
             # Cron and monitoring only see the exit status: a run that left anything unsynced
             # must not look like a clean one.
@@ -118,3 +110,15 @@ class Command(BaseCommand):
                 f"{summary.failed} of {summary.checked} could not be synced: "
                 + ", ".join(summary.failures)
             )
+
+    def _expire(self, summary: RefreshSummary) -> None:
+        """Remind and expire unpaid orders; what could not be done counts as failed."""
+        unpaid = expiry.run()
+        self.stdout.write(
+            f"unpaid orders: reminded {unpaid.reminded}, expired {unpaid.expired}, paid "
+            f"meanwhile {unpaid.kept}, failed {unpaid.failed}"
+        )
+        for label in unpaid.failures:
+            self.stderr.write(f"  could not expire {label}")
+        summary.failed += unpaid.failed
+        summary.failures += unpaid.failures
