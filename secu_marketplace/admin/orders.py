@@ -11,6 +11,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -101,8 +104,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
         "total_display",
         "payment_display",
         "fulfilment_display",
-        "method_display",
-        "created",
+        "created_display",
     )
     list_filter = (
         "status",
@@ -247,7 +249,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("buyer"), ordering="surname")
     def buyer(self, obj: Order) -> str:
-        return f"{obj.buyer_name} <{obj.email}>"
+        return format_html("{}<br><span class='secu-hint'>{}</span>", obj.buyer_name, obj.email)
 
     @admin.display(description=_("total"), ordering="total")
     def total_display(self, obj: Order) -> str:
@@ -266,7 +268,17 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
             refunded=bool(getattr(obj, "_refunded", False)),
             expired=obj.expired_at is not None,
         )
-        return secu_chip(chip)
+        method = payment_method_label(obj.payment_method) if obj.payment_method else ""
+        if not method:
+            return secu_chip(chip)
+        return format_html("{}<br><span class='secu-hint'>{}</span>", secu_chip(chip), method)
+
+    @admin.display(description=_("created"), ordering="created")
+    def created_display(self, obj: Order) -> str:
+        when = timezone.localtime(obj.created)
+        return format_html(
+            "{}<br>{}", date_format(when, "SHORT_DATE_FORMAT"), date_format(when, "TIME_FORMAT")
+        )
 
     @admin.display(description=_("shipping"))
     def fulfilment_display(self, obj: Order) -> str:

@@ -108,7 +108,7 @@ def part_payment_chip(part: PartBalance, balance: OrderBalance) -> Chip:
     if part.disputed:
         return _chip(*STAFF[S.DISPUTED])
     if part.paid or balance.paid:
-        return _chip("paid", _payment("paid by the buyer"), Tone.GOOD)
+        return _chip("paid", _payment("paid"), Tone.GOOD)
     if status in (S.CONFIRMED, S.SHIPPED) and balance.order.payment_method == "invoice":
         return _chip("invoice_open", _payment("invoice open"), Tone.WAIT)
     if status in (S.PENDING, S.AUTHORIZED):

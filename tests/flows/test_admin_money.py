@@ -48,7 +48,7 @@ def test_each_suppliers_money_on_the_order_page(flow: Flow, admin_client: Client
         "shipping": "4.50 EUR",
         "fee": "0.80 EUR",
         "payout": "43.60 EUR",
-        "paid": "paid by the buyer",
+        "paid": "paid",
         "refunded": "–",
         "left": "44.40 EUR",
         "shipped": first["shipped"],
