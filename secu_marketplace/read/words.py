@@ -95,7 +95,10 @@ def fulfilment_chip(status: str, parts: int, shipped: int) -> Chip | None:
             "parts": parts,
         }
         return Chip("partly_shipped", str(label), Tone.WAIT)
-    if status in (S.CONFIRMED, S.PAID, S.DISPUTED):
+    if status == S.DISPUTED:
+        # A part whose money came back waits for the issue to be resolved.
+        return _chip("on_hold", pgettext_lazy("fulfilment", "on hold"), Tone.ALERT)
+    if status in (S.CONFIRMED, S.PAID):
         return _chip("to_ship", pgettext_lazy("fulfilment", "to ship"), Tone.WAIT)
     return None
 
@@ -106,7 +109,7 @@ def part_payment_chip(part: PartBalance, balance: OrderBalance) -> Chip:
     if part.cancelled:
         return _chip("cancelled", _payment("cancelled"), Tone.MUTED)
     if part.disputed:
-        return _chip(*STAFF[S.DISPUTED])
+        return _chip("disputed", _payment("disputed"), Tone.ALERT)
     if part.paid or balance.paid:
         return _chip("paid", _payment("paid"), Tone.GOOD)
     if status in (S.CONFIRMED, S.SHIPPED) and balance.order.payment_method == "invoice":

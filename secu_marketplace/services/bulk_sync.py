@@ -194,8 +194,11 @@ def reconcile_one(
     task alike: one read when nothing moved, a checkout opened before ``abandon_before``
     (``abandon_cutoff()``) and still "created" aborted and closed."""
     client = client or SecuconnectClient()
+    # A chargeback's end shows on the Payment Transactions only, never on the Smart
+    # Transaction: a disputed order is read in full.
+    disputed = attempt.order.status == OrderStatus.DISPUTED
     result = sync_attempt(
-        attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged
+        attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged and not disputed
     )
     if abandon_before is not None and _abandoned(result, abandon_before):
         result = abandon(result.attempt, client=client, source=source)

@@ -121,8 +121,10 @@ def test_a_chargeback_from_the_sandbox_and_an_expiry_reach_the_admin(
     page.wait_for_url(re.compile(rf"/order/{disputed.pk}/change/"))
     panel = page.locator("#secu-money-panel")
     assert panel.locator("[data-field=dispute]").all_inner_texts() == ["money came back"] * 2
+    assert panel.locator("tbody [data-field=paid]").all_inner_texts() == ["disputed"] * 2
     assert page.locator("#secu-ship").count() == 1
     _fits(page)
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth"), "the panel scrolls sideways"
     panel.screenshot(path=str(_path("order-disputed")))
 
     # The prepayment nobody transferred expires at its deadline (secu_sync runs it).

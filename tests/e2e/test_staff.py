@@ -128,8 +128,8 @@ def test_staff_refund_one_supplier_and_ship_the_rest(browser: Any, demo: str) ->
         control.reset_calls()
         page.locator("#secu-refund").click()
         assert page.locator("input[name=sub_basket]:checked").count() == 0
-        page.check(f"input[name=sub_basket][value='{second.pk}']")
         _shot(page, "refund-choose-part")
+        page.check(f"input[name=sub_basket][value='{second.pk}']")
         page.locator("#secu-refund-part [type=submit]").click()
         page.fill("input[name=amount]", "5.00")
         page.fill("input[name=reason]", "Artikel defekt")

@@ -5,12 +5,14 @@ order say so, staff are told, the buyer is not alarmed, the part neither ships n
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from secu_marketplace.exceptions import ProcessingError
-from secu_marketplace.models import Order, PaymentTransaction
+from secu_marketplace.models import Order, PaymentTransaction, SubBasket
 from secu_marketplace.read import order_balance
 from secu_marketplace.rules.statuses import DisputeState, OrderStatus, PaymentRole
 from secu_marketplace.sandbox import control
@@ -54,6 +56,9 @@ def test_a_chargeback_reaches_the_order_in_one_push_and_its_resolution_takes_it_
     assert sorted(s.reference_id for s in kwargs["sub_baskets"]) == ["sb0", "sb1"]
     leading = order.payments.get(role=PaymentRole.LEADING)
     assert (leading.status_simple, leading.status_text) == (4, "Rückbelastung")
+    assert list(Order.objects.disputed()) == [order]
+    assert SubBasket.objects.disputed().count() == 2
+    assert order in Order.objects.paid()  # the buyer did pay
 
     # Staff can neither ship nor refund a part whose money is back with the buyer.
     sb0 = order.sub_baskets.get(reference_id="sb0")
@@ -80,6 +85,7 @@ def test_a_chargeback_reaches_the_order_in_one_push_and_its_resolution_takes_it_
     assert names.count("sub_basket_dispute_resolved") == 2
     assert "order_paid" not in names  # the suppliers were told to ship when it was paid
     shipping.ship_sub_basket(order, sb0, carrier="DHL")  # shipping goes on
+    assert not Order.objects.disputed().exists()
     assert list(order.events.filter(subject="dispute").values_list("from_status", "to_status")) == [
         ("", "open"),
         ("", "open"),
@@ -169,3 +175,14 @@ def test_money_that_stays_with_the_buyer_loses_the_dispute_and_cancels(flow: Flo
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert set(_disputes(order).values()) == {D.LOST}
+
+
+def test_reconciliation_finds_a_resolution_whose_push_was_lost(flow: Flow) -> None:
+    order = flow.paid_order("creditcard")
+    flow.kit.money_back(order)
+    flow.kit.issue_resolved(order, deliver=False)
+    control.reset_calls()
+    call_command("secu_sync", "--min-age", "0", "--no-expiry", stdout=io.StringIO())
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert control.count("payment.get") >= 1  # read in full, past the unchanged Smart Transaction

@@ -46,6 +46,7 @@ def test_an_unpaid_prepayment_is_reminded_once_then_expires(flow: Flow, announce
     order = _unpaid(flow)
     assert timedelta(days=13) < _deadline(order) - timezone.now() <= timedelta(days=14)
     assert _steps(order) == [DeadlineStep.SET]
+    assert list(Order.objects.under_deadline()) == [order]
     page = flow.browser.get(order_status_url(order)).content.decode()
     assert 'data-field="pay-by"' in page
 
