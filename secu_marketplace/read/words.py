@@ -43,25 +43,33 @@ def _chip(key: str, label: Promise | str, tone: Tone) -> Chip:
     return Chip(key, str(label), tone)
 
 
-def _payment(text: str) -> Promise:
-    return pgettext_lazy("payment state", text)
-
-
 Words = dict[str, tuple[str, "Promise", Tone]]
 
 # Staff's words for the payment, by order status (the ones that need more facts are below).
 STAFF: Words = {
-    S.NEW: ("not_paid", _payment("not paid"), Tone.MUTED),
-    S.AWAITING_PAYMENT: ("at_checkout", _payment("at checkout"), Tone.WAIT),
-    S.AUTHORIZED: ("authorized", _payment("authorised, capture pending"), Tone.WAIT),
-    S.CONFIRMED: ("invoice_open", _payment("confirmed, invoice open"), Tone.WAIT),
-    S.PAID: ("paid", _payment("paid"), Tone.GOOD),
-    S.DISPUTED: ("disputed", _payment("disputed: money came back"), Tone.ALERT),
-    S.REFUNDED: ("refunded", _payment("refunded"), Tone.MUTED),
-    S.FAILED: ("failed", _payment("payment failed"), Tone.MUTED),
-    S.ABORTED: ("aborted", _payment("payment aborted"), Tone.MUTED),
-    S.CANCELLED: ("cancelled", _payment("cancelled"), Tone.MUTED),
-    S.NEEDS_REVIEW: ("needs_review", _payment("needs review"), Tone.ALERT),
+    S.NEW: ("not_paid", pgettext_lazy("payment state", "not paid"), Tone.MUTED),
+    S.AWAITING_PAYMENT: ("at_checkout", pgettext_lazy("payment state", "at checkout"), Tone.WAIT),
+    S.AUTHORIZED: (
+        "authorized",
+        pgettext_lazy("payment state", "authorised, capture pending"),
+        Tone.WAIT,
+    ),
+    S.CONFIRMED: (
+        "invoice_open",
+        pgettext_lazy("payment state", "confirmed, invoice open"),
+        Tone.WAIT,
+    ),
+    S.PAID: ("paid", pgettext_lazy("payment state", "paid"), Tone.GOOD),
+    S.DISPUTED: (
+        "disputed",
+        pgettext_lazy("payment state", "disputed: money came back"),
+        Tone.ALERT,
+    ),
+    S.REFUNDED: ("refunded", pgettext_lazy("payment state", "refunded"), Tone.MUTED),
+    S.FAILED: ("failed", pgettext_lazy("payment state", "payment failed"), Tone.MUTED),
+    S.ABORTED: ("aborted", pgettext_lazy("payment state", "payment aborted"), Tone.MUTED),
+    S.CANCELLED: ("cancelled", pgettext_lazy("payment state", "cancelled"), Tone.MUTED),
+    S.NEEDS_REVIEW: ("needs_review", pgettext_lazy("payment state", "needs review"), Tone.ALERT),
 }
 
 
@@ -72,14 +80,18 @@ def payment_chip(
     refunds took part of it, whether it expired unpaid."""
     if status == S.PENDING:
         if method == "prepaid":
-            return _chip("transfer_pending", _payment("transfer pending"), Tone.WAIT)
-        return _chip("check_pending", _payment("check pending"), Tone.WAIT)
+            return _chip(
+                "transfer_pending", pgettext_lazy("payment state", "transfer pending"), Tone.WAIT
+            )
+        return _chip("check_pending", pgettext_lazy("payment state", "check pending"), Tone.WAIT)
     if status == S.SHIPPED and not buyer_paid and method == "invoice":
-        return _chip("invoice_open", _payment("invoice open"), Tone.WAIT)
+        return _chip("invoice_open", pgettext_lazy("payment state", "invoice open"), Tone.WAIT)
     if status == S.CANCELLED and expired:
-        return _chip("expired", _payment("expired unpaid"), Tone.MUTED)
+        return _chip("expired", pgettext_lazy("payment state", "expired unpaid"), Tone.MUTED)
     if status in (S.PAID, S.SHIPPED) and refunded:
-        return _chip("partly_refunded", _payment("paid, partly refunded"), Tone.GOOD)
+        return _chip(
+            "partly_refunded", pgettext_lazy("payment state", "paid, partly refunded"), Tone.GOOD
+        )
     found = STAFF.get(S.PAID if status == S.SHIPPED else status)
     return _chip(*found) if found else Chip(str(status), str(status), Tone.MUTED)
 
@@ -107,15 +119,15 @@ def part_payment_chip(part: PartBalance, balance: OrderBalance) -> Chip:
     """One supplier's part in the money panel: whether its buyer's money is there."""
     status = balance.order.status
     if part.cancelled:
-        return _chip("cancelled", _payment("cancelled"), Tone.MUTED)
+        return _chip("cancelled", pgettext_lazy("payment state", "cancelled"), Tone.MUTED)
     if part.disputed:
-        return _chip("disputed", _payment("disputed"), Tone.ALERT)
+        return _chip("disputed", pgettext_lazy("payment state", "disputed"), Tone.ALERT)
     if part.paid or balance.paid:
-        return _chip("paid", _payment("paid"), Tone.GOOD)
+        return _chip("paid", pgettext_lazy("payment state", "paid"), Tone.GOOD)
     if status in (S.CONFIRMED, S.SHIPPED) and balance.order.payment_method == "invoice":
-        return _chip("invoice_open", _payment("invoice open"), Tone.WAIT)
+        return _chip("invoice_open", pgettext_lazy("payment state", "invoice open"), Tone.WAIT)
     if status in (S.PENDING, S.AUTHORIZED):
-        return _chip("not_yet", _payment("not paid yet"), Tone.WAIT)
+        return _chip("not_yet", pgettext_lazy("payment state", "not paid yet"), Tone.WAIT)
     return payment_chip(status, balance.order.payment_method, buyer_paid=False)
 
 
@@ -134,20 +146,36 @@ def dispute_chip(state: str) -> Chip | None:
     return _chip(*found) if found else None
 
 
-def _buyer(text: str) -> Promise:
-    return pgettext_lazy("order status for the buyer", text)
-
-
 BUYER: Words = {
-    S.AUTHORIZED: ("authorized", _buyer("payment authorised"), Tone.WAIT),
-    S.CONFIRMED: ("pay_invoice", _buyer("order confirmed, please pay the invoice"), Tone.WAIT),
-    S.PAID: ("paid", _buyer("paid"), Tone.GOOD),
-    S.SHIPPED: ("shipped", _buyer("shipped"), Tone.GOOD),
+    S.AUTHORIZED: (
+        "authorized",
+        pgettext_lazy("order status for the buyer", "payment authorised"),
+        Tone.WAIT,
+    ),
+    S.CONFIRMED: (
+        "pay_invoice",
+        pgettext_lazy("order status for the buyer", "order confirmed, please pay the invoice"),
+        Tone.WAIT,
+    ),
+    S.PAID: ("paid", pgettext_lazy("order status for the buyer", "paid"), Tone.GOOD),
+    S.SHIPPED: ("shipped", pgettext_lazy("order status for the buyer", "shipped"), Tone.GOOD),
     # A chargeback is the shop's to settle with the buyer: nothing alarming on their pages.
-    S.DISPUTED: ("confirmed", _buyer("order confirmed"), Tone.GOOD),
-    S.REFUNDED: ("refunded", _buyer("refunded"), Tone.MUTED),
-    S.CANCELLED: ("cancelled", _buyer("cancelled"), Tone.MUTED),
-    S.NEEDS_REVIEW: ("checking", _buyer("we are checking your payment"), Tone.WAIT),
+    S.DISPUTED: (
+        "confirmed",
+        pgettext_lazy("order status for the buyer", "order confirmed"),
+        Tone.GOOD,
+    ),
+    S.REFUNDED: ("refunded", pgettext_lazy("order status for the buyer", "refunded"), Tone.MUTED),
+    S.CANCELLED: (
+        "cancelled",
+        pgettext_lazy("order status for the buyer", "cancelled"),
+        Tone.MUTED,
+    ),
+    S.NEEDS_REVIEW: (
+        "checking",
+        pgettext_lazy("order status for the buyer", "we are checking your payment"),
+        Tone.WAIT,
+    ),
 }
 
 
@@ -155,13 +183,29 @@ def buyer_chip(status: str, method: str, *, buyer_paid: bool, expired: bool = Fa
     """What the buyer reads for their order (the demo's order page, the mails)."""
     if status == S.PENDING:
         if method == "prepaid":
-            return _chip("transfer", _buyer("please transfer the amount"), Tone.WAIT)
-        return _chip("checking", _buyer("payment being checked"), Tone.WAIT)
+            return _chip(
+                "transfer",
+                pgettext_lazy("order status for the buyer", "please transfer the amount"),
+                Tone.WAIT,
+            )
+        return _chip(
+            "checking",
+            pgettext_lazy("order status for the buyer", "payment being checked"),
+            Tone.WAIT,
+        )
     if status == S.SHIPPED and method == "invoice" and not buyer_paid:
-        return _chip("pay_invoice", _buyer("shipped, please pay the invoice"), Tone.WAIT)
+        return _chip(
+            "pay_invoice",
+            pgettext_lazy("order status for the buyer", "shipped, please pay the invoice"),
+            Tone.WAIT,
+        )
     if status == S.CANCELLED and expired:
-        return _chip("expired", _buyer("expired unpaid"), Tone.MUTED)
+        return _chip(
+            "expired", pgettext_lazy("order status for the buyer", "expired unpaid"), Tone.MUTED
+        )
     found = BUYER.get(status)
     if found is None:
-        return _chip("not_paid", _buyer("not paid yet"), Tone.MUTED)
+        return _chip(
+            "not_paid", pgettext_lazy("order status for the buyer", "not paid yet"), Tone.MUTED
+        )
     return _chip(*found)
