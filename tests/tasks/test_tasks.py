@@ -215,3 +215,13 @@ def test_the_task_reconciles_as_secu_sync_does(flow: Flow, dummy: Any, settings:
     left.refresh_from_db()
     assert left.state == "closed"
     assert left.order.status == OrderStatus.ABORTED
+
+
+def test_the_expire_unpaid_task_expires_an_order_past_its_deadline_once(flow: Flow) -> None:
+    order = flow.paid_order("prepaid")
+    order.__class__.objects.filter(pk=order.pk).update(pay_by=timezone.now() - timedelta(days=1))
+    assert expire_unpaid.call() == {"reminded": 0, "expired": 1, "kept": 0, "failed": 0}
+    assert expire_unpaid.call()["expired"] == 0  # a second run finds nothing
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert control.count("smart.cancel") == 1
