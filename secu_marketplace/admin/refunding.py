@@ -33,14 +33,14 @@ def outcome_words(record: Refund) -> str:
     """What became of a refund, in staff's words."""
     if record.state == RefundState.DONE and record.kind == RefundKind.REDUCTION:
         return _("done: the buyer owes that much less")
-    words = {
+    words: dict[str, str] = {
         RefundState.DONE: _("done"),
         RefundState.PENDING: _("on its way: secuconnect executes it with its next bank run"),
         RefundState.UNKNOWN: _("outcome unknown: the answer was lost, the next sync settles it"),
         RefundState.FAILED: _("failed"),
         RefundState.REQUESTED: _("requested"),
     }
-    return str(words.get(record.state, record.state))  # type: ignore[call-overload]
+    return words.get(record.state, str(record.state))
 
 
 def result_message(order: Order, record: Refund) -> str:
