@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from secu_marketplace.models import Order
+from secu_marketplace.read.supplier_parts import supplier_parts
 from secu_marketplace.services import refunds, shipping
 
 from .conftest import Flow
@@ -118,3 +121,16 @@ def test_the_supplier_page_shows_its_open_and_recent_parts(
     assert open_order.reference in recent
     assert "39.90 EUR" in recent  # the supplier's goods, as on the order page
     assert Order.objects.count() == 2
+
+
+def test_a_suppliers_parts_cost_the_same_queries_however_many_orders(flow: Flow) -> None:
+    first = flow.paid_order("creditcard")
+    supplier = first.sub_baskets.get(reference_id="sb0").supplier
+    with CaptureQueriesContext(connection) as one:
+        assert len(supplier_parts(supplier)[1]) == 1
+    for _ in range(3):
+        flow.paid_order("prepaid")
+    with CaptureQueriesContext(connection) as four:
+        waiting, recent = supplier_parts(supplier)
+    assert (len(waiting), len(recent)) == (4, 4)  # all unshipped: open, and recent
+    assert len(four.captured_queries) == len(one.captured_queries) <= 8
