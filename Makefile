@@ -183,7 +183,8 @@ benchmarks: install
 # tests (Debian's chromium).
 screenshots: install
 	SECU_SCREENSHOTS=docs/img/buyer $(BIN)/python -m pytest -q tests/e2e/test_buyer_pages.py
-	SECU_ADMIN_SCREENSHOTS=docs/img/admin $(BIN)/python -m pytest -q tests/e2e/test_staff.py
+	SECU_SCREENSHOTS=docs/img/buyer SECU_ADMIN_SCREENSHOTS=docs/img/admin $(BIN)/python -m pytest -q \
+	  tests/e2e/test_staff.py tests/e2e/test_money_views.py
 
 clean:
 	rm -rf $(VENV) $(VENV_DJ6) build dist site *.egg-info .pytest_cache .ruff_cache .mypy_cache demo.sqlite3*

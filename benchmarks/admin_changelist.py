@@ -196,9 +196,9 @@ def fill(first: int, last: int, suppliers: list[Any], rng: random.Random) -> Non
         cursor.execute(
             f"""
             INSERT INTO {b} (order_id, position, supplier_id, contract_id, reference_id,
-                description, sum, fee, shipped_at, carrier, tracking_id, invoice_number)
+                description, sum, fee, shipped_at, carrier, tracking_id, invoice_number, dispute)
             SELECT o.id, p, (%(suppliers)s::bigint[])[1 + p], (%(contracts)s::text[])[1 + p],
-                'sb' || p, 'Basket', 500, 10, NULL, '', '', ''
+                'sb' || p, 'Basket', 500, 10, NULL, '', '', '', ''
             FROM {o} o CROSS JOIN generate_series(0, %(n)s - 1) AS p
             WHERE o.reference >= %(lo)s AND p <= substr(o.reference, 7)::int %% %(n)s
             """,  # noqa: S608 (table names from the models' meta; values are parameters)

@@ -129,6 +129,8 @@ if django.VERSION >= (6, 1):
 else:
     EMAIL_BACKEND = _email_backend
 DEFAULT_FROM_EMAIL = "Mustermarktplatz <shop@mustermarktplatz.example>"
+# Where the demo's receivers tell staff of chargebacks and returned debits (shop/receivers.py).
+SHOP_STAFF_EMAIL = env.str("SHOP_STAFF_EMAIL", default="staff@mustermarktplatz.example")
 
 # --- secu-marketplace -------------------------------------------------------------------------
 # On the sandbox, empty credentials mean the provider guide's public ones, which the sandbox knows;

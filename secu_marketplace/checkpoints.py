@@ -24,6 +24,8 @@ class Point(StrEnum):
     CHECKOUT_WAITING = "checkout.waiting"
     # A sync has read its answer and holds no lock yet; a newer answer may commit first.
     SYNC_COMMIT = "sync.before_commit"
+    # An expiring order was read afresh and found unpaid; its cancel is not sent yet.
+    EXPIRE = "expire.before_cancel"
 
 
 _hooks: dict[str, Callable[[], None]] = {}

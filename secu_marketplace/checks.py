@@ -17,6 +17,7 @@ from secu_marketplace.conf import (
     app_settings,
     sandbox_mount,
 )
+from secu_marketplace.rules.statuses import EXPIRING_FOR
 
 CONTRACT_RE = re.compile(r"^GCR_[A-Z0-9]{30}$")
 TEMPLATE_RE = re.compile(r"^COT_[A-Z0-9]{30}$")
@@ -47,12 +48,45 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     errors += _choice_errors(user)
     errors += _environment_errors(user)
     errors += _url_errors(user)
+    errors += _expiry_errors(user)
     for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT", "PUSH_READ_INTERVAL", "RETURN_LINK_MAX_AGE"):
         value = user.get(key, DEFAULTS[key])
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             errors.append(
                 Error(f"SECU_MARKETPLACE['{key}'] must be a positive number.", id=f"{ID}.E012")
             )
+    return errors
+
+
+def _expiry_errors(user: dict[str, Any]) -> list[CheckMessage]:
+    """``EXPIRE_UNPAID_AFTER_DAYS`` names only methods that wait for the buyer's money, each with
+    a positive number of days (or None/0: never); ``EXPIRY_REMINDER_DAYS`` is 0 or more."""
+    days = user.get("EXPIRE_UNPAID_AFTER_DAYS", DEFAULTS["EXPIRE_UNPAID_AFTER_DAYS"])
+    reminder = user.get("EXPIRY_REMINDER_DAYS", DEFAULTS["EXPIRY_REMINDER_DAYS"])
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+    valid = isinstance(days, dict) and all(
+        method in EXPIRING_FOR and (value is None or number(value))
+        for method, value in days.items()
+    )
+    errors: list[CheckMessage] = []
+    if not valid:
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['EXPIRE_UNPAID_AFTER_DAYS'] must map "
+                f"{' or '.join(repr(m) for m in EXPIRING_FOR)} to a number of days (or None).",
+                id=f"{ID}.E023",
+            )
+        )
+    if not number(reminder):
+        errors.append(
+            Error(
+                "SECU_MARKETPLACE['EXPIRY_REMINDER_DAYS'] must be 0 or a positive number.",
+                id=f"{ID}.E023",
+            )
+        )
     return errors
 
 

@@ -158,6 +158,14 @@ DEFAULTS: dict[str, Any] = {
     # seconds (services/pushes.py); and an attempt keeps at most PUSH_INBOX_LIMIT inbox rows.
     "PUSH_READ_INTERVAL": 2.0,
     "PUSH_INBOX_LIMIT": 200,
+    # How many days an order may wait for the buyer's money, per payment method, before it
+    # expires: cancelled at secuconnect and here (services/expiry.py, run by secu_sync and the
+    # reconcile task). "prepaid": from when the transfer is awaited; "invoice": an invoice
+    # secupay accepted and nothing of which shipped. None or 0: never.
+    "EXPIRE_UNPAID_AFTER_DAYS": {"prepaid": 14, "invoice": None},
+    # The buyer is reminded (the order_payment_reminder signal) this many days before the
+    # deadline; 0: no reminder.
+    "EXPIRY_REMINDER_DAYS": 3,
     # The return URLs (url_success/error/abort) work this many seconds after the checkout began;
     # the order's status page (its public token) is the link for later visits.
     "RETURN_LINK_MAX_AGE": 7 * 24 * 3600,

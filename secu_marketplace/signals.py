@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 # Any change of Order.status (sent before the specific signal below).
 order_status_changed = Signal()
 
+# The money is secured: ship. ``new_status`` "paid", or "confirmed" for an invoice secupay has
+# accepted whose buyer has not paid yet (``invoice_paid`` follows when they do).
 order_paid = Signal()
 order_pending = Signal()  # waiting for the buyer's transfer (prepaid) or a risk check
 order_authorized = Signal()  # authorised, capture pending (AUTO_CAPTURE off)
@@ -36,8 +38,28 @@ order_needs_review = Signal()  # extra: ``reason`` (str)
 order_refunded = Signal()
 # extra: ``sub_basket``
 sub_basket_shipped = Signal()
+# The buyer paid an invoice order secupay had accepted (sent once, whatever the order's status:
+# confirmed becomes paid; a shipped order stays shipped). Extra: ``amount`` (minor units).
+invoice_paid = Signal()
+# The buyer's money came back (a chargeback, a returned direct debit): the order moved to
+# "disputed". Extra: ``sub_baskets`` (the parts that bore it).
+order_disputed = Signal()
+# The order left "disputed" for where the facts put it (instead of that status's own signal,
+# which was sent when it first got there). Extra: ``sub_baskets`` (the parts resolved).
+order_dispute_resolved = Signal()
+# One supplier's part: its money came back / the issue is resolved or lost. Sent for every part,
+# also while the order is disputed already or is refunded or cancelled. Extra: ``sub_basket``,
+# ``dispute`` (a ``statuses.DisputeState`` value).
+sub_basket_disputed = Signal()
+sub_basket_dispute_resolved = Signal()
+# The payment deadline of an unpaid prepayment or accepted invoice is near. Extra: ``pay_by``.
+order_payment_reminder = Signal()
+# An unpaid order expired and was cancelled at secuconnect (sent after ``order_cancelled``).
+# Extra: ``pay_by``.
+order_expired = Signal()
 
 BY_STATUS = {
+    "confirmed": order_paid,
     "paid": order_paid,
     "pending": order_pending,
     "authorized": order_authorized,
@@ -46,6 +68,7 @@ BY_STATUS = {
     "cancelled": order_cancelled,
     "shipped": order_shipped,
     "needs_review": order_needs_review,
+    "disputed": order_disputed,
 }
 
 

@@ -18,6 +18,9 @@ RQ queue on Redis with ``manage.py rqworker``, or anything else that implements 
   attempt, so the re-reads spread over every worker instead of one process's threads. However
   many ``reconcile_due`` tasks run at once, each due attempt is claimed, and so re-read, once.
 - ``sync_due_attempt``: re-reads one claimed attempt and releases its claim.
+- ``expire_unpaid``: reminds the buyers of unpaid orders and expires the orders past their
+  deadline (``services.expiry.run``; each order is claimed, so runs at once never cancel it
+  twice).
 
 Cron can enqueue the fan-out instead of running it: ``manage.py secu_sync --enqueue``.
 """
@@ -37,6 +40,7 @@ from secu_marketplace.conf import app_settings
 from secu_marketplace.ledger import attempts as attempt_writes
 from secu_marketplace.models import CheckoutAttempt
 from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.services import expiry
 from secu_marketplace.services.bulk_sync import abandon_cutoff, claim, reconcile_one
 from secu_marketplace.services.lost_create import adopt_late
 from secu_marketplace.services.pushes import read_for_pushes
@@ -133,5 +137,21 @@ def enqueue_pushes(attempt_pk: int, *, after: float = 0.0) -> None:
     transaction.on_commit(enqueue)
 
 
-def enqueue_reconcile(min_age: int | None = None, limit: int | None = None) -> None:
+@task()
+def expire_unpaid() -> dict[str, int]:
+    """Remind and expire unpaid orders (``services.expiry.run``); returns the counts."""
+    summary = expiry.run()
+    return {
+        "reminded": summary.reminded,
+        "expired": summary.expired,
+        "kept": summary.kept,
+        "failed": summary.failed,
+    }
+
+
+def enqueue_reconcile(
+    min_age: int | None = None, limit: int | None = None, *, expire: bool = True
+) -> None:
     reconcile_due.using(backend=_backend()).enqueue(min_age, limit)
+    if expire:
+        expire_unpaid.using(backend=_backend()).enqueue()

@@ -6,12 +6,19 @@ goes out once without any bookkeeping here. Receivers run through ``send_robust`
 that is down is logged by the app and never undoes a payment. The demo's mail backend
 prints the mails on the server's console.
 
-- ``order_paid``: the buyer (order confirmed) and each supplier with an e-mail address (their
-  own sub-basket: items, sum, the marketplace fee taken, the delivery address). One receiver
-  for both, so the parts and the payment are read once.
+- ``order_paid``: the buyer (order confirmed; for an invoice secupay accepted, "please pay the
+  invoice") and each supplier with an e-mail address (their own sub-basket: items, sum, the
+  marketplace fee taken, the delivery address; "ready to ship, invoice open" when the buyer pays
+  by invoice and has not yet). One receiver for both, so the parts and the payment are read once.
 - ``order_pending``: the buyer, with the transfer instructions (prepaid) or "being checked".
+- ``invoice_paid``: the buyer, that their payment has arrived.
 - ``order_refunded``: the buyer, with the amount and whose part.
 - ``sub_basket_shipped``: the buyer, with carrier and tracking id.
+- ``order_payment_reminder``: the buyer of a prepayment, with the deadline and the bank details;
+  staff for an invoice that has not shipped.
+- ``order_expired``: the buyer, that the unpaid order was cancelled.
+- ``sub_basket_disputed`` / ``sub_basket_dispute_resolved``: staff (``SHOP_STAFF_EMAIL``), never
+  the buyer: a chargeback or returned debit is the shop's to settle.
 - ``order_failed`` is not mailed: the buyer is on the payment page and can try again there.
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +35,7 @@ from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from secu_marketplace import signals
@@ -34,7 +43,7 @@ from secu_marketplace.conf import app_settings
 from secu_marketplace.models import LineItem, Order, Refund, SubBasket, load_parts
 from secu_marketplace.money import format_money
 from secu_marketplace.read.balances import order_balance
-from secu_marketplace.rules.statuses import RefundKind
+from secu_marketplace.rules.statuses import DisputeState, OrderStatus, RefundKind
 
 from .forms import PAYMENT_METHODS
 
@@ -126,12 +135,22 @@ def order_paid(sender: Any, order: Order, **kwargs: Any) -> None:
     _paid_suppliers(order, subs, amount, dead)
 
 
+def _invoice_open(order: Order) -> bool:
+    """secupay accepted the invoice; the buyer has not paid it (the goods ship first)."""
+    return order.status == OrderStatus.CONFIRMED
+
+
 def _paid_buyer(order: Order, subs: list[SubBasket], amount: int, dead: set[int]) -> None:
-    """The buyer: the order is confirmed."""
+    """The buyer: the order is confirmed (and the invoice to pay, for an invoice)."""
     with translation.override(_buyer_language(order)):
+        subject = (
+            _("Order %(reference)s confirmed: please pay the invoice")
+            if _invoice_open(order)
+            else _("Order %(reference)s confirmed")
+        )
         _send(
             order.email,
-            _("Order %(reference)s confirmed") % {"reference": order.reference},
+            subject % {"reference": order.reference},
             "order_paid_buyer",
             {
                 **_common(order, amount),
@@ -154,12 +173,18 @@ def _paid_suppliers(order: Order, subs: list[SubBasket], amount: int, dead: set[
         for sub in subs:
             if sub.pk in dead or not sub.supplier.email:
                 continue
+            subject = (
+                _("New order %(reference)s: ready to ship, invoice open")
+                if _invoice_open(order)
+                else _("New paid order %(reference)s: please ship")
+            )
             _send(
                 sub.supplier.email,
-                _("New paid order %(reference)s: please ship") % {"reference": order.reference},
+                subject % {"reference": order.reference},
                 "order_paid_supplier",
                 {
                     **_common(order, amount),
+                    "invoice_open": _invoice_open(order),
                     "supplier": sub.supplier.name,
                     "sub_basket": sub,
                     "items": _items(sub, order),
@@ -235,11 +260,106 @@ def sub_basket_shipped(sender: Any, order: Order, sub_basket: SubBasket, **kwarg
         )
 
 
+def invoice_paid(sender: Any, order: Order, amount: int, **kwargs: Any) -> None:
+    with translation.override(_buyer_language(order)):
+        _send(
+            order.email,
+            _("Order %(reference)s: your payment has arrived") % {"reference": order.reference},
+            "invoice_paid_buyer",
+            {**_common(order, amount), "amount": _money(amount, order)},
+        )
+
+
+def order_payment_reminder(sender: Any, order: Order, pay_by: datetime, **kwargs: Any) -> None:
+    """A prepayment's buyer is asked again, with the deadline; an invoice waits for the
+    suppliers to ship, so staff are told."""
+    if order.payment_method != "prepaid":
+        _staff(
+            _("Order %(reference)s has not shipped: it is cancelled on %(date)s")
+            % {"reference": order.reference, "date": date_format(pay_by, "DATE_FORMAT")},
+            {"order": order, "pay_by": pay_by, "admin_url": _admin_url(order)},
+            "order_payment_reminder_staff",
+        )
+        return
+    amount, _dead = _payment(order)
+    with translation.override(_buyer_language(order)):
+        _send(
+            order.email,
+            _("Order %(reference)s: please transfer %(amount)s by %(date)s")
+            % {
+                "reference": order.reference,
+                "amount": _money(amount, order),
+                "date": date_format(pay_by, "DATE_FORMAT"),
+            },
+            "order_payment_reminder_buyer",
+            {
+                **_common(order, amount),
+                "pay_by": pay_by,
+                "instructions": _instructions(order, amount),
+            },
+        )
+
+
+def order_expired(sender: Any, order: Order, pay_by: datetime, **kwargs: Any) -> None:
+    with translation.override(_buyer_language(order)):
+        _send(
+            order.email,
+            _("Order %(reference)s has expired") % {"reference": order.reference},
+            "order_expired_buyer",
+            {**_common(order, order.total), "pay_by": pay_by},
+        )
+
+
+def _admin_url(order: Order) -> str:
+    return app_settings.site_url + reverse("admin:secu_marketplace_order_change", args=[order.pk])
+
+
+def _staff(subject: str, context: dict[str, Any], template: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(getattr(settings, "SHOP_STAFF_EMAIL", ""), subject, template, context)
+
+
+def sub_basket_disputed(sender: Any, order: Order, sub_basket: SubBasket, **kwargs: Any) -> None:
+    """Staff, never the buyer: the money for a supplier's part came back."""
+    _dispute_mail(order, sub_basket, resolved=False)
+
+
+def sub_basket_dispute_resolved(
+    sender: Any, order: Order, sub_basket: SubBasket, dispute: str, **kwargs: Any
+) -> None:
+    _dispute_mail(order, sub_basket, resolved=True, lost=dispute == DisputeState.LOST)
+
+
+def _dispute_mail(order: Order, sub: SubBasket, *, resolved: bool, lost: bool = False) -> None:
+    values = {"reference": order.reference, "supplier": sub.supplier.name}
+    if not resolved:
+        subject = _("Chargeback on order %(reference)s: %(supplier)s's part") % values
+    elif lost:
+        subject = _("Chargeback on order %(reference)s lost: %(supplier)s's part") % values
+    else:
+        subject = _("Chargeback on order %(reference)s resolved: %(supplier)s's part") % values
+    context = {
+        **_common(order, order.total),
+        "sub_basket": sub,
+        "supplier": sub.supplier.name,
+        "sum": _money(sub.sum, order),
+        "resolved": resolved,
+        "lost": lost,
+        "admin_url": _admin_url(order),
+    }
+    _staff(subject, context, "sub_basket_disputed_staff")
+
+
 RECEIVERS: tuple[tuple[Signal, Callable[..., None]], ...] = (
     (signals.order_paid, order_paid),
     (signals.order_pending, order_pending),
+    (signals.invoice_paid, invoice_paid),
     (signals.order_refunded, order_refunded),
     (signals.sub_basket_shipped, sub_basket_shipped),
+    (signals.order_payment_reminder, order_payment_reminder),
+    (signals.order_expired, order_expired),
+    (signals.sub_basket_disputed, sub_basket_disputed),
+    (signals.sub_basket_dispute_resolved, sub_basket_dispute_resolved),
 )
 
 

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from secu_marketplace.exceptions import BasketError, CheckoutError, SecuconnectError
 from secu_marketplace.models import Order
 from secu_marketplace.read import order_balance
+from secu_marketplace.read.words import buyer_chip
+from secu_marketplace.rules.statuses import SHIPPABLE
 from secu_marketplace.services.supplier_contracts import accepted_methods, order_contracts
 
 from .cart import Cart, shipping_rate
@@ -152,10 +154,19 @@ def _accepted_methods(placed: Order) -> list[str] | None:
 @never_cache
 def order(request: HttpRequest, token: str) -> HttpResponse:
     placed = get_object_or_404(Order, public_token=token)
+    summary = order_balance(placed)
     context = {
         "order": placed,
         # Sub-baskets, items, refunds and shipments, as on the app's payment page.
-        "summary": order_balance(placed),
+        "summary": summary,
+        # "paid" only once the buyer has paid: an invoice is "please pay the invoice" till then.
+        "status_chip": buyer_chip(
+            placed.status,
+            placed.payment_method,
+            buyer_paid=summary.paid,
+            expired=placed.expired_at is not None,
+        ),
+        "may_ship": placed.status in SHIPPABLE,
         "can_pay": placed.is_payable,
         "has_payment": placed.attempts.exists(),
         "payment_method": (

@@ -1,4 +1,5 @@
-"""Read-only renderings for the order page: sub-baskets with their items, JSON snapshots."""
+"""Read-only renderings for the order page: sub-baskets with their items, JSON snapshots; and
+what staff read when an action failed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from secu_marketplace.exceptions import AuthenticationError
 from secu_marketplace.money import format_money
 from secu_marketplace.provider.answers import InstrumentKind, parse_smart
 from secu_marketplace.redaction import redact
@@ -82,3 +84,13 @@ def items_list(lines: list[Any], currency: str) -> SafeString:
         ),
     )
     return format_html("<ul class='secu-items'>{}</ul>", rows)
+
+
+def explain(error: Exception) -> str:
+    """What staff read when an action could not be done; every provider error has one."""
+    if isinstance(error, AuthenticationError):
+        return _(
+            "secuconnect refused the shop's credentials (CLIENT_ID / CLIENT_SECRET): nothing "
+            "was done. Check the settings, or ask secupay whether they were revoked. (%(error)s)"
+        ) % {"error": error}
+    return str(error)

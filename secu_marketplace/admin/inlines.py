@@ -162,11 +162,12 @@ class RefundInline(ReadOnlyInline):
     fk_name = "order"
     fields = (
         "created",
-        "sub_basket",
+        "part_display",
         "kind",
         "amount_display",
         "state",
         "reason",
+        "lines_display",
         "source",
         "refund_pci_id",
     )
@@ -174,8 +175,23 @@ class RefundInline(ReadOnlyInline):
     verbose_name_plural = _("refunds and cancellations")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Refund]:
-        return super().get_queryset(request).select_related("sub_basket")
+        return super().get_queryset(request).select_related("sub_basket__supplier")
+
+    @admin.display(description=_("supplier's part"))
+    def part_display(self, obj: Refund) -> str:
+        if obj.sub_basket is None:
+            return str(_("the whole order"))
+        return f"{obj.sub_basket.supplier.name} ({obj.sub_basket.reference_id})"
 
     @admin.display(description=_("amount"))
     def amount_display(self, obj: Refund) -> str:
         return format_money(obj.amount, obj.currency)
+
+    @admin.display(description=_("lines"))
+    def lines_display(self, obj: Refund) -> str:
+        """ "1 × Kaffeepads, 1 × Standardversand" when staff chose lines; "–" for an amount."""
+        lines = [line for line in obj.lines or () if isinstance(line, dict)]  # own data
+        return (
+            ", ".join(f"{line.get('quantity')} × {line.get('description')}" for line in lines)
+            or "–"
+        )

@@ -1,5 +1,5 @@
 """The order list's machinery: a paginator that does not count a long table row by row, and
-the filters by supplier and by payment method."""
+the filters by supplier, payment method, chargeback and payment deadline."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.admin.display import payment_method_label
 from secu_marketplace.models import Order, SubBasket, Supplier
 from secu_marketplace.rules.payments import PAYMENT_METHODS
+from secu_marketplace.rules.statuses import EXPIRING, DisputeState
 
 
 class EstimatedCountPaginator(Paginator):
@@ -83,3 +85,51 @@ class PaymentMethodFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
         value = self.value()
         return queryset.filter(payment_method=value) if value else queryset
+
+
+class DisputeFilter(admin.SimpleListFilter):
+    """Orders a chargeback or returned debit touched: open (a part's money is back with the
+    buyer: shipping waits), resolved, or lost; also refunded or cancelled orders, whose status
+    stays what it was."""
+
+    title = _("chargeback")
+    parameter_name = "dispute"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (DisputeState.OPEN, _("open: money came back")),
+            (DisputeState.RESOLVED, _("resolved")),
+            (DisputeState.LOST, _("lost")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        value = self.value()
+        if value in DisputeState.values:
+            parts = SubBasket.objects.filter(order=OuterRef("pk"), dispute=value)
+            return queryset.filter(Exists(parts))
+        return queryset
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    """Unpaid orders under a payment deadline, those past it, and those it expired."""
+
+    title = _("payment deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("waiting", _("waiting for the buyer's money")),
+            ("past", _("past the deadline")),
+            ("expired", _("expired unpaid")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        value = self.value()
+        waiting = queryset.filter(status__in=EXPIRING, pay_by__isnull=False)
+        if value == "waiting":
+            return waiting
+        if value == "past":
+            return waiting.filter(pay_by__lte=timezone.now())
+        if value == "expired":
+            return queryset.filter(expired_at__isnull=False)
+        return queryset

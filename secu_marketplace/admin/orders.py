@@ -11,6 +11,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -26,6 +29,8 @@ from secu_marketplace.admin.inlines import (
     SubBasketInline,
 )
 from secu_marketplace.admin.lists import (
+    DeadlineFilter,
+    DisputeFilter,
     EstimatedCountPaginator,
     PaymentMethodFilter,
     SupplierFilter,
@@ -35,11 +40,22 @@ from secu_marketplace.models import (
     CheckoutAttempt,
     Order,
     PaymentTransaction,
+    Refund,
     SubBasket,
 )
 from secu_marketplace.money import format_money
-from secu_marketplace.rules.statuses import PAYABLE, OrderStatus, Source
+from secu_marketplace.read.words import fulfilment_chip, payment_chip
+from secu_marketplace.rules.payments import payer_has_paid_q
+from secu_marketplace.rules.statuses import (
+    PAYABLE,
+    AttemptState,
+    OrderStatus,
+    PaymentRole,
+    RefundState,
+    Source,
+)
 from secu_marketplace.services.bulk_sync import RefreshSummary, refresh_orders
+from secu_marketplace.templatetags.secu_money import secu_chip
 
 # Who bought, as sent to secuconnect: editable only while the order may still be paid (nothing
 # owed or settled yet); after that it is the record of what was sold to whom. The e-mail address
@@ -79,17 +95,25 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["secu_marketplace/admin.css"]}
 
+    # At a glance, on a laptop with the navigation sidebar open: the payment and the shipping
+    # in words and colour (read.words); the Smart Transaction is on the order page and found
+    # by the search.
     list_display = (
         "reference",
         "buyer",
         "total_display",
+        "payment_display",
+        "fulfilment_display",
+        "created_display",
+    )
+    list_filter = (
         "status",
-        "method_display",
-        "supplier_count",
-        "stx_display",
+        DisputeFilter,
+        DeadlineFilter,
+        PaymentMethodFilter,
+        SupplierFilter,
         "created",
     )
-    list_filter = ("status", PaymentMethodFilter, SupplierFilter, "created")
     search_fields = ("reference", "email", "=attempts__stx_id", "=payments__pci_id")
     # A second COUNT(*) over every order on each page is not worth its cost on a big table, nor
     # is an exact count of a long list (the paginator estimates those).
@@ -110,10 +134,23 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
         "review_reason",
         "created",
         "updated",
+        "pay_by",
+        "reminded_at",
+        "expired_at",
     )
     fieldsets = (
         (None, {"fields": ("reference", "status", "total_display", "currency", "review_reason")}),
-        (_("Payment"), {"fields": ("method_display", "trans_id", "instructions_display")}),
+        (
+            _("Payment"),
+            {
+                "fields": (
+                    "method_display",
+                    "trans_id",
+                    "instructions_display",
+                    ("pay_by", "reminded_at", "expired_at"),
+                )
+            },
+        ),
         (
             _("Buyer"),
             {
@@ -145,12 +182,23 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
             .annotate(n=Count("pk"))
             .values("n")
         )
+        shipped = suppliers.filter(shipped_at__isnull=False)
+        paid = PaymentTransaction.objects.filter(
+            payer_has_paid_q(),
+            order=OuterRef("pk"),
+            role=PaymentRole.LEADING,
+            attempt__state=AttemptState.SETTLED,
+        )
+        refunded = Refund.objects.filter(order=OuterRef("pk")).exclude(state=RefundState.FAILED)
         return (
             super()
             .get_queryset(request)
             .annotate(
                 _suppliers=Subquery(suppliers[:1]),
+                _shipped=Subquery(shipped[:1]),
                 _stx=Subquery(latest_stx.values("stx_id")[:1]),
+                _buyer_paid=Exists(paid),
+                _refunded=Exists(refunded),
             )
         )
 
@@ -201,7 +249,7 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("buyer"), ordering="surname")
     def buyer(self, obj: Order) -> str:
-        return f"{obj.buyer_name} <{obj.email}>"
+        return format_html("{}<br><span class='secu-hint'>{}</span>", obj.buyer_name, obj.email)
 
     @admin.display(description=_("total"), ordering="total")
     def total_display(self, obj: Order) -> str:
@@ -210,6 +258,35 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("payment method"), ordering="payment_method")
     def method_display(self, obj: Order) -> str:
         return payment_method_label(obj.payment_method)
+
+    @admin.display(description=_("payment"), ordering="status")
+    def payment_display(self, obj: Order) -> str:
+        chip = payment_chip(
+            obj.status,
+            obj.payment_method,
+            buyer_paid=bool(getattr(obj, "_buyer_paid", False)),
+            refunded=bool(getattr(obj, "_refunded", False)),
+            expired=obj.expired_at is not None,
+        )
+        method = payment_method_label(obj.payment_method) if obj.payment_method else ""
+        if not method:
+            return secu_chip(chip)
+        return format_html("{}<br><span class='secu-hint'>{}</span>", secu_chip(chip), method)
+
+    @admin.display(description=_("created"), ordering="created")
+    def created_display(self, obj: Order) -> str:
+        when = timezone.localtime(obj.created)
+        return format_html(
+            "{}<br>{}", date_format(when, "SHORT_DATE_FORMAT"), date_format(when, "TIME_FORMAT")
+        )
+
+    @admin.display(description=_("shipping"))
+    def fulfilment_display(self, obj: Order) -> str:
+        parts, shipped = (
+            int(getattr(obj, "_suppliers", 0) or 0),
+            int(getattr(obj, "_shipped", 0) or 0),
+        )
+        return secu_chip(fulfilment_chip(obj.status, parts, shipped))
 
     @admin.display(description=_("suppliers"), ordering="_suppliers")
     def supplier_count(self, obj: Order) -> int:

@@ -1,9 +1,10 @@
 """The admin's after-checkout actions: capture, cancel or refund, mark shipped. Each view shows a
-confirmation form and calls one flow (``services.capture``, ``services.refunds``,
-``services.shipping``).
+confirmation form and calls one flow (``services.capture``, ``services.refunds`` through the
+refund page's steps in ``admin.refunding``, ``services.shipping``).
 
-Moving money and reporting shipments need permissions of their own (``Order.Meta.permissions``:
-``capture_order``, ``refund_order``, ``ship_order``), not "change order": support staff may edit
+Moving money, reporting shipments and extending a payment deadline need permissions of their own
+(``Order.Meta.permissions``: ``capture_order``, ``refund_order``, ``ship_order``,
+``extend_order_deadline``), not "change order": support staff may edit
 a buyer's e-mail address without being able to refund. Every action, view and button checks its
 permission here; an action is not even offered without it. The services stay permission-free:
 a shop's own code decides who may call them."""
@@ -19,39 +20,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from secu_marketplace.admin.forms import RefundForm, ShipForm
-from secu_marketplace.exceptions import AuthenticationError, ProcessingError, SecuconnectError
-from secu_marketplace.models import Order, PaymentTransaction
+from secu_marketplace.admin.display import explain
+from secu_marketplace.admin.forms import DeadlineForm, ShipForm
+from secu_marketplace.admin.panel import order_panel
+from secu_marketplace.admin.refunding import refund_view
+from secu_marketplace.exceptions import ProcessingError, SecuconnectError
+from secu_marketplace.models import Order
 from secu_marketplace.money import format_money
-from secu_marketplace.read.payments import paying_attempt, refundable
-from secu_marketplace.rules.statuses import PaymentRole, RefundState, Source
-from secu_marketplace.services import capture, refunds, shipping
-
-
-def explain(error: Exception) -> str:
-    """What staff read when an action could not be done; every provider error has one."""
-    if isinstance(error, AuthenticationError):
-        return _(
-            "secuconnect refused the shop's credentials (CLIENT_ID / CLIENT_SECRET): nothing "
-            "was done. Check the settings, or ask secupay whether they were revoked. (%(error)s)"
-        ) % {"error": error}
-    return str(error)
-
-
-def _left(order: Order) -> dict[int | None, int]:
-    """What is left to refund: per sub-basket id, and for the whole order under None."""
-    try:
-        attempt = paying_attempt(order)
-    except ProcessingError:
-        return {}
-    left: dict[int | None, int] = {}
-    for payment in PaymentTransaction.objects.filter(
-        attempt=attempt, role__in=[PaymentRole.LEADING, PaymentRole.SUB]
-    ):
-        left[payment.sub_basket_id] = refundable(payment)
-    return left
+from secu_marketplace.rules.statuses import Source, awaits_buyer
+from secu_marketplace.services import capture, expiry, shipping
 
 
 class ProcessingAdminMixin(admin.ModelAdmin):
@@ -67,6 +47,9 @@ class ProcessingAdminMixin(admin.ModelAdmin):
     def has_ship_permission(self, request: HttpRequest) -> bool:
         return self._may(request, "ship_order")
 
+    def has_extend_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "extend_order_deadline")
+
     def change_view(
         self,
         request: HttpRequest,
@@ -74,15 +57,19 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        order = Order.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        waiting = order is not None and awaits_buyer(order.status, order.payment_method)
         # The page's buttons, each shown only to staff who may use it.
         may = {
             "refresh": self.has_change_permission(request),
             "refund": self.has_refund_permission(request),
             "ship": self.has_ship_permission(request),
+            "extend": waiting and self.has_extend_permission(request),
         }
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "secu_may": may}
-        )
+        extra = {**(extra_context or {}), "secu_may": may, "secu_deadline": waiting}
+        if order is not None:
+            extra.update(order_panel(order))
+        return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
@@ -94,6 +81,11 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             ),
             path(
                 "<path:object_id>/ship/", view(self.ship_view), name="secu_marketplace_order_ship"
+            ),
+            path(
+                "<path:object_id>/deadline/",
+                view(self.deadline_view),
+                name="secu_marketplace_order_deadline",
             ),
             *super().get_urls(),
         ]
@@ -108,7 +100,13 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:secu_marketplace_order_change", args=[order.pk]))
 
     def _page(
-        self, request: HttpRequest, order: Order, form: Any, title: str, template: str
+        self,
+        request: HttpRequest,
+        order: Order,
+        form: Any,
+        title: str,
+        template: str,
+        extra: dict[str, Any] | None = None,
     ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -118,41 +116,13 @@ class ProcessingAdminMixin(admin.ModelAdmin):
             "form": form,
             "title": title,
             "total": format_money(order.total, order.currency),
+            **(extra or {}),
         }
         return TemplateResponse(request, f"admin/secu_marketplace/order/{template}", context)
 
     def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._order_for(request, object_id, self.has_refund_permission(request))
-        left = _left(order)
-        form = RefundForm(request.POST or None, order=order, left=left)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                outcome = refunds.refund(
-                    order,
-                    sub_basket=data["sub_basket_obj"],
-                    amount=data["amount_minor"],
-                    reason=data["reason"],
-                    reduce_stakeholder_payment=data["reduce_stakeholder_payment"],
-                    source=Source.ADMIN,
-                )
-            except (ProcessingError, SecuconnectError) as error:
-                form.add_error(None, explain(error))
-            else:
-                for record in outcome.refunds:
-                    self.message_user(
-                        request,
-                        _("%(amount)s: %(state)s.")
-                        % {
-                            "amount": format_money(record.amount, record.currency),
-                            "state": record.get_state_display(),
-                        },
-                        messages.SUCCESS if record.state != RefundState.FAILED else messages.ERROR,
-                    )
-                return self._back(order)
-        return self._page(
-            request, order, form, _("Cancel or refund order %s") % order.reference, "refund.html"
-        )
+        return refund_view(self, request, order)
 
     def ship_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._order_for(request, object_id, self.has_ship_permission(request))
@@ -180,6 +150,33 @@ class ProcessingAdminMixin(admin.ModelAdmin):
         return self._page(
             request, order, form, _("Mark order %s shipped") % order.reference, "ship.html"
         )
+
+    def deadline_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._order_for(request, object_id, self.has_extend_permission(request))
+        form = DeadlineForm(request.POST or None, order=order)
+        if request.method == "POST" and form.is_valid():
+            try:
+                expiry.extend(
+                    order,
+                    form.cleaned_data["pay_by"],
+                    source=Source.ADMIN,
+                    by=str(request.user.get_username()),
+                )
+            except ProcessingError as error:
+                form.add_error(None, explain(error))
+            else:
+                self.message_user(
+                    request,
+                    _("Order %(order)s may now be paid until %(date)s.")
+                    % {
+                        "order": order.reference,
+                        "date": date_format(form.cleaned_data["pay_by"], "DATETIME_FORMAT"),
+                    },
+                    messages.SUCCESS,
+                )
+                return self._back(order)
+        title = _("Extend the payment deadline of order %s") % order.reference
+        return self._page(request, order, form, title, "deadline.html")
 
     @admin.action(description=_("Capture the authorised payment"), permissions=["capture"])
     def capture_payment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

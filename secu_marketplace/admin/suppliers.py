@@ -1,6 +1,7 @@
 """Suppliers in the admin: their contracts, secupay's approval of them, onboarding (a contract
-requested through ``requestId``; ``services/onboarding.py``) and the payment methods each
-contract accepts, with what secuconnect answered (``services/supplier_contracts.py``)."""
+requested through ``requestId``; ``services/onboarding.py``), the payment methods each
+contract accepts, with what secuconnect answered (``services/supplier_contracts.py``), and the
+supplier's open and recent parts with their money (``admin.panel``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.admin.onboarding_forms import OnboardingForm, SettleForm
+from secu_marketplace.admin.panel import supplier_panel
 from secu_marketplace.admin.supplier_notes import (
     approval_text,
     methods_text,
@@ -33,6 +35,9 @@ ONBOARD_PERMISSION = "secu_marketplace.onboard_supplier"
 
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["secu_marketplace/admin.css"]}
+
     list_display = (
         "name",
         "contract_id",
@@ -97,6 +102,16 @@ class SupplierAdmin(admin.ModelAdmin):
             # The onboarding buttons, shown only to staff who may use them.
             "secu_may": {"onboard": self.has_onboard_permission(request)},
         }
+        if supplier is not None:
+            parts = supplier_panel(supplier)
+            extra["secu_part_tables"] = [
+                (
+                    gettext("Open parts: to ship, unpaid or disputed"),
+                    parts["open_parts"],
+                    "secu-open-parts",
+                ),
+                (gettext("Recent parts"), parts["recent_parts"], "secu-recent-parts"),
+            ]
         return super().change_view(request, object_id, form_url, extra)
 
     def has_onboard_permission(self, request: HttpRequest) -> bool:

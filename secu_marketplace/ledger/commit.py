@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from secu_marketplace.models import PaymentTransaction, Refund, load_parts
+from secu_marketplace.models import PaymentTransaction, Refund, StatusEvent, load_parts
 from secu_marketplace.rules.decide import Held
 from secu_marketplace.rules.plans import Event, PaymentWrite, Plan, RefundWrite
-from secu_marketplace.rules.statuses import OrderStatus, RefundKind
+from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundKind
 
+from .deadlines import stamp
 from .writer import Writer
 
 # The fields of a Payment Transaction a plan writes (bulk_update needs their names).
@@ -43,6 +44,13 @@ def gather(w: Writer) -> Held:
         attempts = list(order.attempts.values_list("pk", "number", "state", "provider_status"))
     else:
         attempts = [(attempt.pk, attempt.number, attempt.state, attempt.provider_status)]
+    before = ""
+    if order.status == OrderStatus.DISPUTED:
+        # Where it was before the dispute: a resolution never takes it below that.
+        moves = StatusEvent.objects.filter(
+            order=order, subject=StatusEvent.Subject.ORDER, to_status=OrderStatus.DISPUTED
+        )
+        before = moves.order_by("-pk").values_list("from_status", flat=True).first() or ""
     return Held(
         order=order,
         attempt=attempt,
@@ -50,6 +58,7 @@ def gather(w: Writer) -> Held:
         payments={row.pci_id: row for row in w.payments},
         refunds=list(w.refunds),
         attempts=attempts,
+        before_dispute=before,
     )
 
 
@@ -61,11 +70,25 @@ def commit(w: Writer, plan: Plan) -> None:
     _events(w, plan.events)
     rows = _payments(w, plan.payments)
     _refunds(w, plan.refunds, rows)
+    w.set_order(**plan.order)
     for move in plan.order_moves:
         moved = w.move(move.target, detail=move.detail)
         if moved and move.target == OrderStatus.NEEDS_REVIEW and plan.review_reason:
             w.set_order(review_reason=plan.review_reason)
-    w.set_order(**plan.order)
+    parts = {sub.pk: sub for sub in load_parts(w.order, items=False)}
+    for write in plan.disputes:
+        w.set_dispute(parts[write.sub_basket_id], write.state, detail=write.event.detail)
+    if plan.invoice_paid:
+        leading = next(
+            (
+                r
+                for r in rows.values()
+                if r.attempt_id == attempt.pk and r.role == PaymentRole.LEADING
+            ),
+            None,
+        )
+        w.news.invoice_paid = int(leading.amount or 0) if leading is not None else 0
+    stamp(w)
 
 
 def _events(w: Writer, events: Iterable[Event | None]) -> None:

@@ -27,6 +27,7 @@ def record_request(
     reduce_stakeholder_payment: bool,
     source: str,
     too_much: Callable[[int], Exception],
+    lines: list[dict[str, Any]] | None = None,
 ) -> Refund:
     """Record the request before it is sent; ``too_much(left)`` is the error to raise when
     ``amount`` exceeds what is left, re-checked with every refund record of the order locked."""
@@ -45,6 +46,7 @@ def record_request(
             reduce_stakeholder_payment=reduce_stakeholder_payment,
             source=source,
             target_amount_before=target.amount,
+            lines=lines or [],
         )
 
 
@@ -63,6 +65,8 @@ def answered(record: Refund, refund_pci: str, *, source: str) -> Refund:
             "amount": mine.amount,
             "target": mine.target.pci_id,
             "kind": mine.kind,
+            "sub_basket": mine.target.reference_id,
+            "reason": mine.reason,
         }
         w.note(REFUND, mine.state, from_status=RefundState.REQUESTED, detail=detail)
         if mine.state == RefundState.DONE:

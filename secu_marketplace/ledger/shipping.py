@@ -43,6 +43,7 @@ def shipped(
         )
         w.shipped(sub)
         everything = all_shipped(w.order, attempt)
-        if everything:
+        # A disputed order leaves "disputed" only when secuconnect resolves the issue.
+        if everything and w.order.status != OrderStatus.DISPUTED:
             w.move(OrderStatus.SHIPPED, attempt=attempt, detail={"every sub-basket shipped": True})
     return everything

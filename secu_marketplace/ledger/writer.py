@@ -12,10 +12,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
-from django.dispatch import Signal
 from django.utils import timezone
 
-from secu_marketplace import signals
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import (
@@ -29,11 +27,13 @@ from secu_marketplace.models import (
 )
 from secu_marketplace.rules.statuses import (
     ATTEMPT_TRANSITIONS,
+    DISPUTE_TRANSITIONS,
     REFUND_TRANSITIONS,
-    OrderStatus,
     allowed,
     can_move,
 )
+
+from .announce import News, announce
 
 logger = logging.getLogger(__name__)
 Subject = StatusEvent.Subject
@@ -53,9 +53,7 @@ class Writer:
     # nothing need be read about others).
     other_attempts: bool = True
     _events: list[StatusEvent] = field(default_factory=list)
-    _moves: list[tuple[str, str]] = field(default_factory=list)
-    _refunded: list[int] = field(default_factory=list)
-    _shipped: list[int] = field(default_factory=list)
+    _news: News = field(default_factory=News)
     _order_changed: bool = False
 
     @property
@@ -67,7 +65,12 @@ class Writer:
 
     @property
     def moved(self) -> bool:
-        return bool(self._moves)
+        return bool(self._news.moves)
+
+    @property
+    def news(self) -> News:
+        """What this write will announce after commit (``ledger.announce``)."""
+        return self._news
 
     def move(
         self,
@@ -87,7 +90,7 @@ class Writer:
             detail=detail,
             attempt=attempt or self.attempt,
         )
-        self._moves.append((current, target))
+        self._news.moves.append((current, target))
         self.order.status = target
         return True
 
@@ -153,23 +156,32 @@ class Writer:
         """The flow changed the order's own fields (not its status): save it at the end."""
         self._order_changed = True
 
+    def set_dispute(self, sub: SubBasket, state: str, *, detail: dict[str, Any]) -> bool:
+        """Move a part's dispute state along ``DISPUTE_TRANSITIONS`` (the order's lock held:
+        every write of a part takes it first); one event and the part's signal. True if it
+        moved."""
+        if state == sub.dispute or not allowed(DISPUTE_TRANSITIONS, sub.dispute, state):
+            return False
+        self.note(Subject.DISPUTE, state, from_status=sub.dispute, detail=detail)
+        sub.dispute = state
+        sub.save(update_fields=["dispute"])
+        self._news.disputes.append((sub.pk, state))
+        return True
+
     def refunded(self, record: Refund) -> None:
-        self._refunded.append(record.pk)
+        self._news.refunded.append(record.pk)
 
     def shipped(self, sub: SubBasket) -> None:
-        self._shipped.append(sub.pk)
+        self._news.shipped.append(sub.pk)
 
     def _flush(self) -> None:
-        if self._moves or self._order_changed:
+        if self._news.moves or self._order_changed:
             self.order.save()
         if self._events:
             StatusEvent.objects.bulk_create(self._events)
-        if self._moves or self._refunded or self._shipped:
-            transaction.on_commit(
-                _announcer(
-                    self.order, list(self._moves), self._refunded, self._shipped, self.source
-                )
-            )
+        if self._news:
+            order, news, source = self.order, self._news, self.source
+            transaction.on_commit(lambda: announce(order, news, source))
 
 
 @contextmanager
@@ -221,41 +233,6 @@ def locked(
             writer.sub_basket = SubBasket.objects.select_for_update().get(pk=sub_basket_id)
         yield writer
         writer._flush()
-
-
-def _announcer(
-    order: Order,
-    moves: list[tuple[str, str]],
-    refunded: list[int],
-    shipped: list[int],
-    source: str,
-) -> Any:
-    def announce() -> None:
-        # A part shipped before the order it completes; the order's move before its refunds.
-        # ``order`` is the row as the write committed it: reading it again would cost a query
-        # per write and could only show a later write's state, which announces itself.
-        same = {"old_status": order.status, "new_status": order.status, "source": source}
-        for sub in SubBasket.objects.filter(pk__in=shipped).order_by("position"):
-            signals.send(signals.sub_basket_shipped, order, sub_basket=sub, **same)
-        for old, new in moves:
-            kwargs: dict[str, Any] = {"old_status": old, "new_status": new, "source": source}
-            if new == OrderStatus.NEEDS_REVIEW:
-                kwargs["reason"] = order.review_reason
-            specific: Signal | None = signals.BY_STATUS.get(new)
-            for signal in (signals.order_status_changed, specific):
-                if signal is not None:
-                    signals.send(signal, order, **kwargs)
-        for record in Refund.objects.filter(pk__in=refunded).select_related("sub_basket"):
-            signals.send(
-                signals.order_refunded,
-                order,
-                amount=record.amount,
-                sub_basket=record.sub_basket,
-                refund=record,
-                **same,
-            )
-
-    return announce
 
 
 @contextmanager

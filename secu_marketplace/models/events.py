@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.attempts import CheckoutAttempt
 from secu_marketplace.models.orders import Order
-from secu_marketplace.rules.statuses import OrderStatus, RefundState, Source
+from secu_marketplace.rules.statuses import (
+    DeadlineStep,
+    DisputeState,
+    OrderStatus,
+    RefundState,
+    Source,
+)
 
 
 class StatusEvent(models.Model):
@@ -19,6 +25,8 @@ class StatusEvent(models.Model):
         PAYMENT = "payment", _("Payment Transaction")
         REFUND = "refund", _("refund")
         SHIPPING = "shipping", _("shipping")
+        DISPUTE = "dispute", _("dispute")
+        DEADLINE = "deadline", _("payment deadline")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     attempt = models.ForeignKey(
@@ -49,6 +57,8 @@ class StatusEvent(models.Model):
         by_subject: dict[str, dict[str, Any]] = {
             self.Subject.ORDER: dict(OrderStatus.choices),
             self.Subject.REFUND: dict(RefundState.choices),
+            self.Subject.DISPUTE: dict(DisputeState.choices),
+            self.Subject.DEADLINE: dict(DeadlineStep.choices),
         }
         labels = by_subject.get(self.subject, {})
         return str(labels.get(value, value)) if value else "–"

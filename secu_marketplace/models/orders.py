@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.models.querysets import OrderQuerySet, SubBasketQuerySet
 from secu_marketplace.models.suppliers import Supplier
-from secu_marketplace.rules.statuses import PAYABLE, OrderStatus
+from secu_marketplace.rules.statuses import PAYABLE, DisputeState, OrderStatus
 
 
 def new_public_token() -> str:
@@ -48,6 +48,11 @@ class Order(models.Model):
     trans_id = models.BigIntegerField(_("trans_id"), null=True, blank=True, db_index=True)
     payment_instructions = models.JSONField(_("payment instructions"), null=True, blank=True)
     review_reason = models.TextField(_("reason for review"), blank=True)
+    # The payment deadline of a prepayment or an accepted invoice (EXPIRE_UNPAID_AFTER_DAYS),
+    # set when the order starts waiting for the buyer's money; staff may extend it.
+    pay_by = models.DateTimeField(_("pay by"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("payment reminder sent"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired unpaid"), null=True, blank=True)
     # The buyer.
     email = models.EmailField(_("e-mail"), db_index=True)
     forename = models.CharField(_("first name"), max_length=100)
@@ -76,6 +81,7 @@ class Order(models.Model):
             ("capture_order", _("Can capture authorised payments")),
             ("refund_order", _("Can cancel or refund payments")),
             ("ship_order", _("Can report shipments to secuconnect")),
+            ("extend_order_deadline", _("Can extend an order's payment deadline")),
         ]
         # The admin's list filters, each in the list's order: a page of a filtered list reads
         # its rows from the index, however many orders there are (and a rare status is found
@@ -134,6 +140,10 @@ class SubBasket(models.Model):
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_id = models.CharField(_("tracking id"), max_length=100, blank=True)
     invoice_number = models.CharField(_("invoice number"), max_length=100, blank=True)
+    # A chargeback or returned debit on this supplier's part, as secuconnect reported it.
+    dispute = models.CharField(
+        _("dispute"), max_length=10, choices=DisputeState.choices, blank=True, default=""
+    )
 
     objects = SubBasketQuerySet.as_manager()
 

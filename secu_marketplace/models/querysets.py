@@ -15,10 +15,12 @@ from django.db import models
 
 from secu_marketplace.rules.payments import payer_has_paid_q
 from secu_marketplace.rules.statuses import (
+    EXPIRING_FOR,
     PAYABLE,
     SHIPPABLE,
     UNDER_WAY,
     AttemptState,
+    DisputeState,
     OrderStatus,
     PaymentRole,
 )
@@ -80,6 +82,23 @@ class OrderQuerySet(models.QuerySet["Order"]):
         """Orders every part of which has been reported shipped."""
         return self.filter(status=OrderStatus.SHIPPED)
 
+    def disputed(self) -> OrderQuerySet:
+        """Orders a supplier's part of which had its money come back (a chargeback, a returned
+        debit) and is not resolved: also refunded or cancelled ones, whose status stays."""
+        sub_baskets = _related(self, "sub_baskets")
+        parts = sub_baskets._default_manager.filter(
+            order=models.OuterRef("pk"), dispute=DisputeState.OPEN
+        )
+        return self.filter(models.Exists(parts))
+
+    def under_deadline(self) -> OrderQuerySet:
+        """Orders under a payment deadline: a prepayment waiting for the transfer, an invoice
+        secupay accepted (``Order.pay_by`` says until when; ``services.expiry``)."""
+        waiting = models.Q(pk__in=[])
+        for method, status in EXPIRING_FOR.items():
+            waiting |= models.Q(payment_method=method, status=status)
+        return self.filter(waiting)
+
     def needing_review(self) -> OrderQuerySet:
         """Orders staff must look at (``Order.review_reason`` says why)."""
         return self.filter(status=OrderStatus.NEEDS_REVIEW)
@@ -88,6 +107,10 @@ class OrderQuerySet(models.QuerySet["Order"]):
 class SubBasketQuerySet(models.QuerySet["SubBasket"]):
     def for_supplier(self, supplier: Supplier | int) -> SubBasketQuerySet:
         return self.filter(supplier=supplier)
+
+    def disputed(self) -> SubBasketQuerySet:
+        """Parts whose money came back and is not resolved (they may not ship)."""
+        return self.filter(dispute=DisputeState.OPEN)
 
     def to_ship(self) -> SubBasketQuerySet:
         """Parts whose order may ship that have not been reported shipped. A part cancelled

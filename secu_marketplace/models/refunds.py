@@ -46,6 +46,9 @@ class Refund(models.Model):
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
+    # What staff refunded, when they chose lines: [{"line": LineItem id, "description",
+    # "quantity", "amount"}] (shipping is a line of its own); [] for a refund by amount.
+    lines = models.JSONField(_("refunded lines"), default=list, blank=True)
     # The target's amount when the cancel was sent: a reduction whose answer was lost is
     # settled by reading whether the amount went down since.
     target_amount_before = models.BigIntegerField(null=True, blank=True)

@@ -33,46 +33,18 @@ from secu_marketplace.models import (
     Supplier,
     load_parts,
 )
+from secu_marketplace.read.refund_totals import REFUND_COLUMNS, RefundRow, Refunds
 from secu_marketplace.rules.payments import FAILED_SIMPLE, payer_has_paid
 from secu_marketplace.rules.refunds import left_to_refund
 from secu_marketplace.rules.statuses import (
     PAYABLE,
-    REFUND_IN_FLIGHT,
     REFUNDABLE,
     SHIPPABLE,
     UNDER_WAY,
     AttemptState,
+    DisputeState,
     PaymentRole,
-    RefundKind,
-    RefundState,
 )
-
-# (target id, kind, state, sub-basket id, amount) of a refund record.
-RefundRow = tuple[int, str, str, int | None, int]
-
-
-@dataclass
-class Refunds:
-    """What refund records took from a part (or from the whole order): failed ones count for
-    nothing, reductions (before the buyer paid) apart from refunds done or on their way."""
-
-    refunded: int = 0  # money returned (refunds secuconnect executed)
-    refunding: int = 0  # refunds on their way (asked, not executed yet)
-    reduced: int = 0  # taken off before the buyer paid (an invoice part cancelled)
-
-    def add(self, kind: str, state: str, amount: int) -> None:
-        if state == RefundState.FAILED:
-            return
-        if kind == RefundKind.REDUCTION:
-            self.reduced += amount
-        elif state in (*REFUND_IN_FLIGHT, RefundState.PENDING):
-            self.refunding += amount
-        else:
-            self.refunded += amount
-
-    @property
-    def taken(self) -> int:
-        return self.refunded + self.refunding + self.reduced
 
 
 @dataclass(frozen=True)
@@ -88,6 +60,47 @@ class PartBalance:
     refundable: int  # what staff may still refund on this part
     owed: int  # what the buyer still has to pay for this part
     may_ship: bool  # the part may be reported shipped (ship_sub_basket would accept it)
+
+    @property
+    def goods(self) -> int:
+        """The articles less coupons, as ordered."""
+        return sum(item.total for item in self.items if item.kind != LineItem.Kind.SHIPPING)
+
+    @property
+    def shipping(self) -> int:
+        return sum(item.total for item in self.items if item.kind == LineItem.Kind.SHIPPING)
+
+    @property
+    def fee_left(self) -> int:
+        """The marketplace fee as refunds leave it: lowered in proportion by those sent with
+        ``reduce_stakeholder_payment`` (rounded down, as the sandbox does: docs/provider.md,
+        "Undecided"); none of a part whose payment is void."""
+        if self.cancelled:
+            return 0
+        cut = self.fee * self.refunds.with_fee // self.sum if self.sum else 0
+        return max(self.fee - cut, 0)
+
+    @property
+    def payout(self) -> int:
+        """The supplier's share of what is left: the part's worth after refunds, less the fee
+        (negative when refunds that kept the fee took more than the supplier's share)."""
+        return (0 if self.cancelled else self.left) - self.fee_left
+
+    @property
+    def dispute(self) -> str:
+        """The part's ``statuses.DisputeState`` ("" when none)."""
+        return str(self.sub_basket.dispute)
+
+    @property
+    def disputed(self) -> bool:
+        """The buyer's money for this part came back (a chargeback, a returned debit) and the
+        issue is not resolved: it may not ship or be refunded."""
+        return self.dispute == DisputeState.OPEN
+
+    @property
+    def lines(self) -> list[tuple[LineItem, int]]:
+        """Each line with the quantity refunded of it (by staff choosing lines)."""
+        return [(item, self.refunds.lines.get(item.pk, 0)) for item in self.items]
 
     @property
     def supplier(self) -> Supplier:
@@ -211,6 +224,19 @@ class OrderBalance:
         return max(self.total - self.refunded - self.refunding - self.reduced, 0)
 
     @property
+    def disputed(self) -> bool:
+        """A part's money came back and the issue is not resolved."""
+        return any(part.disputed for part in self.parts)
+
+    @property
+    def fee(self) -> int:
+        return sum(part.fee_left for part in self.parts)
+
+    @property
+    def payout(self) -> int:
+        return sum(part.payout for part in self.parts)
+
+    @property
     def shipped_parts(self) -> list[PartBalance]:
         return [part for part in self.parts if part.shipped]
 
@@ -260,12 +286,10 @@ def order_balance(
     numbers by id), and then nothing is read but the parts, if they are not kept yet."""
     if refunds is None:
         rows: list[RefundRow] = list(
-            Refund.objects.filter(order=order).values_list(
-                "target_id", "kind", "state", "sub_basket_id", "amount"
-            )
+            Refund.objects.filter(order=order).values_list(*REFUND_COLUMNS)
         )
     else:
-        rows = [(r.target_id, r.kind, r.state, r.sub_basket_id, r.amount) for r in refunds]
+        rows = [tuple(getattr(r, name) for name in REFUND_COLUMNS) for r in refunds]
     if payments is None:
         settled_rows = list(
             PaymentTransaction.objects.filter(
@@ -290,7 +314,7 @@ def _balance(
     subs: dict[int, PaymentTransaction],
     rows: list[RefundRow],
 ) -> OrderBalance:
-    every = [(kind, state, amount) for _target, kind, state, _sub, amount in rows]
+    every = [(kind, state, amount) for _target, kind, state, _sub, amount, *_ in rows]
     whole = left_to_refund(leading.amount, leading.status_simple, every) if leading else 0
     paid = leading is not None and payer_has_paid(
         order.payment_method, leading.status, leading.status_simple
@@ -305,9 +329,9 @@ def _balance(
         owed = 0
     order_refunds = Refunds()
     by_part: dict[int, Refunds] = {}
-    for _target, kind, state, sub_id, amount in rows:
+    for _target, kind, state, sub_id, amount, with_fee, lines in rows:
         bucket = order_refunds if sub_id is None else by_part.setdefault(sub_id, Refunds())
-        bucket.add(kind, state, int(amount))
+        bucket.add(kind, state, int(amount), bool(with_fee), lines)
     parts = [
         _part(order, sub, subs.get(sub.pk), by_part.get(sub.pk, Refunds()), rows, paid)
         for sub in load_parts(order)
@@ -334,7 +358,7 @@ def _part(
 ) -> PartBalance:
     left = 0
     if payment is not None:
-        own = [(k, st, a) for target, k, st, _sub, a in rows if target == payment.pk]
+        own = [(k, st, a) for target, k, st, _sub, a, *_ in rows if target == payment.pk]
         left = left_to_refund(payment.amount, payment.status_simple, own)
     cancelled = payment is not None and payment.status_simple in FAILED_SIMPLE
     paid = payment is not None and payer_has_paid(
@@ -353,7 +377,7 @@ def _part(
         payment=payment,
         paid=paid,
         cancelled=cancelled,
-        refundable=left if order.status in REFUNDABLE else 0,
+        refundable=left if order.status in REFUNDABLE and sub.dispute != DisputeState.OPEN else 0,
         owed=owed,
         may_ship=_may_ship(order, sub, payment, left),
     )
@@ -361,8 +385,10 @@ def _part(
 
 def _may_ship(order: Order, sub: SubBasket, payment: PaymentTransaction | None, left: int) -> bool:
     """``ship_sub_basket``'s own checks, from what is loaded: the order may ship, the part is
-    not shipped yet, and its payment is neither void nor refunded in full."""
+    not shipped yet nor disputed, and its payment is neither void nor refunded in full."""
     if order.status not in SHIPPABLE or sub.shipped_at is not None or payment is None:
+        return False
+    if sub.dispute == DisputeState.OPEN:
         return False
     if payment.status_simple in FAILED_SIMPLE:
         return False

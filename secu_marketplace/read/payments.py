@@ -9,7 +9,7 @@ from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction, Refund, SubBasket
 from secu_marketplace.rules.payments import FAILED_SIMPLE
 from secu_marketplace.rules.refunds import left_to_refund
-from secu_marketplace.rules.statuses import AttemptState, PaymentRole
+from secu_marketplace.rules.statuses import AttemptState, PaymentRole, RefundState
 
 
 def paying_attempt(order: Order) -> CheckoutAttempt:
@@ -46,6 +46,19 @@ def refund_records(target: PaymentTransaction) -> list[tuple[str, str, int]]:
         {"order_id": target.order_id} if target.role == PaymentRole.LEADING else {"target": target}
     )
     return list(Refund.objects.filter(**scope).values_list("kind", "state", "amount"))
+
+
+def refunded_lines(sub_basket: SubBasket) -> dict[int, int]:
+    """The quantity of each of the part's lines (by LineItem id) refunds took by lines (those
+    not known to have failed)."""
+    taken: dict[int, int] = {}
+    records = Refund.objects.filter(sub_basket=sub_basket).exclude(state=RefundState.FAILED)
+    for lines in records.values_list("lines", flat=True):
+        for line in lines or ():
+            ident, quantity = line.get("line"), line.get("quantity")  # own data
+            if isinstance(ident, int) and isinstance(quantity, int):
+                taken[ident] = taken.get(ident, 0) + quantity
+    return taken
 
 
 def refundable(target: PaymentTransaction) -> int:

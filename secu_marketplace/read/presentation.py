@@ -22,6 +22,8 @@ from secu_marketplace.rules.statuses import PAYABLE, OrderStatus
 S = OrderStatus
 # Pages whose buyer still has to transfer money: only they show the bank details.
 TRANSFER_STATES = frozenset({"pending_transfer", "invoice", "authorized"})
+# Orders whose goods may ship: the money is secured (an invoice: accepted by secupay).
+SECURED = frozenset({S.CONFIRMED, S.PAID, S.SHIPPED, S.DISPUTED})
 
 
 @dataclass
@@ -128,12 +130,17 @@ def _state(
 ) -> str:
     """Which page the buyer sees (the provider was reachable)."""
     status = order.status
-    if status in (S.PAID, S.SHIPPED):
-        # An invoice is "paid" for the shop (it may ship) long before the buyer pays it: a
-        # captured invoice is 86 / accepted / cleared "open" (docs/provider.md, "Payment
-        # Transaction statuses"). The bank details stay until the buyer's money has arrived.
-        owes = order.payment_method == "invoice" and transfer and not balance.paid
-        return "invoice" if owes else "paid"
+    if status in SECURED:
+        # An invoice may ship long before the buyer pays it: a captured invoice is 86 /
+        # accepted / cleared "open" (docs/provider.md, "Payment Transaction statuses"). The
+        # bank details stay until the buyer's money has arrived.
+        if status == S.CONFIRMED or (order.payment_method == "invoice" and not balance.paid):
+            return "invoice"
+        # A chargeback or a returned debit is the shop's to settle with the buyer: their page
+        # says the order stands, and nothing alarming.
+        return "confirmed" if status == S.DISPUTED else "paid"
+    if status == S.CANCELLED and order.expired_at is not None:
+        return "expired"
     if status == S.PENDING:
         return "pending_transfer" if transfer else "pending_check"
     if status == S.AUTHORIZED:

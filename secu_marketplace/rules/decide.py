@@ -15,12 +15,13 @@ sequence moves an order backwards, pays it twice, or loses a refund.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from secu_marketplace.redaction import redact
 from secu_marketplace.rules import refunds, rows, verify
+from secu_marketplace.rules.facts import Facts
 from secu_marketplace.rules.payments import Simple
 from secu_marketplace.rules.plans import Event, Move, Plan
 from secu_marketplace.rules.statuses import (
@@ -47,7 +48,13 @@ if TYPE_CHECKING:
     from secu_marketplace.provider.answers import Snapshot
 
 ATTEMPT_EVENT = "attempt"  # StatusEvent.Subject.ATTEMPT
-REFUNDED_FROM = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED})
+REFUNDED_FROM = frozenset({OrderStatus.CONFIRMED, OrderStatus.PAID, OrderStatus.SHIPPED})
+# Where a resolved dispute may take an order, lowest first.
+RESOLVED_RANK: dict[str, int] = {
+    OrderStatus.CONFIRMED: 0,
+    OrderStatus.PAID: 1,
+    OrderStatus.SHIPPED: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,11 @@ class Current:
     others_with_money: bool  # another attempt of the order holds money
     voided: bool  # the attempt's leading payment is void (after this answer's payments)
     stx_id: str = ""
+    method: str = ""  # the payment method, as this answer leaves it
+    buyer_paid: bool = False  # the buyer's money arrived (rules.payments.payer_has_paid)
+    in_issue: bool = False  # a part's money came back (rules.disputes)
+    everything_shipped: bool = False  # every part shipped, or has nothing left to ship
+    before_dispute: str = ""  # where a disputed order was before the dispute
 
 
 @dataclass(frozen=True)
@@ -132,8 +144,27 @@ def order_target(current: Current, status: str, *, abandoned: bool) -> str | Non
         return None  # a status we do not know: kept on the attempt, the order waits
     if target in MONEY:
         # Money moved on this attempt; if it moved on another one too, the buyer paid twice.
-        return OrderStatus.NEEDS_REVIEW if current.others_with_money else target
+        return OrderStatus.NEEDS_REVIEW if current.others_with_money else _refined(current, target)
     return target if current.latest else None
+
+
+def _refined(current: Current, target: str) -> str:
+    """What the payment's rows add to the Smart Transaction's word: an invoice is "confirmed"
+    until its buyer pays it; money that came back makes the order "disputed"; once resolved,
+    it goes back to shipped (every part is), cancelled (the payment is void), or the target."""
+    if target == OrderStatus.PAID and current.method == "invoice" and not current.buyer_paid:
+        target = OrderStatus.CONFIRMED
+    if current.in_issue:
+        return OrderStatus.DISPUTED
+    if current.order_status == OrderStatus.DISPUTED:
+        if current.voided:
+            return OrderStatus.CANCELLED
+        if current.everything_shipped:
+            return OrderStatus.SHIPPED
+        # Never below where it was: a paid invoice whose issue is resolved is paid again,
+        # whatever its simple status now says.
+        return max(target, current.before_dispute, key=lambda s: RESOLVED_RANK.get(s, -1))
+    return target
 
 
 def _created_target(current: Current) -> str | None:
@@ -162,6 +193,7 @@ class Held:
     payments: Mapping[str, PaymentTransaction]  # every row of the order, by PCI id
     refunds: Sequence[Refund]  # every refund record of the order
     attempts: Sequence[tuple[int, int, str, str]]  # (pk, number, state, provider status)
+    before_dispute: str = ""  # a disputed order's status before the dispute
 
 
 @dataclass(frozen=True)
@@ -190,11 +222,15 @@ def plan(
         return _mismatch(held, snap, found, base)
     stale = is_stale(attempt.provider_updated, snap.stx.updated, now=when.now)
     writes = [] if stale else rows.plan_payments(attempt, held.subs, snap, held.payments)
-    after = rows.rows_after(rows.rows_of(held.payments.values()), writes)
-    decision = decide(_current(held, after, attempt_returned), _seen(snap), now=when.now)
+    before = rows.rows_of(held.payments.values())
+    after = rows.rows_after(before, writes)
+    pci_of = {row.pk: pci for pci, row in held.payments.items()}
+    facts = Facts.of(held, before, after, snap.stx.payment_method, pci_of)
+    current = replace(_current(held, after, attempt_returned), **facts.for_order())
+    decision = decide(current, _seen(snap), now=when.now)
     fields, events = _attempt_change(attempt, snap, decision)
     order = _order_change(held.order, decision, snap)
-    pci_of = {row.pk: pci for pci, row in held.payments.items()}
+    speaks = decision.governs and not decision.stale
     refund_writes, records = refunds.plan_refunds(
         held.refunds,
         after,
@@ -213,6 +249,8 @@ def plan(
         review_reason=decision.review_reason,
         events=tuple(events),
         stale=decision.stale,
+        disputes=tuple(facts.dispute_writes(held.subs.values(), attempt.stx_id) if speaks else ()),
+        invoice_paid=speaks and facts.invoice_paid,
     )
 
 
@@ -234,6 +272,7 @@ def _current(held: Held, after: Mapping[str, rows.Row], returned_via: str) -> Cu
             state == AttemptState.SETTLED and status in MONEY_STX
             for _pk, _n, state, status in others
         ),
+        before_dispute=held.before_dispute,
         voided=any(
             row.attempt_id == attempt.pk
             and row.role == PaymentRole.LEADING

@@ -69,3 +69,7 @@ class Plan:
     events: tuple[Event, ...] = ()  # for the attempt (its status, a mismatch)
     problems: tuple[str, ...] = ()  # the answer is not this attempt's: nothing is paid
     stale: bool = False  # older than what is held: the attempt keeps its state
+    # The parts whose dispute state moves (rules.disputes.DisputeWrite).
+    disputes: tuple[Any, ...] = ()
+    # An invoice's buyer paid it with this answer: the invoice_paid signal is due.
+    invoice_paid: bool = False

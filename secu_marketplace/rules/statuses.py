@@ -1,9 +1,12 @@
 """The states the app keeps, and the explicit transition table each of them moves through.
 
 - The **order** (``OrderStatus``) is derived from its paying attempt's Smart Transaction status
-  (``ORDER_STATUS_FOR_STX``) and may only move along ``TRANSITIONS``: a late or duplicate answer
-  that would move it backwards (``paid`` to ``pending``, say) is not in the table, and so
-  changes nothing.
+  (``ORDER_STATUS_FOR_STX``), refined by its Payment Transactions (an invoice secupay accepted
+  is "confirmed" until the buyer pays it; a chargeback makes it "disputed": ``rules.decide``),
+  and may only move along ``TRANSITIONS``: a late or duplicate answer that would move it
+  backwards (``paid`` to ``pending``, say) is not in the table, and so changes nothing.
+- A **supplier's part** carries its own dispute state (``DisputeState``), moved along
+  ``DISPUTE_TRANSITIONS`` (``rules.disputes``).
 - A **checkout attempt** (``AttemptState``) moves along ``ATTEMPT_TRANSITIONS``.
 - A **refund record** (``RefundState``) moves along ``REFUND_TRANSITIONS``: done is final.
 - A **Payment Transaction**'s simple status is secuconnect's, and ``rules.payments``
@@ -28,6 +31,8 @@ class OrderStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", pgettext_lazy("order status", "at checkout")
     AUTHORIZED = "authorized", pgettext_lazy("order status", "authorised")
     PENDING = "pending", pgettext_lazy("order status", "transfer or check pending")
+    # An invoice secupay has accepted: the goods may ship, the buyer has not paid yet.
+    CONFIRMED = "confirmed", pgettext_lazy("order status", "confirmed, invoice open")
     PAID = "paid", pgettext_lazy("order status", "paid")
     SHIPPED = "shipped", pgettext_lazy("order status", "shipped")
     REFUNDED = "refunded", pgettext_lazy("order status", "refunded")
@@ -35,6 +40,8 @@ class OrderStatus(models.TextChoices):
     ABORTED = "aborted", pgettext_lazy("order status", "payment aborted")
     CANCELLED = "cancelled", pgettext_lazy("order status", "cancelled")
     NEEDS_REVIEW = "needs_review", pgettext_lazy("order status", "needs review")
+    # The buyer's money came back (a chargeback, a returned direct debit: simple status 4).
+    DISPUTED = "disputed", pgettext_lazy("order status", "payment disputed")
 
 
 S = OrderStatus
@@ -47,8 +54,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             S.AWAITING_PAYMENT,
             S.AUTHORIZED,
             S.PENDING,
+            S.CONFIRMED,
             S.PAID,
             S.SHIPPED,
+            S.DISPUTED,
             S.FAILED,
             S.ABORTED,
             S.CANCELLED,
@@ -59,8 +68,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
         {
             S.AUTHORIZED,
             S.PENDING,
+            S.CONFIRMED,
             S.PAID,
             S.SHIPPED,
+            S.DISPUTED,
             S.FAILED,
             S.ABORTED,
             S.CANCELLED,
@@ -75,8 +86,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             S.ABORTED,
             S.AUTHORIZED,
             S.PENDING,
+            S.CONFIRMED,
             S.PAID,
             S.SHIPPED,
+            S.DISPUTED,
             S.CANCELLED,
             S.NEEDS_REVIEW,
         }
@@ -87,17 +100,44 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             S.FAILED,
             S.AUTHORIZED,
             S.PENDING,
+            S.CONFIRMED,
             S.PAID,
             S.SHIPPED,
+            S.DISPUTED,
             S.CANCELLED,
             S.NEEDS_REVIEW,
         }
     ),
-    S.AUTHORIZED: frozenset({S.PENDING, S.PAID, S.SHIPPED, S.FAILED, S.CANCELLED, S.NEEDS_REVIEW}),
-    S.PENDING: frozenset({S.PAID, S.SHIPPED, S.FAILED, S.CANCELLED, S.NEEDS_REVIEW}),
-    # Once paid, only shipping, refunds, voids and review move an order.
-    S.PAID: frozenset({S.SHIPPED, S.REFUNDED, S.CANCELLED, S.NEEDS_REVIEW}),
-    S.SHIPPED: frozenset({S.REFUNDED, S.NEEDS_REVIEW}),
+    S.AUTHORIZED: frozenset(
+        {
+            S.PENDING,
+            S.CONFIRMED,
+            S.PAID,
+            S.SHIPPED,
+            S.DISPUTED,
+            S.FAILED,
+            S.CANCELLED,
+            S.NEEDS_REVIEW,
+        }
+    ),
+    S.PENDING: frozenset(
+        {S.CONFIRMED, S.PAID, S.SHIPPED, S.DISPUTED, S.FAILED, S.CANCELLED, S.NEEDS_REVIEW}
+    ),
+    # An accepted invoice: the buyer pays it (paid), or it ships first; or it is cancelled.
+    S.CONFIRMED: frozenset(
+        {S.PAID, S.SHIPPED, S.REFUNDED, S.CANCELLED, S.NEEDS_REVIEW, S.DISPUTED}
+    ),
+    # Once paid, only shipping, refunds, voids, a chargeback and review move an order.
+    S.PAID: frozenset({S.SHIPPED, S.REFUNDED, S.CANCELLED, S.NEEDS_REVIEW, S.DISPUTED}),
+    S.SHIPPED: frozenset({S.REFUNDED, S.NEEDS_REVIEW, S.DISPUTED}),
+    # A disputed payment goes back to where the facts put it once the issue is resolved
+    # (``rules.decide`` never picks "confirmed" for a buyer who has paid, nor "paid" for a
+    # shipped order), or ends refunded, cancelled (the money is gone) or in review.
+    S.DISPUTED: frozenset(
+        {S.CONFIRMED, S.PAID, S.SHIPPED, S.REFUNDED, S.CANCELLED, S.NEEDS_REVIEW}
+    ),
+    # Refunded and cancelled are final: a chargeback after them is recorded on the part
+    # (``DisputeState``) and announced, and the order keeps saying where its money went.
     S.REFUNDED: frozenset(),
     S.CANCELLED: frozenset(),
     # Staff resolve a review by hand; nothing automatic leaves it.
@@ -107,7 +147,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Orders a buyer may (still, or again) pay.
 PAYABLE = frozenset({S.NEW, S.AWAITING_PAYMENT, S.FAILED, S.ABORTED})
 # Orders whose money is on its way or secured.
-MONEY = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED, S.REFUNDED})
+MONEY = frozenset({S.AUTHORIZED, S.PENDING, S.CONFIRMED, S.PAID, S.SHIPPED, S.DISPUTED, S.REFUNDED})
 
 
 class StxStatus(StrEnum):
@@ -255,9 +295,49 @@ REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
 REFUND_IN_FLIGHT = frozenset({R.REQUESTED, R.UNKNOWN})
 
 
-# Orders whose parts may be reported shipped (services.shipping.ship_sub_basket).
-SHIPPABLE = frozenset({S.PAID, S.SHIPPED})
-# Orders staff may cancel or refund (services.refunds.refund).
-REFUNDABLE = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED})
+# Orders whose parts may be reported shipped (services.shipping.ship_sub_basket); a disputed
+# part itself may not (``DisputeState.OPEN``), the order's other parts may.
+SHIPPABLE = frozenset({S.CONFIRMED, S.PAID, S.SHIPPED, S.DISPUTED})
+# Orders staff may cancel or refund (services.refunds.refund; never a disputed part).
+REFUNDABLE = frozenset({S.AUTHORIZED, S.PENDING, S.CONFIRMED, S.PAID, S.SHIPPED, S.DISPUTED})
 # Orders a payment is under way for, or was made for: what secuconnect holds may still change.
-UNDER_WAY = frozenset({S.AUTHORIZED, S.PENDING, S.PAID, S.SHIPPED})
+UNDER_WAY = frozenset({S.AUTHORIZED, S.PENDING, S.CONFIRMED, S.PAID, S.SHIPPED, S.DISPUTED})
+# Orders a payment deadline applies to (``EXPIRE_UNPAID_AFTER_DAYS``), by payment method: a
+# prepayment waiting for the transfer, an invoice accepted (and, at expiry, not shipped).
+EXPIRING_FOR = {"prepaid": S.PENDING, "invoice": S.CONFIRMED}
+EXPIRING = frozenset(EXPIRING_FOR.values())
+
+
+def awaits_buyer(status: str, method: str) -> bool:
+    """Whether an order in ``status`` paid with ``method`` waits for the buyer's money under a
+    payment deadline."""
+    return EXPIRING_FOR.get(method) == status
+
+
+class DeadlineStep(models.TextChoices):
+    """The timeline of an order's payment deadline (``StatusEvent.Subject.DEADLINE``)."""
+
+    SET = "set", _("set")
+    REMINDED = "reminded", _("buyer reminded")
+    EXTENDED = "extended", _("extended")
+    EXPIRED = "expired", _("expired, order cancelled")
+    KEPT = "kept", _("paid meanwhile, not expired")
+
+
+class DisputeState(models.TextChoices):
+    """A supplier's part and a chargeback or returned direct debit (simple status 4 "issue")."""
+
+    NONE = "", _("none")
+    OPEN = "open", _("disputed")  # the money came back: shipping this part waits
+    RESOLVED = "resolved", _("dispute resolved")  # simple status 6 "issue resolved"
+    LOST = "lost", _("money returned to the buyer")  # the part's payment ended void
+
+
+D = DisputeState
+DISPUTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    D.NONE: frozenset({D.OPEN}),
+    D.OPEN: frozenset({D.RESOLVED, D.LOST}),
+    # A second chargeback on the same part.
+    D.RESOLVED: frozenset({D.OPEN}),
+    D.LOST: frozenset(),
+}

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.redaction import redact, redact_text
-from secu_marketplace.sandbox import payment_ops, pushes
+from secu_marketplace.sandbox import disputes, payment_ops, pushes
 from secu_marketplace.sandbox.errors import ProductError
 from secu_marketplace.sandbox.models import (
     AccessToken,
@@ -213,7 +213,7 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
         "smart_transaction__merchant_ref",
     )
     # The testing helper (TestChangedPaymentStatus) by hand, for people playing the demo.
-    actions = ["money_arrived", "payment_denied"]
+    actions = ["money_arrived", "payment_denied", "money_back", "issue_resolved"]
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: PaymentTransaction) -> str:
@@ -273,6 +273,36 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Payment denied"), permissions=["view"])
     def payment_denied(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
         self._change_status(request, queryset, lambda pt: Simple.DENIED)
+
+    # A chargeback or a returned direct debit, and its end (disputes.py).
+    @admin.action(
+        description=_("Money came back (chargeback or returned debit)"), permissions=["view"]
+    )
+    def money_back(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
+        self._dispute(request, queryset, disputes.money_back)
+
+    @admin.action(description=_("Issue resolved"), permissions=["view"])
+    def issue_resolved(self, request: HttpRequest, queryset: QuerySet[PaymentTransaction]) -> None:
+        self._dispute(request, queryset, disputes.issue_resolved)
+
+    def _dispute(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[PaymentTransaction],
+        move: Callable[[str], PaymentTransaction],
+    ) -> None:
+        for pt in queryset.order_by("pk"):
+            try:
+                moved = move(pt.pci_id)
+            except ProductError as error:
+                self.message_user(request, f"{pt.pci_id}: {error.details}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("%(pci)s: now %(status)s. Push notifications tell the shop.")
+                % {"pci": moved.pci_id, "status": SIMPLE_TEXT[moved.status_simple]},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(PushDelivery)

@@ -27,6 +27,12 @@ The switches, each undecided by public evidence:
   ``POST /General/Contracts/{id}/getAvailablePaymentMethods`` was recorded answering:
   ``Prepay``, ``Creditcard`` ...; DEMO-M ``src/migrate/get_payment_methods.php``). The successor
   always answers the General Contracts names.
+- ``CHARGEBACK_PARTS``: whether a chargeback or returned debit on a leading transaction marks
+  its sub-transactions with simple status 4 as well (default True) or the leading one alone
+  (``disputes.py``). Naming a sub-transaction marks that part alone either way.
+- ``CANCEL_PAID``: ``/cancel`` on a Smart Transaction whose buyer has paid: "refuse" it (409,
+  default: refunds go through the Payment Transactions) or "refund" every paid part and cancel
+  the Smart Transaction (``smart_actions.py``).
 - ``CONTRACT_CREATED``: what a contract's ``created`` says in ``GET /Payment/Contracts`` and
   ``GET /Payment/Contracts/{id}``: "created" (default, when the contract was made) or "read"
   (the moment of the answer, as every contract in the recorded list and the recorded single
@@ -78,6 +84,8 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_SPELLING": "merchantRef",
     "METHOD_NAMES": "smart",
     "CONTRACT_CREATED": "created",
+    "CHARGEBACK_PARTS": True,
+    "CANCEL_PAID": "refuse",
 }
 
 # The values each switch may take.
@@ -89,7 +97,10 @@ SWITCHES: dict[str, tuple[Any, ...]] = {
     "QUERY_SPELLING": ("merchantRef", "merchant_ref", "both"),
     "METHOD_NAMES": ("smart", "general"),
     "CONTRACT_CREATED": ("created", "read"),
+    "CHARGEBACK_PARTS": (True, False),
+    "CANCEL_PAID": ("refuse", "refund"),
 }
+BOOLEAN_SWITCHES = ("SUB_PUSHES", "CHARGEBACK_PARTS")
 # The SandboxState rows of the run-time overrides start with this (named in ``state.py``, which
 # caches them).
 SWITCH_PREFIX = state.SWITCH_PREFIX
@@ -108,7 +119,7 @@ def check_switch(name: str, value: Any) -> Any:
         raise ValueError(f"unknown switch {name!r}; known: {', '.join(SWITCHES)}")
     if name == "UNKNOWN_ID" and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if value not in SWITCHES[name] or (name == "SUB_PUSHES") != isinstance(value, bool):
+    if value not in SWITCHES[name] or (name in BOOLEAN_SWITCHES) != isinstance(value, bool):
         allowed = ", ".join(repr(v) for v in SWITCHES[name])
         raise ValueError(f"switch {name} must be one of {allowed}, got {value!r}")
     return value

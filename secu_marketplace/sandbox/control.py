@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from secu_marketplace.redaction import redact_text
-from secu_marketplace.sandbox import clock, conf, contract_ops, pushes, state
+from secu_marketplace.sandbox import clock, conf, contract_ops, disputes, pushes, state
 from secu_marketplace.sandbox.models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
 
 FAULT_KINDS = tuple(Fault.Kind.values)
@@ -181,3 +181,19 @@ def approve_contract(contract_id: str, approved: bool = True) -> None:
 def set_contract_mixed_basket(contract_id: str, enabled: bool) -> None:
     """Whether Smart Transactions of the contract may carry a mixed basket (off: code 4028)."""
     contract_ops.set_flag(contract_id, "mixed_basket", bool(enabled))
+
+
+def money_back(pci_id: str) -> dict[str, Any]:
+    """The buyer's money for a Payment Transaction comes back (a chargeback, a returned direct
+    debit): simple status 4 "issue", "Rückbelastung", pushed (``disputes.py``;
+    ``CHARGEBACK_PARTS`` says whether a leading transaction's parts are marked too)."""
+    return _status(disputes.money_back(pci_id))
+
+
+def issue_resolved(pci_id: str) -> dict[str, Any]:
+    """The issue on a Payment Transaction is resolved: simple status 6, pushed."""
+    return _status(disputes.issue_resolved(pci_id))
+
+
+def _status(pt: Any) -> dict[str, Any]:
+    return {"pci_id": pt.pci_id, "status_simple": pt.status_simple}

@@ -117,6 +117,12 @@ def _reduce(
     return [refund]
 
 
+def refund_in_full(pt: PaymentTransaction, amount: int) -> list[PaymentTransaction]:
+    """Cancel ``amount`` (what is left) of ``pt``, as ``/cancel`` would (a Smart Transaction
+    cancelled after its buyer paid, ``CANCEL_PAID`` "refund")."""
+    return _reduce(pt, amount, "", False)
+
+
 def _whole(value: Any, field: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise BadRequest(f"{field}: must be an integer of at least {minimum}, got {value!r}")

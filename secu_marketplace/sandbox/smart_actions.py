@@ -6,7 +6,8 @@
 - ``/cancel`` "cancels the Smart Transaction" (JAVA-SDK). Before the payer has paid every Payment
   Transaction is voided (amount 0, no new transaction, as the Payment Transaction cancel does);
   once the payer has paid it is refused with 409, and refunds go through
-  ``POST /Payment/Transactions/{id}/cancel`` (the sandbox's reading).
+  ``POST /Payment/Transactions/{id}/cancel`` (the sandbox's reading; undecided: with the
+  ``CANCEL_PAID`` switch "refund" the paid parts are refunded and the transaction cancelled).
 - ``/setDelivery``: intent order → ``shipped`` (``collected`` for a collection), intent sale stays
   ``ok``; invoices waiting for shipment are captured (86). Later calls overwrite the details and
   omitted ones are removed (DOC:Mark_as_Shipped, DOC:Mark_as_Collected_or_Shipped2; JAVA-SDK).
@@ -27,7 +28,7 @@ from typing import Any
 
 from django.db import transaction
 
-from secu_marketplace.sandbox import clock, conf, transitions
+from secu_marketplace.sandbox import clock, conf, payment_ops, transitions
 from secu_marketplace.sandbox.errors import BadRequest, Conflict
 from secu_marketplace.sandbox.models import ApiClient, PaymentTransaction, SmartTransaction
 from secu_marketplace.sandbox.statuses import DeliveryType, Intent, Simple
@@ -61,15 +62,29 @@ def cancel(client: ApiClient, stx_id: str) -> SmartTransaction:
         if stx.closed:
             return stx
         payments = list(stx.payment_transactions.filter(unlinked=False).exclude(kind=Kind.REFUND))
-        if any(pt.payer_paid for pt in payments):
+        paid = [pt for pt in payments if pt.payer_paid]
+        if paid and conf.switch("CANCEL_PAID") == "refuse":
             raise Conflict(
                 f"Smart Transaction {stx_id} is {stx.status} and the payer has paid; "
                 "refund it through POST /Payment/Transactions/{id}/cancel"
             )
+        _refund(paid)
         for pt in payments:
-            _void(pt)
+            if not pt.payer_paid:
+                _void(pt)
         _close(stx, CANCELLED)
     return stx
+
+
+def _refund(paid: list[PaymentTransaction]) -> None:
+    """``CANCEL_PAID`` "refund": every paid part is refunded in full (a refund transaction each,
+    as the Payment Transaction cancel makes one), the leading one through its parts."""
+    parts = [pt for pt in paid if pt.kind == Kind.SUB] or paid
+    for pt in parts:
+        left = transitions.remaining(pt)
+        if left and pt.status_simple not in transitions.DEAD:
+            payment_ops.refund_in_full(pt, left)
+            transitions.propagate(pt)
 
 
 def abort(client: ApiClient, stx_id: str) -> SmartTransaction:

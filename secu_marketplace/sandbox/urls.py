@@ -122,6 +122,12 @@ urlpatterns = [
     path("control/pushes", control.pushes, name="control-pushes"),
     path("control/clock", control.clock, name="control-clock"),
     path("control/switches", control.switches, name="control-switches"),
+    path("control/payments/<str:pci_id>/money-back", control.money_back, name="control-money-back"),
+    path(
+        "control/payments/<str:pci_id>/issue-resolved",
+        control.issue_resolved,
+        name="control-issue-resolved",
+    ),
     path(
         "control/contracts/<str:contract_id>/methods",
         control.contract_methods,

@@ -36,7 +36,7 @@ from secu_marketplace.ledger import attempts as attempt_writes
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.provider.answers import parse_smart
 from secu_marketplace.provider.client import SecuconnectClient
-from secu_marketplace.rules.statuses import AttemptState, Source, StxStatus
+from secu_marketplace.rules.statuses import AttemptState, OrderStatus, Source, StxStatus
 from secu_marketplace.services.lost_create import adopt_late
 from secu_marketplace.services.sync import SyncResult, sync_attempt
 
@@ -194,8 +194,11 @@ def reconcile_one(
     task alike: one read when nothing moved, a checkout opened before ``abandon_before``
     (``abandon_cutoff()``) and still "created" aborted and closed."""
     client = client or SecuconnectClient()
+    # A chargeback's end shows on the Payment Transactions only, never on the Smart
+    # Transaction: a disputed order is read in full.
+    disputed = attempt.order.status == OrderStatus.DISPUTED
     result = sync_attempt(
-        attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged
+        attempt, source=source, client=client, stop_if_unchanged=stop_if_unchanged and not disputed
     )
     if abandon_before is not None and _abandoned(result, abandon_before):
         result = abandon(result.attempt, client=client, source=source)
@@ -252,8 +255,12 @@ OPEN_PROVIDER_STATUSES = (StxStatus.CREATED, StxStatus.APPROVED, StxStatus.PENDI
 def due(min_age: int, now: datetime | None = None) -> QuerySet[CheckoutAttempt]:
     now = now or timezone.now()
     stale = Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=now - timedelta(seconds=min_age))
-    open_at_provider = Q(state=AttemptState.OPEN) | Q(
-        state=AttemptState.SETTLED, provider_status__in=OPEN_PROVIDER_STATUSES
+    open_at_provider = (
+        Q(state=AttemptState.OPEN)
+        | Q(state=AttemptState.SETTLED, provider_status__in=OPEN_PROVIDER_STATUSES)
+        # A chargeback's end is news on the Payment Transactions only: a lost push about it
+        # must not leave the order disputed for ever.
+        | Q(state=AttemptState.SETTLED, order__status=OrderStatus.DISPUTED)
     )
     lost = Q(state=AttemptState.UNKNOWN) | Q(
         state=AttemptState.CREATING, created__lt=now - timedelta(seconds=max(min_age, 60))

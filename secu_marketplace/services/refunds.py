@@ -14,8 +14,9 @@ Choices where the documentation is thin (docs/provider.md, "Cancel and refund"):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from secu_marketplace import checkpoints
 from secu_marketplace.exceptions import (
@@ -29,10 +30,17 @@ from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction, 
 from secu_marketplace.money import format_money
 from secu_marketplace.provider.answers import refunds_created
 from secu_marketplace.provider.client import SecuconnectClient
-from secu_marketplace.read.payments import part_payment, paying_attempt, refundable
+from secu_marketplace.read.payments import (
+    part_payment,
+    paying_attempt,
+    refundable,
+    refunded_lines,
+)
 from secu_marketplace.rules.payments import FAILED_SIMPLE, payer_has_paid
+from secu_marketplace.rules.refund_lines import Chosen, choose
 from secu_marketplace.rules.statuses import (
     REFUNDABLE,
+    DisputeState,
     PaymentRole,
     RefundKind,
     RefundState,
@@ -81,6 +89,7 @@ def _request(
     reduce_stakeholder_payment: bool,
     source: str,
     client: SecuconnectClient,
+    lines: list[dict[str, Any]],
 ) -> Refund:
     """Record, then ask secuconnect to cancel ``amount`` of ``target``. Whether that refunds
     money or only lowers what the buyer owes is guessed for the record and then taken from the
@@ -95,6 +104,7 @@ def _request(
         reduce_stakeholder_payment=reduce_stakeholder_payment,
         source=source,
         too_much=_more_than_left(amount, order.currency),
+        lines=lines,
     )
     checkpoints.reach(checkpoints.Point.REFUND)
     try:
@@ -125,7 +135,17 @@ def _targets(
     if sub_basket is not None:
         if sub_basket.order_id != order.pk:
             raise ProcessingError("that sub-basket belongs to another order")
+        if sub_basket.dispute == DisputeState.OPEN:
+            raise ProcessingError(
+                f"the buyer's money for sub-basket {sub_basket.reference_id} came back (a "
+                "chargeback or a returned debit): it is not refunded while the issue is open"
+            )
         return [part_payment(attempt, sub_basket)]
+    if order.sub_baskets.filter(dispute=DisputeState.OPEN).exists():
+        raise ProcessingError(
+            f"part of order {order.reference} is disputed (its money came back): refund the "
+            "other parts one by one"
+        )
     leading = part_payment(attempt, None)
     if amount is not None and amount != refundable(leading):
         raise ProcessingError(
@@ -171,20 +191,44 @@ def _check(order: Order, reason: str, amount: int | None) -> str:
     return check_reason(reason)
 
 
+def _lines(
+    sub_basket: SubBasket | None,
+    amount: int | None,
+    lines: Mapping[int, int] | None,
+    shipping: bool,
+) -> Chosen | None:
+    """The lines (and shipping) chosen, priced (``rules.refund_lines``); None for a refund by
+    amount or in full."""
+    if not lines and not shipping:
+        return None
+    if sub_basket is None:
+        raise ProcessingError("lines and shipping are refunded per supplier: choose the sub-basket")
+    if amount is not None:
+        raise ProcessingError("refund either lines and shipping, or an amount, not both")
+    items = list(sub_basket.items.all())
+    return choose(items, lines or {}, shipping=shipping, refunded=refunded_lines(sub_basket))
+
+
 def refund(
     order: Order,
     *,
     sub_basket: SubBasket | None = None,
     amount: int | None = None,
+    lines: Mapping[int, int] | None = None,
+    shipping: bool = False,
     reason: str = "",
     reduce_stakeholder_payment: bool = False,
     source: str = Source.SHOP,
     client: SecuconnectClient | None = None,
 ) -> RefundOutcome:
-    """Cancel or refund one supplier's part (``sub_basket``), fully or by ``amount`` minor
-    units, or the whole order (``sub_basket=None``, in full)."""
+    """Cancel or refund one supplier's part (``sub_basket``): fully, by ``amount`` minor units,
+    or by ``lines`` (quantity by ``LineItem`` id) and/or its ``shipping``; or the whole order
+    (``sub_basket=None``, in full). A part whose money came back (a chargeback) is refused."""
     client = client or SecuconnectClient()
     reason = _check(order, reason, amount)
+    chosen = _lines(sub_basket, amount, lines, shipping)
+    if chosen is not None:
+        amount = chosen.amount
     attempt = paying_attempt(order)
     records: list[Refund] = []
     for target in _targets(order, attempt, sub_basket, amount):
@@ -199,6 +243,7 @@ def refund(
                     reduce_stakeholder_payment=reduce_stakeholder_payment,
                     source=source,
                     client=client,
+                    lines=chosen.lines if chosen is not None else [],
                 )
             )
     if not records:

@@ -29,7 +29,7 @@ from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction, 
 from secu_marketplace.provider.answers import parse_payment
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.read.payments import is_spent, part_payment, paying_attempt, refund_records
-from secu_marketplace.rules.statuses import SHIPPABLE, Source
+from secu_marketplace.rules.statuses import SHIPPABLE, DisputeState, Source
 from secu_marketplace.services.capture import resync
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ NOTHING_TO_SHIP = "nothing to ship"  # the words of the error for a spent part
 
 class NothingToShip(ProcessingError):
     """The part was cancelled or refunded in full: there is nothing to ship."""
+
+
+class PartDisputed(ProcessingError):
+    """The buyer's money for the part came back (a chargeback): it ships once resolved."""
 
 
 def _shipping_info(order: Order, details: dict[str, str], shipped_at: datetime) -> dict[str, Any]:
@@ -104,6 +108,11 @@ def _shippable(order: Order, sub_basket: SubBasket) -> tuple[PaymentTransaction,
     if is_spent(part, refund_records(part)):
         raise NothingToShip(
             f"sub-basket {sub_basket.reference_id} is cancelled or refunded: {NOTHING_TO_SHIP}"
+        )
+    if sub_basket.dispute == DisputeState.OPEN:
+        raise PartDisputed(
+            f"the buyer's money for sub-basket {sub_basket.reference_id} came back (a chargeback "
+            "or a returned debit): it ships once the issue is resolved"
         )
     return part, attempt
 
@@ -202,8 +211,8 @@ def ship_order(
                 client=client,
             )
             shipped += 1
-        except NothingToShip:
-            continue  # cancelled parts are never shipped
+        except (NothingToShip, PartDisputed):
+            continue  # cancelled parts are never shipped; disputed ones wait
     if not shipped:
         raise ProcessingError(f"nothing of order {order.reference} is left to ship")
     order.refresh_from_db()

@@ -158,6 +158,24 @@ class Sandbox:
             self.deliver_pushes()
         return dict(answer.json())
 
+    def money_back(self, order: Order, *, deliver: bool = True) -> dict[str, Any]:
+        """The buyer's money comes back (a chargeback, a returned direct debit): the leading
+        transaction's simple status 4 "issue" (its parts too, by default), then, with
+        ``deliver``, the push. ``issue_resolved`` ends it."""
+        leading = self.leading_transaction(order)
+        answer = dict(self.api.control("POST", f"payments/{leading.pci_id}/money-back"))
+        if deliver:
+            self.deliver_pushes()
+        return answer
+
+    def issue_resolved(self, order: Order, *, deliver: bool = True) -> dict[str, Any]:
+        """The issue on the order's payment is resolved: simple status 6, then the push."""
+        leading = self.leading_transaction(order)
+        answer = dict(self.api.control("POST", f"payments/{leading.pci_id}/issue-resolved"))
+        if deliver:
+            self.deliver_pushes()
+        return answer
+
     def deliver_pushes(self) -> int:
         """Send every push the sandbox holds now (they wait for the test: ``PUSH_MODE``
         "manual"); the number sent."""

@@ -42,7 +42,7 @@ def test_payment_methods_are_named_in_the_list_the_filter_and_the_page(
 ) -> None:
     order = with_status(OrderStatus.PAID, payment_method="prepaid")
     listing = admin_client.get("/admin/secu_marketplace/order/").content.decode()
-    assert '<td class="field-method_display">Prepayment</td>' in listing
+    assert "<span class='secu-hint'>Prepayment</span></td>" in listing  # under the payment
     assert ">Credit card</a>" in listing  # the filter
     assert ">creditcard</a>" not in listing
     assert "Prepayment" in change_page(admin_client, order)

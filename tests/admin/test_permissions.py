@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
+from django.utils import timezone
 
 from secu_marketplace.models import Order, PushNotification, Supplier
 from secu_marketplace.rules.statuses import OrderStatus
@@ -33,6 +35,7 @@ ROLES = {
         "capture_order",
         "refund_order",
         "ship_order",
+        "extend_order_deadline",
         "view_supplier",
         "change_supplier",
         "onboard_supplier",
@@ -85,12 +88,13 @@ def test_without_the_money_permissions_no_money_action_is_offered_or_runs(
     answer = client.post(ORDERS, {"action": "capture_payment", "_selected_action": [order.pk]})
     assert answer.status_code in (200, 302)
     assert captured == []
-    for view in ("refund", "ship"):
+    for view in ("refund", "ship", "deadline"):
         assert client.get(f"{ORDERS}{order.pk}/{view}/").status_code == 403
         assert client.post(f"{ORDERS}{order.pk}/{view}/", {}).status_code == 403
     page = client.get(f"{ORDERS}{order.pk}/change/").content.decode()
     assert 'id="secu-refund"' not in page
     assert 'id="secu-ship"' not in page
+    assert 'id="secu-deadline"' not in page
 
 
 def test_a_view_only_user_cannot_refresh_either(order: Order) -> None:
@@ -132,3 +136,21 @@ def test_reprocessing_pushes_needs_more_than_viewing(db: Any) -> None:
         staff("viewer"), "/admin/secu_marketplace/pushnotification/"
     )
     assert "process_again" in offered(staff("changer"), "/admin/secu_marketplace/pushnotification/")
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("changer", False), ("finance", True)])
+def test_extending_a_payment_deadline_needs_its_own_permission(role: str, allowed: bool) -> None:
+    order = guide_order()
+    deadline = timezone.now() + timedelta(days=3)
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.PENDING, payment_method="prepaid", pay_by=deadline
+    )
+    client = staff(role)
+    url = f"{ORDERS}{order.pk}/deadline/"
+    later = (deadline + timedelta(days=7)).strftime("%Y-%m-%d %H:%M:%S")
+    answer = client.post(url, {"pay_by": later})
+    assert answer.status_code == (302 if allowed else 403)
+    order.refresh_from_db()
+    assert (order.pay_by > deadline) is allowed  # type: ignore[operator]
+    page = client.get(f"{ORDERS}{order.pk}/change/").content.decode()
+    assert ('id="secu-deadline"' in page) is allowed

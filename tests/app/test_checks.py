@@ -40,10 +40,23 @@ def test_a_complete_configuration_passes(settings: Any) -> None:
         ({"SITE_URL": "/relative"}, "secu_marketplace.E010"),
         ({"READ_TIMEOUT": 0}, "secu_marketplace.E012"),
         ({"TYPO": 1}, "secu_marketplace.W001"),
+        ({"EXPIRE_UNPAID_AFTER_DAYS": {"creditcard": 3}}, "secu_marketplace.E023"),
+        ({"EXPIRE_UNPAID_AFTER_DAYS": {"prepaid": "14"}}, "secu_marketplace.E023"),
+        ({"EXPIRE_UNPAID_AFTER_DAYS": 14}, "secu_marketplace.E023"),
+        ({"EXPIRY_REMINDER_DAYS": -1}, "secu_marketplace.E023"),
     ],
 )
 def test_each_mistake_is_reported(settings: Any, change: dict[str, Any], expected: str) -> None:
     assert expected in ids(settings, {**GOOD, **change})
+
+
+@pytest.mark.parametrize(
+    "days", [{"prepaid": 7, "invoice": 30}, {"prepaid": None, "invoice": 0}, {}]
+)
+def test_payment_deadlines_per_method_are_accepted(settings: Any, days: dict[str, Any]) -> None:
+    assert "secu_marketplace.E023" not in ids(
+        settings, {**GOOD, "EXPIRE_UNPAID_AFTER_DAYS": days, "EXPIRY_REMINDER_DAYS": 0}
+    )
 
 
 @pytest.mark.parametrize(("value", "reported"), [("refuse", False), ("allow", False), ("ok", True)])

@@ -10,8 +10,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from secu_marketplace.models import PaymentTransaction
+from secu_marketplace.money import format_money
 from secu_marketplace.read import order_balance
 from secu_marketplace.rules.statuses import OrderStatus, PaymentRole
+from secu_marketplace.sandbox import control
 from tests.helpers import SandboxApi
 
 from .shopping import fill_two_supplier_cart, place_order, sandbox_checkout, start_payment
@@ -37,7 +39,7 @@ def test_staff_review_an_order_and_refresh_it(page: Any, demo: str) -> None:
     page.locator("input[type=submit]").click()
     page.goto("/admin/secu_marketplace/order/")
     row = page.locator("#result_list tbody tr", has_text=order.reference)
-    assert "transfer or check pending" in row.inner_text()
+    assert "transfer pending" in row.inner_text()
     row.get_by_role("link", name=order.reference).click()
     page.wait_for_url(re.compile(rf"/admin/secu_marketplace/order/{order.pk}/change/"))
 
@@ -61,9 +63,13 @@ ADMIN_SCREENSHOTS = Path(os.environ.get("SECU_ADMIN_SCREENSHOTS", "/tmp/admin-pa
 LAPTOP = {"width": 1280, "height": 800}
 
 
-def _shot(page: Any, name: str) -> None:
+def _path(name: str) -> Path:
     ADMIN_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ADMIN_SCREENSHOTS / f"{name}.png"), full_page=True)
+    return ADMIN_SCREENSHOTS / f"{name}.png"
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(_path(name)), full_page=True)
 
 
 def _fits(page: Any) -> None:
@@ -116,15 +122,34 @@ def test_staff_refund_one_supplier_and_ship_the_rest(browser: Any, demo: str) ->
         # Paid: amounts and the buyer's identity are the record, not a form.
         assert page.locator("input[name=total], input[name=forename]").count() == 0
 
+        # A refund in three steps: the part (nothing chosen for staff), what and why, and a
+        # confirmation that names amount, supplier, buyer and what is left; secuconnect is
+        # asked only then.
+        control.reset_calls()
         page.locator("#secu-refund").click()
-        page.select_option("select[name=sub_basket]", str(second.pk))
+        assert page.locator("input[name=sub_basket]:checked").count() == 0
+        _shot(page, "refund-choose-part")
+        page.check(f"input[name=sub_basket][value='{second.pk}']")
+        page.locator("#secu-refund-part [type=submit]").click()
         page.fill("input[name=amount]", "5.00")
         page.fill("input[name=reason]", "Artikel defekt")
         _fits(page)
         _shot(page, "refund-form")
         page.locator("#secu-refund-form [type=submit]").first.click()
+        sentence = page.locator("[data-field=sentence]").inner_text()
+        assert sentence == (
+            f"Refund 5.00 EUR of {second.supplier.name}'s part to {order.buyer_name}."
+        )
+        left = format_money(second.sum - 500, "EUR")
+        assert f"Left of this part afterwards: {left}" in page.locator("#content").inner_text()
+        assert control.count("payment.cancel") == 0
+        _fits(page)
+        _shot(page, "refund-confirm")
+        page.locator("#secu-refund-confirm-button").click()
         page.wait_for_url(re.compile(rf"/admin/secu_marketplace/order/{order.pk}/change/"))
-        assert "5.00 EUR" in page.locator("ul.messagelist").inner_text()
+        message = page.locator("ul.messagelist").inner_text()
+        assert f"Order {order.reference}: 5.00 EUR of {second.supplier.name}'s part" in message
+        assert control.count("payment.cancel") == 1
 
         page.locator("#secu-ship").click()
         page.select_option("select[name=sub_basket]", str(first.pk))
@@ -136,6 +161,18 @@ def test_staff_refund_one_supplier_and_ship_the_rest(browser: Any, demo: str) ->
         assert "shipped" in page.locator("ul.messagelist").inner_text()
         _fits(page)
         _shot(page, "order-after-refund-and-shipment")
+        # The money per supplier, on a laptop screen with the sidebar open.
+        panel = page.locator("#secu-money-panel")
+        assert page.locator("#nav-sidebar").is_visible()
+        first_row = panel.locator(f"tr[data-reference={first.reference_id}]")
+        assert "DHL" in first_row.locator("[data-field=shipped]").inner_text()
+        second_row = panel.locator(f"tr[data-reference={second.reference_id}]")
+        assert second_row.locator("[data-field=refunded]").inner_text() == "5.00 EUR"
+        assert second_row.locator("[data-field=paid]").inner_text() == "paid"
+        assert panel.bounding_box()["x"] + panel.bounding_box()["width"] <= LAPTOP["width"]
+        # Nothing of the table hides behind the panel's edge either.
+        assert panel.evaluate("e => e.scrollWidth <= e.clientWidth"), "the panel scrolls sideways"
+        panel.screenshot(path=str(_path("order-money-panel")))
 
         balance = order_balance(order.__class__.objects.get(pk=order.pk))
         assert balance.part_for(second.supplier).refunded == 500  # type: ignore[union-attr]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -65,3 +66,26 @@ def flow(secu: str) -> Flow:
 @pytest.fixture
 def calls() -> Callable[[str], int]:
     return control.count
+
+
+@pytest.fixture
+def announced() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every signal of ``secu_marketplace.signals`` sent during the test, by name, in order."""
+    from django.dispatch import Signal
+
+    from secu_marketplace import signals
+
+    log: list[tuple[str, dict[str, Any]]] = []
+    pairs = []
+    for name, signal in vars(signals).items():
+        if not isinstance(signal, Signal):
+            continue
+
+        def receiver(sender: Any, _name: str = name, **kwargs: Any) -> None:
+            log.append((_name, kwargs))
+
+        signal.connect(receiver, weak=False)
+        pairs.append((signal, receiver))
+    yield log
+    for signal, receiver in pairs:
+        signal.disconnect(receiver)

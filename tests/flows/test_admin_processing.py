@@ -36,44 +36,70 @@ def messages_of(response: Any) -> list[str]:
 # --- the refund page ---------------------------------------------------------------------------
 
 
-def test_the_refund_page_shows_what_is_left_of_each_sub_basket(
+def confirm(data: dict[str, str]) -> dict[str, str]:
+    return {**data, "step": "confirm"}
+
+
+def test_the_refund_page_chooses_nothing_and_shows_what_is_left_of_each_part(
     flow: Flow, admin_client: Client
 ) -> None:
     order = flow.paid_order()
     page = admin_client.get(refund_url(order)).content.decode()
-    assert "sb0 · Musterhändler Kaffee &amp; Tee · 44.40 EUR left" in page
-    assert "sb1 · Musterhändler Einrichtung · 33.45 EUR left" in page
-    assert "The whole order (77.85 EUR left)" in page
-    assert 'id="secu-refund-form"' in page
+    assert 'data-step="part"' in page
+    assert " checked" not in page  # nothing chosen for staff
+    assert "Musterhändler Kaffee &amp; Tee" in page
+    assert "44.40 EUR" in page
+    assert "33.45 EUR" in page
+    assert "The whole order: everything left of every part" in page
+    assert "77.85 EUR" in page
 
 
-def test_a_partial_refund_of_one_supplier_from_the_refund_page(
-    flow: Flow, admin_client: Client
+def test_a_refund_of_lines_and_shipping_is_confirmed_before_secuconnect_is_asked(
+    flow: Flow, admin_client: Client, calls: Any
 ) -> None:
     order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
-    response = admin_client.post(
-        refund_url(order),
-        {"sub_basket": str(sb0.pk), "amount": "10.00", "reason": "Kaffee beschaedigt"},
-        follow=True,
-    )
+    coffee = sb0.items.get(kind="article")
+    form = admin_client.get(refund_url(order), {"sub_basket": sb0.pk}).content.decode()
+    assert 'data-step="what"' in form
+    assert f'name="line_{coffee.pk}"' in form
+    data = {"sub_basket": str(sb0.pk), f"line_{coffee.pk}": "1", "shipping": "on"}
+    data["reason"] = "Kaffee beschaedigt"
+    before = calls("payment.cancel")
+    page = admin_client.post(refund_url(order), data).content.decode()
+    assert 'data-step="confirm"' in page
+    assert "Refund 24.45 EUR of Musterhändler Kaffee &amp; Tee's part to Max Mustermann." in page
+    assert "Left of this part afterwards: 19.95 EUR; of the whole order: 53.40 EUR." in page
+    assert calls("payment.cancel") == before  # nothing sent before the confirmation
+    assert not Refund.objects.exists()
+
+    response = admin_client.post(refund_url(order), confirm(data), follow=True)
     assert response.redirect_chain == [(f"{ORDERS}{order.pk}/change/", 302)]
-    assert messages_of(response) == ["10.00 EUR: done."]
+    assert messages_of(response) == [
+        f"Order {order.reference}: 24.45 EUR of Musterhändler Kaffee & Tee's part refunded to "
+        "Max Mustermann: done."
+    ]
+    assert calls("payment.cancel") == before + 1
     record = Refund.objects.get(order=order)
     assert (record.state, record.amount, record.sub_basket, record.reason, record.source) == (
         RefundState.DONE,
-        1000,
+        2445,
         sb0,
         "Kaffee beschaedigt",
         "admin",
     )
+    assert [(line["description"], line["quantity"]) for line in record.lines] == [
+        ("Kaffeepads Aromata 20 Stück", 1),
+        ("Standardversand", 1),
+    ]
     page = response.content.decode()
-    assert "refunds and cancellations" in page.lower()
+    assert "Musterhändler Kaffee &amp; Tee (sb0)" in page  # the refund row names its supplier
     assert "Kaffee beschaedigt" in page
-    assert record.refund_pci_id in page
-    # What is left now shows on the refund page.
-    again = admin_client.get(refund_url(order)).content.decode()
-    assert "sb0 · Musterhändler Kaffee &amp; Tee · 34.40 EUR left" in again
+    # Refunded lines are refunded: the page offers what is left.
+    again = admin_client.get(refund_url(order), {"sub_basket": sb0.pk}).content.decode()
+    assert "1 of 2 not refunded yet" in again
+    buyer = Client().get(f"/payments/order/{order.public_token}/").content.decode()
+    assert "1 of 2 refunded" in buyer
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
@@ -85,59 +111,55 @@ def test_a_refund_larger_than_what_is_left_is_refused_on_the_page(
     sb1 = order.sub_baskets.get(reference_id="sb1")
     before = calls("payment.cancel")
     response = admin_client.post(
-        refund_url(order), {"sub_basket": str(sb1.pk), "amount": "33.46", "reason": ""}
+        refund_url(order),
+        confirm({"sub_basket": str(sb1.pk), "amount": "33.46", "reason": "zu viel"}),
     )
     assert response.status_code == 200
     form = response.context["form"]
     assert form.non_field_errors() == [
-        "33.46 EUR is more than is left to refund on this part (33.45 EUR)"
+        "33.46 EUR is more than is left to refund on this part (33.45 EUR)."
     ]
-    assert "more than is left to refund" in response.content.decode()
     assert not Refund.objects.exists()
     assert calls("payment.cancel") == before
 
 
-def test_a_reason_with_forbidden_characters_is_a_field_error(
-    flow: Flow, admin_client: Client, calls: Any
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        ({"amount": "1.00", "reason": "Rückerstattung <b>"}, "reason", "Only letters, digits"),
+        ({"amount": "1.00", "reason": ""}, "reason", "This field is required."),
+        ({"amount": "10.005", "reason": "x"}, "amount", "At most 2 decimal places."),
+        ({"reason": "x"}, "__all__", "Choose what to refund"),
+        ({"amount": "1.00", "shipping": "on", "reason": "x"}, "__all__", "not both"),
+    ],
+)
+def test_what_staff_may_not_ask_for_is_a_clear_error(
+    flow: Flow, admin_client: Client, calls: Any, data: dict[str, str], field: str, error: str
 ) -> None:
     order = flow.paid_order()
     sb0 = order.sub_baskets.get(reference_id="sb0")
     before = calls("payment.cancel")
-    response = admin_client.post(
-        refund_url(order),
-        {"sub_basket": str(sb0.pk), "amount": "1.00", "reason": "Rückerstattung <b>"},
-    )
+    response = admin_client.post(refund_url(order), confirm({"sub_basket": str(sb0.pk), **data}))
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert list(errors) == ["reason"]
-    assert "Only letters, digits, space" in errors["reason"][0]
-    assert "Only letters, digits, space" in response.content.decode()
+    assert list(errors) == [field]
+    assert error in errors[field][0]
     assert not Refund.objects.exists()
     assert calls("payment.cancel") == before
 
 
-def test_part_of_the_whole_order_is_refused_with_a_hint_to_choose_the_supplier(
+def test_the_whole_order_is_refunded_supplier_by_supplier_after_confirmation(
     flow: Flow, admin_client: Client
 ) -> None:
     order = flow.paid_order()
-    response = admin_client.post(refund_url(order), {"sub_basket": "", "amount": "5.00"})
-    assert response.context["form"].non_field_errors() == [
-        "Refund part of an order supplier by supplier: choose the sub-basket."
-    ]
-    assert not Refund.objects.exists()
-
-
-def test_an_amount_with_more_decimals_than_the_currency_has_is_refused(
-    flow: Flow, admin_client: Client
-) -> None:
-    order = flow.paid_order()
-    sb0 = order.sub_baskets.get(reference_id="sb0")
-    response = admin_client.post(
-        refund_url(order), {"sub_basket": str(sb0.pk), "amount": "10.005", "reason": ""}
-    )
-    assert response.status_code == 200
-    assert response.context["form"].errors["amount"] == ["At most 2 decimal places."]
-    assert not Refund.objects.exists()  # never rounded to 10.01 EUR behind staff's back
+    data = {"sub_basket": "order", "reason": "Storno"}
+    page = admin_client.post(refund_url(order), data).content.decode()
+    assert "Refund everything left of the order, 77.85 EUR, to Max Mustermann:" in page
+    assert "Musterhändler Einrichtung: 33.45 EUR" in page
+    response = admin_client.post(refund_url(order), confirm(data), follow=True)
+    assert len(messages_of(response)) == 2
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
 
 
 def test_after_cancelling_a_part_of_a_prepaid_order_the_buyer_is_asked_for_the_rest(
@@ -148,10 +170,14 @@ def test_after_cancelling_a_part_of_a_prepaid_order_the_buyer_is_asked_for_the_r
     flow.pay(started.attempt, "prepaid")
     flow.come_back(started.attempt)
     sb1 = order.sub_baskets.get(reference_id="sb1")
-    response = admin_client.post(
-        refund_url(order), {"sub_basket": str(sb1.pk), "reason": "nicht lieferbar"}, follow=True
-    )
-    assert messages_of(response) == ["33.45 EUR: done."]
+    data = {"sub_basket": str(sb1.pk), "everything": "on", "reason": "nicht lieferbar"}
+    page = admin_client.post(refund_url(order), data).content.decode()
+    assert "Cancel 33.45 EUR of Musterhändler Einrichtung's part: Max Mustermann" in page
+    response = admin_client.post(refund_url(order), confirm(data), follow=True)
+    assert messages_of(response) == [
+        f"Order {order.reference}: 33.45 EUR of Musterhändler Einrichtung's part cancelled for "
+        "Max Mustermann: done: the buyer owes that much less."
+    ]
     leading = order.payments.get(role=PaymentRole.LEADING)
     expected = flow.sandbox.get(f"/api/v2/Payment/Transactions/{leading.pci_id}/checkStatus")
     assert expected.json()["amount"] == 4440  # secuconnect waits for 44.40 EUR now
@@ -166,7 +192,7 @@ def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
     flow: Flow, admin_client: Client
 ) -> None:
     order = flow.paid_order("invoice")
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.CONFIRMED
     sb0, sb1 = order.sub_baskets.order_by("position")
     page = admin_client.get(ship_url(order)).content.decode()
     assert "Everything not shipped yet" in page
@@ -194,7 +220,7 @@ def test_ship_one_supplier_of_an_invoice_order_then_everything_else(
     sb0.refresh_from_db()
     assert (sb0.carrier, sb0.tracking_id) == ("DHL", "00340434")
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.CONFIRMED
     # A shipped sub-basket is no longer offered.
     page = admin_client.get(ship_url(order)).content.decode()
     assert "sb0 · " not in page

@@ -171,7 +171,7 @@ def _refund(cell: Cell) -> None:
     sb0 = order.sub_baskets.get(reference_id="sb0")
     response = cell.admin.post(
         f"/admin/secu_marketplace/order/{order.pk}/refund/",
-        {"sub_basket": str(sb0.pk), "amount": "7.00", "reason": "damaged"},
+        {"sub_basket": str(sb0.pk), "amount": "7.00", "reason": "damaged", "step": "confirm"},
     )
     cell.answer(response.status_code)
 

@@ -282,7 +282,7 @@ def test_revoked_credentials_on_the_admin_refund_page_give_a_message(
     _revoke(settings)
     response = admin_client.post(
         f"/admin/secu_marketplace/order/{order.pk}/refund/",
-        {"sub_basket": str(sb0.pk), "amount": "7.00", "reason": "damaged"},
+        {"sub_basket": str(sb0.pk), "amount": "7.00", "reason": "damaged", "step": "confirm"},
     )
     assert response.status_code == 200
     assert "credentials" in response.content.decode()

@@ -13,6 +13,7 @@ from secu_marketplace.models import Refund
 from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundKind, RefundState
 from secu_marketplace.sandbox import control
 from secu_marketplace.services import capture, refunds, shipping
+from secu_marketplace.services.bulk_sync import refresh_order
 
 from .conftest import Flow
 
@@ -28,6 +29,7 @@ def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         "order_shipped",
         "order_paid",
         "order_cancelled",
+        "invoice_paid",
     ):
         signal = getattr(signals, name)
 
@@ -174,7 +176,9 @@ def test_capture_with_auto_capture_off(flow: Flow, settings: Any, heard: list) -
 
 def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> None:
     order = flow.paid_order("invoice")
-    assert order.status == OrderStatus.PAID
+    # Accepted by secupay, not paid by the buyer: "confirmed", and order_paid says "ship".
+    assert order.status == OrderStatus.CONFIRMED
+    assert [(n, kw["new_status"]) for n, kw in heard] == [("order_paid", "confirmed")]
     assert order.payment_instructions["purpose"].startswith("TA ")
     sb0, sb1 = order.sub_baskets.order_by("position")
     shipping.ship_sub_basket(order, sb0, carrier="DHL", tracking_id="0034", invoice_number="R-1")
@@ -193,7 +197,7 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
         == 14
     )
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
+    assert order.status == OrderStatus.CONFIRMED
     with pytest.raises(ProcessingError, match="shipped already"):
         shipping.ship_sub_basket(order, sb0)
 
@@ -203,6 +207,17 @@ def test_invoice_is_shipped_supplier_by_supplier(flow: Flow, heard: list) -> Non
     assert flow.sandbox.stx(str(order.attempts.get().stx_id))["status"] == "shipped"
     names = [name for name, _ in heard if name in ("sub_basket_shipped", "order_shipped")]
     assert names == ["sub_basket_shipped", "sub_basket_shipped", "order_shipped"]
+
+    # The buyer pays the shipped invoice: the order stays shipped, invoice_paid says so, once
+    # (read here, so that the signal is sent in this process even against a deployment).
+    flow.kit.money_arrives(order, deliver=False)
+    refresh_order(order)
+    refresh_order(order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    paid = [kw for name, kw in heard if name == "invoice_paid"]
+    assert [kw["amount"] for kw in paid] == [order.total]
+    assert [name for name, _ in heard].count("order_paid") == 1
     assert [
         kw["sub_basket"].reference_id for name, kw in heard if name == "sub_basket_shipped"
     ] == ["sb0", "sb1"]

@@ -61,7 +61,8 @@ def _set(
         ("creditcard", "success", None, OrderStatus.PAID),
         ("debit", "success", None, OrderStatus.PAID),
         ("paypal", "success", None, OrderStatus.PAID),
-        ("invoice", "success", None, OrderStatus.PAID),
+        ("invoice", "success", None, OrderStatus.CONFIRMED),  # accepted, the buyer owes it
+        ("invoice", "success", 9, OrderStatus.PAID),  # the buyer pays it
         ("prepaid", "success", None, OrderStatus.PENDING),
         ("prepaid", "success", 1, OrderStatus.PAID),  # the money arrives
         ("prepaid", "success", 3, OrderStatus.FAILED),  # the prepayment is denied

@@ -243,6 +243,8 @@ def test_switches_default_and_can_be_set_through_the_control_api(sandbox_world: 
         "QUERY_SPELLING": "merchantRef",
         "METHOD_NAMES": "smart",
         "CONTRACT_CREATED": "created",
+        "CHARGEBACK_PARTS": True,
+        "CANCEL_PAID": "refuse",
     }
     answer = client.post(
         "/sandbox/control/switches",

@@ -4,6 +4,7 @@ and to each supplier, however many ways the news arrives (return page, push, sta
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -333,3 +334,74 @@ def test_a_mail_that_cannot_be_sent_stops_neither_the_others_nor_the_payment(
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert sorted(address for m in mailoutbox for address in m.to) == still_sent
+
+
+STAFF = "staff@mustermarktplatz.example"
+
+
+def test_an_accepted_invoice_is_never_called_paid_and_its_payment_is_mailed_once(
+    flow: Flow, mailoutbox: Outbox
+) -> None:
+    order = _order(flow)
+    flow.pay(flow.checkout(order).attempt, "invoice")
+    every_way_at_once(flow, order)
+    [buyer] = to(mailoutbox, "max@example.net")
+    [coffee] = to(mailoutbox, COFFEE_MAIL)
+    assert buyer.subject == f"Order {order.reference} confirmed: please pay the invoice"
+    assert "IBAN: DE81850400611005523759" in buyer.body
+    assert coffee.subject == f"New order {order.reference}: ready to ship, invoice open"
+    assert "the invoice is open until the buyer pays it" in coffee.body
+    assert "paid" not in coffee.subject
+    assert " is paid" not in coffee.body
+
+    leading = order.payments.get(role=PaymentRole.LEADING)
+    flow.sandbox.post(
+        f"/api/v2/Payment/Secupayinvoices/{leading.pci_id}/TestChangedPaymentStatus",
+        {"new_status_id": 9},
+    )
+    every_way_at_once(flow, order)
+    assert [m.subject for m in to(mailoutbox, "max@example.net")][1:] == [
+        f"Order {order.reference}: your payment has arrived"
+    ]
+    assert len(to(mailoutbox, COFFEE_MAIL)) == 1  # told to ship once, when it was confirmed
+
+
+def test_a_chargeback_is_mailed_to_staff_per_part_and_never_to_the_buyer(
+    flow: Flow, mailoutbox: Outbox
+) -> None:
+    order = _order(flow)
+    flow.pay(flow.checkout(order).attempt, "debit")
+    flow.come_back(order.attempts.get())
+    mailoutbox.clear()
+    flow.kit.money_back(order)
+    every_way_at_once(flow, order)
+    assert sorted(m.subject for m in to(mailoutbox, STAFF)) == [
+        f"Chargeback on order {order.reference}: Musterhändler Einrichtung's part",
+        f"Chargeback on order {order.reference}: Musterhändler Kaffee & Tee's part",
+    ]
+    assert f"/admin/secu_marketplace/order/{order.pk}/change/" in mailoutbox[0].body
+    assert to(mailoutbox, "max@example.net") == []
+    flow.kit.issue_resolved(order)
+    assert len(to(mailoutbox, STAFF)) == 4
+    assert to(mailoutbox, "max@example.net") == []
+
+
+def test_the_buyer_is_reminded_and_told_when_the_unpaid_order_expires(
+    flow: Flow, mailoutbox: Outbox
+) -> None:
+    from secu_marketplace.services import expiry
+
+    order = _order(flow)
+    flow.pay(flow.checkout(order).attempt, "prepaid")
+    flow.come_back(order.attempts.get())
+    order.refresh_from_db()
+    assert order.pay_by is not None
+    mailoutbox.clear()
+    expiry.run(now=order.pay_by - timedelta(days=1))
+    expiry.run(now=order.pay_by + timedelta(seconds=1))
+    reminder, expired = to(mailoutbox, "max@example.net")
+    assert reminder.subject.startswith(f"Order {order.reference}: please transfer 77.85 EUR by ")
+    assert "IBAN: DE81850400611005523759" in reminder.body
+    assert expired.subject == f"Order {order.reference} has expired"
+    assert "Nothing is charged for it" in expired.body
+    assert len(mailoutbox) == 2

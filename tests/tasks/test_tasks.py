@@ -20,7 +20,12 @@ from secu_marketplace.links import push_path
 from secu_marketplace.models import CheckoutAttempt, PushNotification
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.tasks import process_pushes, reconcile_due, sync_due_attempt
+from secu_marketplace.tasks import (
+    expire_unpaid,
+    process_pushes,
+    reconcile_due,
+    sync_due_attempt,
+)
 from tests.flows.conftest import Flow
 
 if find_spec("django.tasks"):
@@ -174,10 +179,11 @@ def test_secu_sync_enqueue_leaves_the_work_to_the_workers(flow: Flow, dummy: Any
     flow.checkout(flow.order())
     out = io.StringIO()
     call_command("secu_sync", "--enqueue", "--min-age", "0", stdout=out)
-    assert out.getvalue().strip() == "queued reconcile_due"
-    [queued] = dummy.results
+    assert out.getvalue().strip() == "queued reconcile_due, expire_unpaid"
+    queued, expiring = dummy.results
     assert queued.task.name == reconcile_due.name
     assert queued.args == [0, None]
+    assert expiring.task.name == expire_unpaid.name
     assert control.count("smart.get") == 0
 
 
@@ -209,3 +215,13 @@ def test_the_task_reconciles_as_secu_sync_does(flow: Flow, dummy: Any, settings:
     left.refresh_from_db()
     assert left.state == "closed"
     assert left.order.status == OrderStatus.ABORTED
+
+
+def test_the_expire_unpaid_task_expires_an_order_past_its_deadline_once(flow: Flow) -> None:
+    order = flow.paid_order("prepaid")
+    order.__class__.objects.filter(pk=order.pk).update(pay_by=timezone.now() - timedelta(days=1))
+    assert expire_unpaid.call() == {"reminded": 0, "expired": 1, "kept": 0, "failed": 0}
+    assert expire_unpaid.call()["expired"] == 0  # a second run finds nothing
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert control.count("smart.cancel") == 1

@@ -118,7 +118,7 @@ def test_database_backend_workers_sync_each_due_attempt_once(
     control.reset_calls()
     with override_settings(TASKS=DB_BACKEND):
         for _ in range(RUNS):
-            enqueue_reconcile(0)
+            enqueue_reconcile(0, expire=False)  # reconciliation alone: RUNS + ATTEMPTS tasks
     # Each worker stops after 10 tasks: two could do only 20 of the 28, so all three take part
     # whatever order they start in.
     start_workers("db", "db_worker", "--interval", "0.1", "--no-startup-delay", "--max-tasks", "10")
@@ -177,7 +177,7 @@ def test_rq_workers_sync_each_due_attempt_once_and_process_pushes(
     with override_settings(**rq):
         django_rq.get_queue("default").empty()
         for _ in range(RUNS):
-            enqueue_reconcile(0)
+            enqueue_reconcile(0, expire=False)  # reconciliation alone: RUNS + ATTEMPTS tasks
         response = post_push(paid, push_body(str(paid.stx_id)))
         assert (response.status_code, response.content) == (200, b"queued")
     # Burst workers exit once the queue is empty; SimpleWorker runs jobs in the worker process

@@ -1,9 +1,10 @@
 """``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it.
 
 Safe from cron every few minutes (``*/5 * * * * manage.py secu_sync``): runs at once split the
-work, and each attempt is re-read at most once per ``--min-age`` seconds. With ``--enqueue`` it
-only enqueues the ``reconcile_due`` task (secu_marketplace/tasks.py), and task workers do the
-re-reads, one task per due attempt.
+work, and each attempt is re-read at most once per ``--min-age`` seconds. Then unpaid orders
+are reminded and expired (``services.expiry``; ``--no-expiry`` skips it). With ``--enqueue`` it
+only enqueues the ``reconcile_due`` and ``expire_unpaid`` tasks (secu_marketplace/tasks.py),
+and task workers do the work, one task per due attempt.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from secu_marketplace.conf import app_settings
 from secu_marketplace.models import CheckoutAttempt, Order
-from secu_marketplace.services.bulk_sync import reconcile
+from secu_marketplace.services import expiry
+from secu_marketplace.services.bulk_sync import RefreshSummary, reconcile
 from secu_marketplace.services.sync import SyncResult
 
 
@@ -47,6 +49,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="never draw the progress bar"
         )
+        parser.add_argument(
+            "--no-expiry",
+            action="store_true",
+            help="do not remind or expire unpaid orders (EXPIRE_UNPAID_AFTER_DAYS) in this run",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if (
@@ -62,8 +69,10 @@ class Command(BaseCommand):
                 raise CommandError("--enqueue reconciles every due attempt; drop --order")
             from secu_marketplace.tasks import enqueue_reconcile
 
-            enqueue_reconcile(min_age, options["limit"])
-            self.stdout.write("queued reconcile_due")
+            enqueue_reconcile(min_age, options["limit"], expire=not options["no_expiry"])
+            self.stdout.write(
+                "queued reconcile_due" + ("" if options["no_expiry"] else ", expire_unpaid")
+            )
             return
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
@@ -92,6 +101,8 @@ class Command(BaseCommand):
         )
         for label in summary.failures:
             self.stderr.write(f"  could not sync {label}")
+        if not options["reference"] and not options["no_expiry"]:
+            self._expire(summary)
         if summary.failed:
             # Cron and monitoring only see the exit status: a run that left anything unsynced
             # must not look like a clean one.
@@ -99,3 +110,15 @@ class Command(BaseCommand):
                 f"{summary.failed} of {summary.checked} could not be synced: "
                 + ", ".join(summary.failures)
             )
+
+    def _expire(self, summary: RefreshSummary) -> None:
+        """Remind and expire unpaid orders; what could not be done counts as failed."""
+        unpaid = expiry.run()
+        self.stdout.write(
+            f"unpaid orders: reminded {unpaid.reminded}, expired {unpaid.expired}, paid "
+            f"meanwhile {unpaid.kept}, failed {unpaid.failed}"
+        )
+        for label in unpaid.failures:
+            self.stderr.write(f"  could not expire {label}")
+        summary.failed += unpaid.failed
+        summary.failures += unpaid.failures

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from secu_marketplace.sandbox import conf, control
+from secu_marketplace.sandbox.errors import ProductError
 
 Handler = Callable[..., HttpResponse]
 TOKEN_HEADER = conf.CONTROL_HEADER
@@ -50,6 +51,8 @@ def control_view(handler: Handler) -> Handler:
             return JsonResponse({"error": f"missing field {exc}"}, status=400)
         except LookupError as exc:
             return JsonResponse({"error": str(exc)}, status=404)
+        except ProductError as exc:
+            return JsonResponse({"error": exc.details}, status=exc.http_status)
         except (ValueError, TypeError) as exc:
             return JsonResponse({"error": str(exc)}, status=400)
 
@@ -194,3 +197,19 @@ def contract_approval(request: HttpRequest, contract_id: str) -> HttpResponse:
 def contract_mixed_basket(request: HttpRequest, contract_id: str) -> HttpResponse:
     """``POST {"mixed_basket": true|false}``: off, a mixed basket is refused with code 4028."""
     return _flag(request, contract_id, "mixed_basket")
+
+
+@control_view
+def money_back(request: HttpRequest, pci_id: str) -> HttpResponse:
+    """``POST``: the buyer's money for the Payment Transaction comes back (simple status 4)."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    return JsonResponse(control.money_back(pci_id))
+
+
+@control_view
+def issue_resolved(request: HttpRequest, pci_id: str) -> HttpResponse:
+    """``POST``: the issue on the Payment Transaction is resolved (simple status 6)."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    return JsonResponse(control.issue_resolved(pci_id))
