@@ -36,6 +36,12 @@ order_needs_review = Signal()  # extra: ``reason`` (str)
 order_refunded = Signal()
 # extra: ``sub_basket``
 sub_basket_shipped = Signal()
+# A held part's payout released (revokeAccrual): secuconnect may pay the supplier now.
+# extra: ``sub_basket``
+sub_basket_released = Signal()
+# The buyer's personal data was erased from the order (amounts, ids and dates stay).
+# extra: ``fields`` (the order's fields erased)
+buyer_erased = Signal()
 
 BY_STATUS = {
     "paid": order_paid,

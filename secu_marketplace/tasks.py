@@ -18,6 +18,9 @@ RQ queue on Redis with ``manage.py rqworker``, or anything else that implements 
   attempt, so the re-reads spread over every worker instead of one process's threads. However
   many ``reconcile_due`` tasks run at once, each due attempt is claimed, and so re-read, once.
 - ``sync_due_attempt``: re-reads one claimed attempt and releases its claim.
+- ``books_upkeep``: the books (``services/upkeep.py``): payouts read, held parts released,
+  buyers past ``ERASE_BUYERS_AFTER_DAYS`` erased; enqueued by ``reconcile_due`` and by a
+  ``payment.payouts`` push. Two at once release nothing twice (each release is claimed).
 
 Cron can enqueue the fan-out instead of running it: ``manage.py secu_sync --enqueue``.
 """
@@ -40,6 +43,7 @@ from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.services.bulk_sync import abandon_cutoff, claim, reconcile_one
 from secu_marketplace.services.lost_create import adopt_late
 from secu_marketplace.services.pushes import read_for_pushes
+from secu_marketplace.services.upkeep import run_books
 
 if find_spec("django.tasks"):  # Django 6+
     from django.tasks import task
@@ -115,7 +119,19 @@ def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
     bound = sync_due_attempt.using(backend=_backend())
     for pk in ids:
         bound.enqueue(pk)
+    enqueue_books_upkeep()
     return len(ids)
+
+
+@task()
+def books_upkeep() -> str:
+    """Read the payouts, release the held parts that are due, erase expired buyers."""
+    books = run_books()
+    return "; ".join(books.errors) or "ok"
+
+
+def enqueue_books_upkeep() -> None:
+    books_upkeep.using(backend=_backend()).enqueue()
 
 
 def enqueue_pushes(attempt_pk: int, *, after: float = 0.0) -> None:

@@ -19,6 +19,8 @@ class StatusEvent(models.Model):
         PAYMENT = "payment", _("Payment Transaction")
         REFUND = "refund", _("refund")
         SHIPPING = "shipping", _("shipping")
+        HOLD = "hold", _("held payout")
+        ERASURE = "erasure", _("buyer's data erased")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     attempt = models.ForeignKey(

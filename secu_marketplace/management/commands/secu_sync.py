@@ -1,4 +1,6 @@
-"""``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it.
+"""``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it,
+then the books (``services/upkeep.py``: payouts read, held parts released, buyers past the
+retention period erased; ``--no-books`` skips them, ``--order`` too).
 
 Safe from cron every few minutes (``*/5 * * * * manage.py secu_sync``): runs at once split the
 work, and each attempt is re-read at most once per ``--min-age`` seconds. With ``--enqueue`` it
@@ -17,6 +19,7 @@ from secu_marketplace.conf import app_settings
 from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.services.bulk_sync import reconcile
 from secu_marketplace.services.sync import SyncResult
+from secu_marketplace.services.upkeep import run_books
 
 
 class Command(BaseCommand):
@@ -47,6 +50,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="never draw the progress bar"
         )
+        parser.add_argument(
+            "--no-books",
+            action="store_true",
+            help="skip the books (payouts, held payouts, erasure after the retention period)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if (
@@ -63,7 +71,7 @@ class Command(BaseCommand):
             from secu_marketplace.tasks import enqueue_reconcile
 
             enqueue_reconcile(min_age, options["limit"])
-            self.stdout.write("queued reconcile_due")
+            self.stdout.write("queued reconcile_due (and books_upkeep)")
             return
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
@@ -92,6 +100,8 @@ class Command(BaseCommand):
         )
         for label in summary.failures:
             self.stderr.write(f"  could not sync {label}")
+        if not (options["reference"] or options["no_books"]):
+            self._books()
         if summary.failed:
             # Cron and monitoring only see the exit status: a run that left anything unsynced
             # must not look like a clean one.
@@ -99,3 +109,10 @@ class Command(BaseCommand):
                 f"{summary.failed} of {summary.checked} could not be synced: "
                 + ", ".join(summary.failures)
             )
+
+    def _books(self) -> None:
+        books = run_books()
+        for line in books.lines():
+            self.stdout.write(line)
+        if books.errors:
+            raise CommandError("; ".join(books.errors))
