@@ -17,7 +17,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.utils import timezone
@@ -25,7 +27,14 @@ from django.utils import timezone
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import Supplier
-from secu_marketplace.read.books import MARKETPLACE, LedgerRow, Movement
+from secu_marketplace.read.books import (
+    MARKETPLACE,
+    LedgerRow,
+    Movement,
+    movements,
+    supplier_ledger,
+    totals,
+)
 from secu_marketplace.rules.books import MovementKind
 
 # Placeholders in SKR03 (1361 a clearing account for secupay, 1600 liabilities to suppliers,
@@ -321,3 +330,47 @@ def datev_export(found: Iterable[Movement], *, since: datetime, until: datetime)
         booking = _booking(move, config, names)
         lines.append(";".join(booking.get(column, "") for column in DATEV_COLUMNS))
     return ("\r\n".join(lines) + "\r\n").encode("cp1252", errors="replace")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"  # every movement
+    DATEV = "datev"  # every movement, as an EXTF Buchungsstapel
+    LEDGER = "ledger"  # the supplier ledger, one row per supplier
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    content: bytes
+    content_type: str
+    totals: dict[str, int]  # the movements added up by kind
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """[``first`` 00:00, the day after ``last`` 00:00) in the current time zone."""
+    if last < first:
+        raise ProcessingError("the range ends before it begins")
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    return start, end
+
+
+def export(kind: str, first: date, last: date) -> Export:
+    """The file for the days ``first`` to ``last`` (both included)."""
+    fmt = ExportFormat(kind)
+    since, until = day_range(first, last)
+    found = movements(since=since, until=until)
+    stem = f"secu-marketplace-{first:%Y%m%d}-{last:%Y%m%d}"
+    if fmt == ExportFormat.DATEV:
+        content = datev_export(found, since=since, until=until)
+        return Export(
+            f"EXTF_Buchungsstapel_{stem}.csv",
+            content,
+            "text/csv; charset=windows-1252",
+            totals(found),
+        )
+    if fmt == ExportFormat.LEDGER:
+        text = ledger_csv(supplier_ledger(since=since, until=until))
+        return Export(f"{stem}-ledger.csv", text.encode(), "text/csv; charset=utf-8", totals(found))
+    text = movements_csv(found)
+    return Export(f"{stem}.csv", text.encode(), "text/csv; charset=utf-8", totals(found))

@@ -22,7 +22,9 @@ COFFEE, FURNITURE = "GCR_FN6CUOWY6VJKDHY0VIPHFM9344NKX7", "GCR_G8GOXJU27Z4JO9XON
 
 
 def _ledger(supplier_contract: str) -> Any:
-    (row,) = [r for r in supplier_ledger() if r.supplier and r.supplier.contract_id == supplier_contract]
+    (row,) = [
+        r for r in supplier_ledger() if r.supplier and r.supplier.contract_id == supplier_contract
+    ]
     return row
 
 
@@ -82,6 +84,8 @@ def test_payouts_of_an_earlier_period_make_the_balance_at_its_end(flow: Flow) ->
     control.pay_out()
     payouts.sync_payouts()
     before = timezone.now() - timedelta(days=1)
-    row = [r for r in supplier_ledger(until=before) if r.supplier and r.supplier.contract_id == COFFEE]
+    row = [
+        r for r in supplier_ledger(until=before) if r.supplier and r.supplier.contract_id == COFFEE
+    ]
     assert row == [] or (row[0].sold, row[0].balance) == (0, 0)
     assert _ledger(COFFEE).balance == 0

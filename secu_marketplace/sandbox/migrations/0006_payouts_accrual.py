@@ -6,39 +6,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('secu_sandbox', '0005_contract_approval_mixed_basket_container'),
+        ("secu_sandbox", "0005_contract_approval_mixed_basket_container"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='payout_push_url',
-            field=models.CharField(blank=True, max_length=2000, verbose_name='payout push URL'),
+            model_name="contract",
+            name="payout_push_url",
+            field=models.CharField(blank=True, max_length=2000, verbose_name="payout push URL"),
         ),
         migrations.AddField(
-            model_name='paymenttransaction',
-            name='accrual',
+            model_name="paymenttransaction",
+            name="accrual",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='PayoutLine',
+            name="PayoutLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payout_id', models.CharField(max_length=40, unique=True)),
-                ('number', models.BigIntegerField(db_index=True)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('amounts', models.JSONField(default=dict)),
-                ('payout_amount', models.BigIntegerField(default=0)),
-                ('date', models.DateTimeField(default=django.utils.timezone.now)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='secu_sandbox.contract')),
-                ('payment_transaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payout_lines', to='secu_sandbox.paymenttransaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("payout_id", models.CharField(max_length=40, unique=True)),
+                ("number", models.BigIntegerField(db_index=True)),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                ("amounts", models.JSONField(default=dict)),
+                ("payout_amount", models.BigIntegerField(default=0)),
+                ("date", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="secu_sandbox.contract",
+                    ),
+                ),
+                (
+                    "payment_transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payout_lines",
+                        to="secu_sandbox.paymenttransaction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payout line',
-                'verbose_name_plural': 'payout lines',
-                'ordering': ['number', 'pk'],
+                "verbose_name": "payout line",
+                "verbose_name_plural": "payout lines",
+                "ordering": ["number", "pk"],
             },
         ),
     ]
