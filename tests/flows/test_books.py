@@ -8,15 +8,20 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from secu_marketplace.conf import PUBLIC_CONTRACT_ID
 from secu_marketplace.models import Order, Payout, PayoutLine, PushNotification
 from secu_marketplace.read.books import MARKETPLACE, supplier_ledger
 from secu_marketplace.sandbox import control
+from secu_marketplace.sandbox.models import SmartTransaction as ProviderStx
 from secu_marketplace.services import payouts, refunds
+from tests.helpers import without_receivers
 
 from .conftest import Flow
+from .test_query_counts import PAY_NOW
 
 COFFEE, FURNITURE = "GCR_FN6CUOWY6VJKDHY0VIPHFM9344NKX7", "GCR_G8GOXJU27Z4JO9XONAH8ANLSF9OO30"
 
@@ -89,3 +94,31 @@ def test_payouts_of_an_earlier_period_make_the_balance_at_its_end(flow: Flow) ->
     ]
     assert row == [] or (row[0].sold, row[0].balance) == (0, 0)
     assert _ledger(COFFEE).balance == 0
+
+
+def _queries(action: Callable[[], Any]) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        action()
+    return len(ctx.captured_queries)
+
+
+def test_the_ledger_costs_five_queries_however_many_orders(flow: Flow) -> None:
+    flow.paid_order("creditcard")
+    control.pay_out()
+    payouts.sync_payouts()
+    few = _queries(supplier_ledger)
+    for method in ("debit", "creditcard", "debit"):
+        flow.paid_order(method)
+    control.pay_out()
+    payouts.sync_payouts()
+    assert _queries(supplier_ledger) == few == 5
+
+
+def test_pay_now_asks_for_the_hold_within_its_query_ceiling(flow: Flow, settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "HOLD_UNTIL_SHIPPED": True}
+    order = flow.order()
+    with without_receivers():
+        count = _queries(lambda: flow.browser.post(order.get_payment_url()))
+    assert count <= PAY_NOW
+    stx = ProviderStx.objects.get(merchant_ref=order.reference)
+    assert stx.payment_context["accrual"] is True
