@@ -16,11 +16,11 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from secu_marketplace.links import push_path
-from secu_marketplace.models import CheckoutAttempt, PushNotification
+from secu_marketplace.links import payout_push_url, push_path
+from secu_marketplace.models import CheckoutAttempt, Payout, PushNotification
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
-from secu_marketplace.tasks import process_pushes, reconcile_due, sync_due_attempt
+from secu_marketplace.tasks import books_upkeep, process_pushes, reconcile_due, sync_due_attempt
 from tests.flows.conftest import Flow
 
 if find_spec("django.tasks"):
@@ -159,8 +159,10 @@ def test_pushes_before_the_task_starts_share_its_one_read(flow: Flow, dummy: Any
 def test_reconcile_due_claims_each_attempt_once_and_fans_out(flow: Flow, dummy: Any) -> None:
     attempts = [flow.checkout(flow.order()).attempt for _ in range(3)]
     assert reconcile_due.call(0) == 3
-    assert sorted(r.args[0] for r in dummy.results) == sorted(a.pk for a in attempts)
-    assert {r.task.name for r in dummy.results} == {sync_due_attempt.name}
+    syncs = [r for r in dummy.results if r.task.name == sync_due_attempt.name]
+    assert sorted(r.args[0] for r in syncs) == sorted(a.pk for a in attempts)
+    # ... and the books once (payouts read, held parts released: services/upkeep.py).
+    assert [r.task.name for r in dummy.results if r not in syncs] == [books_upkeep.name]
     # Claimed until their tasks ran: a second run at once finds nothing to do.
     assert reconcile_due.call(0) == 0
     assert control.count("smart.get") == 0
@@ -209,3 +211,25 @@ def test_the_task_reconciles_as_secu_sync_does(flow: Flow, dummy: Any, settings:
     left.refresh_from_db()
     assert left.state == "closed"
     assert left.order.status == OrderStatus.ABORTED
+
+
+def test_a_payout_push_leaves_the_payouts_to_the_books_task(flow: Flow, dummy: Any) -> None:
+    paid_attempt(flow)
+    control.pay_out()
+    body = json.dumps(
+        {
+            "object": "event.pushes",
+            "id": "evt_" + "b" * 32,
+            "target": "payment.payouts",
+            "type": "added",
+            "data": [{"object": "payment.payouts", "id": "PPO_X"}],
+        }
+    )
+    url = payout_push_url().removeprefix(flow.base_url)
+    response = Client().post(url, body, content_type="application/json")
+    assert (response.status_code, response.content) == (200, b"queued")
+    [queued] = dummy.results
+    assert queued.task.name == books_upkeep.name
+    assert control.count("payouts.list") == 0
+    assert books_upkeep.call() == "ok"
+    assert Payout.objects.count() == 3  # two suppliers and the marketplace

@@ -71,7 +71,7 @@ class Command(BaseCommand):
             from secu_marketplace.tasks import enqueue_reconcile
 
             enqueue_reconcile(min_age, options["limit"])
-            self.stdout.write("queued reconcile_due (and books_upkeep)")
+            self.stdout.write("queued reconcile_due")
             return
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
