@@ -122,3 +122,18 @@ def test_pay_now_asks_for_the_hold_within_its_query_ceiling(flow: Flow, settings
     assert count <= PAY_NOW
     stx = ProviderStx.objects.get(merchant_ref=order.reference)
     assert stx.payment_context["accrual"] is True
+
+
+def test_a_payout_of_a_payment_the_app_does_not_hold_is_listed_for_staff(
+    flow: Flow, admin_client: Any
+) -> None:
+    stx = flow.sandbox.create()  # the guide's basket, paid outside this app
+    assert flow.sandbox.prepare(stx["id"], "creditcard").status == 200
+    control.pay_out()
+    payouts.sync_payouts()
+    lines = list(PayoutLine.objects.exclude(unmatched=""))
+    assert len(lines) == 4
+    assert all("a payment the app does not hold" in line.unmatched for line in lines)
+    page = admin_client.get("/admin/secu_marketplace/payoutline/", {"matched": "no"})
+    assert lines[0].provider_id in page.content.decode()
+    assert payouts.sync_payouts().rematched == 0  # tried again, still nothing to match

@@ -4,12 +4,14 @@ the supplier split remain, and the books add up as before."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from secu_marketplace import signals
 from secu_marketplace.builder import Buyer
@@ -150,3 +152,17 @@ def test_the_command_erases_by_order_or_only_lists(flow: Flow, dry: bool, capsys
     printed = capsys.readouterr().out
     assert ("would erase" if dry else "erased") in printed
     assert (Order.objects.get(pk=order.pk).surname == "") is not dry
+
+
+def test_secu_sync_erases_the_buyers_past_the_retention_period(
+    flow: Flow, settings: Any, capsys: Any
+) -> None:
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "ERASE_BUYERS_AFTER_DAYS": 30}
+    old, recent = flow.paid_order("creditcard", buyer=ERIKA), flow.paid_order("creditcard")
+    Order.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=40))
+    call_command("secu_sync", "--min-age", "0", "--no-progress")
+    assert "buyers erased: 1" in capsys.readouterr().out
+    assert Order.objects.get(pk=old.pk).surname == ""
+    assert Order.objects.get(pk=recent.pk).surname == "Mustermann"
+    call_command("secu_sync", "--min-age", "0", "--no-progress")  # once only
+    assert "buyers erased: 0" in capsys.readouterr().out
