@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
                 (
                     "payment",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="holds",
                         to="secu_marketplace.paymenttransaction",
                     ),

@@ -135,7 +135,7 @@ class Hold(models.Model):
         SubBasket, on_delete=models.CASCADE, related_name="hold", verbose_name=_("sub-basket")
     )
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
-    payment = models.ForeignKey(PaymentTransaction, on_delete=models.PROTECT, related_name="holds")
+    payment = models.ForeignKey(PaymentTransaction, on_delete=models.CASCADE, related_name="holds")
     state = models.CharField(
         _("state"), max_length=10, choices=HoldState.choices, default=HoldState.HELD
     )

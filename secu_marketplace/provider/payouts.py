@@ -48,10 +48,10 @@ class PayoutRecord:
 
     @property
     def paid_out(self) -> int:
-        """``payout_amount``, or ``amount`` when only that is answered."""
-        return self.amounts["payout_amount"] or (
-            self.amount if "payout_amount" not in self.raw else 0
-        )
+        """``payout_amount``; ``amount`` for a record that does not name it."""
+        if "payout_amount" in self.raw:
+            return self.amounts["payout_amount"]
+        return self.amount
 
 
 def payout_time(value: Any) -> datetime | None:

@@ -112,13 +112,12 @@ def _match(
     """The record's part and whose payout it is, or why not."""
     if record.trans_id is None:
         return LineMatch(record, unmatched="names no trans_id"), None
-    subs = [p for p in rows if p.role == PaymentRole.SUB and p.sub_basket is not None]
-    if not subs:
+    parts = [(p, p.sub_basket) for p in rows if p.role == PaymentRole.SUB]
+    found = [(sub, part) for sub, part in parts if part is not None]
+    if not found:
         reason = "a payment the app does not hold" if not rows else "not a supplier's part"
         return LineMatch(record, unmatched=f"trans_id {record.trans_id}: {reason}"), None
-    sub = subs[-1]
-    part = sub.sub_basket
-    assert part is not None  # noqa: S101  (filtered above)
+    sub, part = found[-1]
     matched = LineMatch(record, payment_id=sub.pk, sub_basket_id=part.pk)
     if record.merchant_id and record.merchant_id in (
         merchant_of(sub.snapshot),
