@@ -127,7 +127,12 @@ def sold_parts(until: datetime | None = None, supplier_id: int | None = None) ->
     """Every part sold before ``until`` (of one supplier), with its figures; two queries."""
     payments = _sold_payments(until, supplier_id)
     by_sub: dict[int, list[Refund]] = defaultdict(list)
-    refunds = Refund.objects.filter(sub_basket_id__in=[p.sub_basket_id for p in payments])
+    # The parts' refunds, chosen as the parts are (no list of ids: it would grow with them).
+    refunds = Refund.objects.filter(order__status__in=sorted(SOLD), sub_basket__isnull=False)
+    if until is not None:
+        refunds = refunds.filter(order__created__lt=until)
+    if supplier_id is not None:
+        refunds = refunds.filter(sub_basket__supplier_id=supplier_id)
     for record in refunds.order_by("created", "pk"):
         by_sub[int(record.sub_basket_id or 0)].append(record)
     parts = []
@@ -227,12 +232,10 @@ def movements(
 def _held_net(parts: Iterable[SoldPart]) -> dict[tuple[int, str], int]:
     """What the parts secuconnect still holds would pay their suppliers, per supplier and
     currency."""
-    parts = list(parts)
     held = set(
-        Hold.objects.filter(
-            sub_basket_id__in=[p.payment.sub_basket_id for p in parts],
-            state__in=[HoldState.HELD, HoldState.KEPT],
-        ).values_list("sub_basket_id", flat=True)
+        Hold.objects.filter(state__in=[HoldState.HELD, HoldState.KEPT]).values_list(
+            "sub_basket_id", flat=True
+        )
     )
     sums: dict[tuple[int, str], int] = defaultdict(int)
     for part in parts:
