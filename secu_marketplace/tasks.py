@@ -19,7 +19,7 @@ RQ queue on Redis with ``manage.py rqworker``, or anything else that implements 
   many ``reconcile_due`` tasks run at once, each due attempt is claimed, and so re-read, once.
 - ``sync_due_attempt``: re-reads one claimed attempt and releases its claim.
 - ``books_upkeep``: the books (``services/upkeep.py``): payouts read, held parts released,
-  buyers past ``ERASE_BUYERS_AFTER_DAYS`` erased; enqueued by ``reconcile_due`` and by a
+  buyers past ``ERASE_BUYERS_AFTER_DAYS`` erased; enqueued by ``secu_sync --enqueue`` and by a
   ``payment.payouts`` push. Two at once release nothing twice (each release is claimed).
 
 Cron can enqueue the fan-out instead of running it: ``manage.py secu_sync --enqueue``.
@@ -119,7 +119,6 @@ def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
     bound = sync_due_attempt.using(backend=_backend())
     for pk in ids:
         bound.enqueue(pk)
-    enqueue_books_upkeep()
     return len(ids)
 
 

@@ -4,8 +4,8 @@ retention period erased; ``--no-books`` skips them, ``--order`` too).
 
 Safe from cron every few minutes (``*/5 * * * * manage.py secu_sync``): runs at once split the
 work, and each attempt is re-read at most once per ``--min-age`` seconds. With ``--enqueue`` it
-only enqueues the ``reconcile_due`` task (secu_marketplace/tasks.py), and task workers do the
-re-reads, one task per due attempt.
+only enqueues the ``reconcile_due`` and ``books_upkeep`` tasks (secu_marketplace/tasks.py), and
+task workers do the re-reads, one task per due attempt, and the books.
 """
 
 from __future__ import annotations
@@ -68,10 +68,13 @@ class Command(BaseCommand):
         if options["enqueue"]:
             if options["reference"]:
                 raise CommandError("--enqueue reconciles every due attempt; drop --order")
-            from secu_marketplace.tasks import enqueue_reconcile
+            from secu_marketplace.tasks import enqueue_books_upkeep, enqueue_reconcile
 
             enqueue_reconcile(min_age, options["limit"])
             self.stdout.write("queued reconcile_due")
+            if not options["no_books"]:
+                enqueue_books_upkeep()
+                self.stdout.write("queued books_upkeep")
             return
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
