@@ -129,9 +129,9 @@ def rematched(matches: dict[int, LineMatch]) -> int:
 
 
 def resolved(
-    payout: Payout, *, contract_id: str, supplier_id: int | None, marketplace: bool
+    payout_id: int, *, contract_id: str, supplier_id: int | None, marketplace: bool
 ) -> None:
-    """The transfer's contract, once its lines tell it."""
-    Payout.objects.filter(pk=payout.pk, contract_id="").update(
+    """The transfer's contract, once its lines tell it (a payout that has one keeps it)."""
+    Payout.objects.filter(pk=payout_id, contract_id="").update(
         contract_id=contract_id, supplier_id=supplier_id, for_marketplace=marketplace
     )

@@ -182,6 +182,7 @@ def _rematch() -> int:
     payments = _payments(int(line.trans_id or 0) for line in lines)
     marketplace = _leading_merchants(p for rows in payments.values() for p in rows)
     found: dict[int, LineMatch] = {}
+    owners: dict[int, set[Owner]] = defaultdict(set)
     for line in lines:
         record = PayoutRecord(
             id=line.provider_id,
@@ -196,8 +197,21 @@ def _rematch() -> int:
             amounts={},
             raw={},
         )
-        found[line.pk] = _match(record, payments.get(int(line.trans_id or 0), []), marketplace)[0]
-    return payout_writes.rematched(found)
+        match, owner = _match(record, payments.get(int(line.trans_id or 0), []), marketplace)
+        found[line.pk] = match
+        if owner is not None:
+            owners[line.payout_id].add(owner)
+    done = payout_writes.rematched(found)
+    for payout_id, seen in owners.items():
+        if len(seen) == 1:  # the transfer's contract, now that its lines tell it
+            contract, supplier_id, marketplace_own = seen.pop()
+            payout_writes.resolved(
+                payout_id,
+                contract_id=contract,
+                supplier_id=supplier_id,
+                marketplace=marketplace_own,
+            )
+    return done
 
 
 def sync_payouts(client: SecuconnectClient | None = None) -> PayoutSync:

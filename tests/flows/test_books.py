@@ -137,3 +137,19 @@ def test_a_payout_of_a_payment_the_app_does_not_hold_is_listed_for_staff(
     page = admin_client.get("/admin/secu_marketplace/payoutline/", {"matched": "no"})
     assert lines[0].provider_id in page.content.decode()
     assert payouts.sync_payouts().rematched == 0  # tried again, still nothing to match
+
+
+def test_a_payout_synced_before_its_order_is_matched_at_a_later_sync(flow: Flow) -> None:
+    order = flow.order()
+    attempt = flow.checkout(order).attempt
+    flow.pay(attempt, "creditcard")  # paid at secuconnect; the app has not heard of it yet
+    control.pay_out()
+    first = payouts.sync_payouts()
+    assert (first.new, first.unmatched) == (4, 4)
+    flow.come_back(attempt)  # now the app holds the payment
+    later = payouts.sync_payouts()
+    assert later.rematched == 4
+    assert PayoutLine.objects.exclude(unmatched="").count() == 0
+    coffee = Payout.objects.get(contract_id=COFFEE)
+    assert coffee.supplier is not None
+    assert _ledger(COFFEE).balance == 0
