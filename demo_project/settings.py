@@ -159,6 +159,8 @@ SECU_MARKETPLACE = {
     # "Back to cart" on the payment page after the buyer aborted.
     "CART_URL": "shop:cart",
     "SHOP_URL": "shop:home",
+    # Erasing a buyer also drops the link from their session to the order (docs/books.md).
+    "ERASURE_HOOK": "demo_project.shop.erasure.erase_sessions",
 }
 
 SECU_SANDBOX = {

@@ -18,6 +18,8 @@ class Point(StrEnum):
     CAPTURE = "capture.before_call"
     REFUND = "refund.before_call"
     SHIP = "ship.before_call"
+    # A held part's release is claimed and checked; revokeAccrual is not sent yet.
+    RELEASE = "hold.before_release"
     # The attempt is recorded as "creating"; the create call is not sent yet.
     CHECKOUT_CREATE = "checkout.before_create"
     # A second "Pay now" found the attempt "creating" and waits for the first to finish.

@@ -169,6 +169,19 @@ DEFAULTS: dict[str, Any] = {
     # The return URLs (url_success/error/abort) work this many seconds after the checkout began;
     # the order's status page (its public token) is the link for later visits.
     "RETURN_LINK_MAX_AGE": 7 * 24 * 3600,
+    # The books (docs/books.md). Ask secuconnect to hold the suppliers' money (accrual) until
+    # each part has shipped and HOLD_DAYS have passed without a refund or dispute; a
+    # supplier's own "hold" and "hold_days" win over these.
+    "HOLD_UNTIL_SHIPPED": False,
+    "HOLD_DAYS": 14,
+    # Erase the buyer's personal data from orders placed this many days ago (None: never by
+    # itself; staff and manage.py secu_erase still can). Amounts, ids and dates stay.
+    "ERASE_BUYERS_AFTER_DAYS": None,
+    # Dotted path of a callable(emails, orders, dry_run) -> list[str] that erases the shop's own
+    # copies of the buyer's data and says what it changed (or would).
+    "ERASURE_HOOK": None,
+    # The DATEV export's header and accounts (services/exports.py); a tax adviser must confirm.
+    "DATEV": {},
 }
 
 

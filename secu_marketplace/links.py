@@ -32,6 +32,10 @@ from secu_marketplace.models import CheckoutAttempt
 
 RETURN_SALT = "secu_marketplace.return"
 PUSH_SALT = "secu_marketplace.push"
+# The payout push URL (one per deployment; docs/books.md): give it to secupay for
+# ``payment.payouts`` pushes. Long enough for the redaction of signed tokens to mask it.
+PAYOUT_PUSH_SALT = "secu_marketplace.payout-push"
+PAYOUT_PUSH_VALUE = "secu-marketplace-payout-pushes"
 
 
 class Outcome(StrEnum):
@@ -117,3 +121,16 @@ def return_urls(attempt: CheckoutAttempt) -> dict[str, str]:
     urls = {f"url_{outcome}": absolute(return_path(attempt, outcome)) for outcome in Outcome}
     urls["url_push"] = absolute(push_path(attempt))
     return urls
+
+
+def payout_push_url() -> str:
+    """Where secuconnect may send ``payment.payouts`` pushes for this marketplace."""
+    token = signing.Signer(salt=PAYOUT_PUSH_SALT).sign(PAYOUT_PUSH_VALUE)
+    return absolute(reverse("secu_marketplace:payout_push", args=[token]))
+
+
+def follows_payout_push(token: str) -> bool:
+    try:
+        return signing.Signer(salt=PAYOUT_PUSH_SALT).unsign(token) == PAYOUT_PUSH_VALUE
+    except signing.BadSignature:
+        return False

@@ -57,6 +57,12 @@ order_payment_reminder = Signal()
 # An unpaid order expired and was cancelled at secuconnect (sent after ``order_cancelled``).
 # Extra: ``pay_by``.
 order_expired = Signal()
+# A held part's payout released (revokeAccrual): secuconnect may pay the supplier now.
+# extra: ``sub_basket``
+sub_basket_released = Signal()
+# The buyer's personal data was erased from the order (amounts, ids and dates stay).
+# extra: ``fields`` (the order's fields erased)
+buyer_erased = Signal()
 
 BY_STATUS = {
     "confirmed": order_paid,

@@ -21,6 +21,9 @@ RQ queue on Redis with ``manage.py rqworker``, or anything else that implements 
 - ``expire_unpaid``: reminds the buyers of unpaid orders and expires the orders past their
   deadline (``services.expiry.run``; each order is claimed, so runs at once never cancel it
   twice).
+- ``books_upkeep``: the books (``services/upkeep.py``): payouts read, held parts released,
+  buyers past ``ERASE_BUYERS_AFTER_DAYS`` erased; enqueued by ``secu_sync --enqueue`` and by a
+  ``payment.payouts`` push. Two at once release nothing twice (each release is claimed).
 
 Cron can enqueue the fan-out instead of running it: ``manage.py secu_sync --enqueue``.
 """
@@ -44,6 +47,7 @@ from secu_marketplace.services import expiry
 from secu_marketplace.services.bulk_sync import abandon_cutoff, claim, reconcile_one
 from secu_marketplace.services.lost_create import adopt_late
 from secu_marketplace.services.pushes import read_for_pushes
+from secu_marketplace.services.upkeep import run_books
 
 if find_spec("django.tasks"):  # Django 6+
     from django.tasks import task
@@ -120,6 +124,17 @@ def reconcile_due(min_age: int | None = None, limit: int | None = None) -> int:
     for pk in ids:
         bound.enqueue(pk)
     return len(ids)
+
+
+@task()
+def books_upkeep() -> str:
+    """Read the payouts, release the held parts that are due, erase expired buyers."""
+    books = run_books()
+    return "; ".join(books.errors) or "ok"
+
+
+def enqueue_books_upkeep() -> None:
+    books_upkeep.using(backend=_backend()).enqueue()
 
 
 def enqueue_pushes(attempt_pk: int, *, after: float = 0.0) -> None:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("order/<public_token:token>/", payment.status, name="status"),
     path("return/<signed_token:token>/<str:outcome>/", payment.returned, name="return"),
     path("push/<signed_token:token>/", push.push, name="push"),
+    path("push/payouts/<signed_token:token>/", push.payout_push, name="payout_push"),
 ]

@@ -21,6 +21,7 @@ from secu_marketplace.admin.display import (
     payment_method_label,
     pretty_json,
 )
+from secu_marketplace.admin.erasure import ErasureAdminMixin
 from secu_marketplace.admin.inlines import (
     AttemptInline,
     EventInline,
@@ -91,7 +92,7 @@ def summary_message(summary: RefreshSummary) -> str:
 
 
 @admin.register(Order)
-class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
+class OrderAdmin(ErasureAdminMixin, ProcessingAdminMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["secu_marketplace/admin.css"]}
 
@@ -120,7 +121,13 @@ class OrderAdmin(ProcessingAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ("-created", "-pk")
-    actions = ["refresh_from_secuconnect", "capture_payment", "refund_payment", "mark_shipped"]
+    actions = [
+        "refresh_from_secuconnect",
+        "capture_payment",
+        "refund_payment",
+        "mark_shipped",
+        "erase_buyer",
+    ]
     inlines = [SubBasketInline, PaymentInline, RefundInline, AttemptInline, EventInline]
     readonly_fields = (
         "reference",

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from secu_marketplace.admin.books import read_balances, supplier_section
 from secu_marketplace.admin.onboarding_forms import OnboardingForm, SettleForm
 from secu_marketplace.admin.panel import supplier_panel
 from secu_marketplace.admin.supplier_notes import (
@@ -61,7 +62,7 @@ class SupplierAdmin(admin.ModelAdmin):
         "apikey_kept",
         "accepted_methods",
     )
-    actions = ["refresh_contracts"]
+    actions = ["refresh_contracts", read_balances]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Supplier]:
         return super().get_queryset(request).annotate(_orders=Count("sub_baskets", distinct=True))
@@ -99,6 +100,8 @@ class SupplierAdmin(admin.ModelAdmin):
         extra = {
             **(extra_context or {}),
             "secu_notes": supplier_notes(supplier) if supplier is not None else [],
+            # The supplier's books: this month, the balance still to come, payouts (issue 19).
+            "secu_books": supplier_section(supplier) if supplier is not None else None,
             # The onboarding buttons, shown only to staff who may use them.
             "secu_may": {"onboard": self.has_onboard_permission(request)},
         }

@@ -12,6 +12,7 @@ the row locks in ONE order, the same everywhere, so two flows never wait on each
     3. the order's Payment Transaction rows
     4. the order's refund records
     5. a sub-basket (shipping)
+    6. a held payout (``ledger/holds.py``)
 
 The order and the attempt are locked by one statement (the attempt joined to its order,
 ``FOR UPDATE OF`` the order first, then the attempt: PostgreSQL takes the row locks in the order
@@ -32,7 +33,8 @@ first), then writes through the ``Writer``:
 A provider answer is written whole: ``gather`` reads what the write holds, ``rules.decide.plan``
 decides, ``commit`` writes the ``Plan`` (``ledger/commit.py``). The other verbs write here too:
 an attempt's life (``ledger/attempts.py``), refunds (``ledger/refunds.py``), shipping
-(``ledger/shipping.py``), a supplier's contract request (``ledger/suppliers.py``).
+(``ledger/shipping.py``), a supplier's contract request (``ledger/suppliers.py``), payouts
+(``ledger/payouts.py``), held payouts (``ledger/holds.py``), erasure (``ledger/erasure.py``).
 
 Signals are sent once, after the transaction commits (``transaction.on_commit``): a rolled-back
 change never announces itself, and receivers never see uncommitted state. They get the order as

@@ -71,7 +71,35 @@ def announce(order: Order, news: News, source: str) -> None:
     parts = _parts(list(states))
     opened = [sub for sub in parts if states[sub.pk] == DisputeState.OPEN]
     closed = [sub for sub in parts if states[sub.pk] != DisputeState.OPEN]
-    for old, new in news.moves:
+    _announce_moves(order, news.moves, source, opened=opened, closed=closed)
+    for signal, subs in (
+        (signals.sub_basket_disputed, opened),
+        (signals.sub_basket_dispute_resolved, closed),
+    ):
+        for sub in subs:
+            signals.send(signal, order, sub_basket=sub, dispute=states[sub.pk], **same)
+    for record in Refund.objects.filter(pk__in=news.refunded).select_related("sub_basket"):
+        signals.send(
+            signals.order_refunded,
+            order,
+            amount=record.amount,
+            sub_basket=record.sub_basket,
+            refund=record,
+            **same,
+        )
+    _announce_deadlines(order, news, same)
+
+
+def _announce_moves(
+    order: Order,
+    moves: list[tuple[str, str]],
+    source: str,
+    *,
+    opened: list[SubBasket],
+    closed: list[SubBasket],
+) -> None:
+    """``order_status_changed`` and the status's own signal, for each move the write made."""
+    for old, new in moves:
         kwargs: dict[str, Any] = {"old_status": old, "new_status": new, "source": source}
         if new == S.NEEDS_REVIEW:
             kwargs["reason"] = order.review_reason
@@ -83,27 +111,10 @@ def announce(order: Order, news: News, source: str) -> None:
         for each in (signals.order_status_changed, signal):
             if each is not None:
                 signals.send(each, order, **kwargs)
-    for sub in opened:
-        signals.send(
-            signals.sub_basket_disputed, order, sub_basket=sub, dispute=states[sub.pk], **same
-        )
-    for sub in closed:
-        signals.send(
-            signals.sub_basket_dispute_resolved,
-            order,
-            sub_basket=sub,
-            dispute=states[sub.pk],
-            **same,
-        )
-    for record in Refund.objects.filter(pk__in=news.refunded).select_related("sub_basket"):
-        signals.send(
-            signals.order_refunded,
-            order,
-            amount=record.amount,
-            sub_basket=record.sub_basket,
-            refund=record,
-            **same,
-        )
+
+
+def _announce_deadlines(order: Order, news: News, same: dict[str, Any]) -> None:
+    """An invoice paid, a payment reminder, an expiry."""
     if news.invoice_paid is not None:
         signals.send(signals.invoice_paid, order, amount=news.invoice_paid, **same)
     if news.reminded is not None:

@@ -27,6 +27,8 @@ class StatusEvent(models.Model):
         SHIPPING = "shipping", _("shipping")
         DISPUTE = "dispute", _("dispute")
         DEADLINE = "deadline", _("payment deadline")
+        HOLD = "hold", _("held payout")
+        ERASURE = "erasure", _("buyer's data erased")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     attempt = models.ForeignKey(

@@ -82,6 +82,7 @@ class Order(models.Model):
             ("refund_order", _("Can cancel or refund payments")),
             ("ship_order", _("Can report shipments to secuconnect")),
             ("extend_order_deadline", _("Can extend an order's payment deadline")),
+            ("erase_buyer", _("Can erase buyers' personal data")),
         ]
         # The admin's list filters, each in the list's order: a page of a filtered list reads
         # its rows from the index, however many orders there are (and a rare status is found

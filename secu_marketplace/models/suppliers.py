@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.money import percent_of
+from secu_marketplace.rules.books import HoldPolicy, held_until_shipped
 
 CONTRACT_ID_VALIDATOR = RegexValidator(
     r"^GCR_[A-Z0-9]{30}$", _("A secuconnect contract id: GCR_ and 30 capital letters or digits.")
@@ -64,6 +65,25 @@ class Supplier(models.Model):
         _("fixed fee (minor units)"), default=0, help_text=_("In cents of the order's currency.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Money held until delivery (services/holds.py): this supplier's own rule, else the
+    # HOLD_UNTIL_SHIPPED setting's; and its own hold period, else HOLD_DAYS.
+    hold = models.CharField(
+        _("hold payouts"),
+        max_length=10,
+        blank=True,
+        default=HoldPolicy.SETTING.value,
+        choices=[
+            (HoldPolicy.SETTING.value, _("as the setting HOLD_UNTIL_SHIPPED says")),
+            (HoldPolicy.HOLD.value, _("until shipped and the hold period passed")),
+            (HoldPolicy.RELEASE.value, _("never: paid out as soon as paid")),
+        ],
+    )
+    hold_days = models.PositiveSmallIntegerField(
+        _("hold period (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Days after shipping before the payout is released; empty: HOLD_DAYS."),
+    )
 
     class Meta:
         verbose_name = _("supplier")
@@ -93,3 +113,8 @@ class Supplier(models.Model):
     def fee_for(self, basket_sum: int) -> int:
         """The marketplace fee on a sub-basket of ``basket_sum``; never more than the sum."""
         return min(percent_of(basket_sum, self.fee_rate) + self.fee_fixed, basket_sum)
+
+    def holds_payouts(self, setting: bool) -> bool:
+        """Whether this supplier's parts are held until shipped (``setting``: the
+        ``HOLD_UNTIL_SHIPPED`` setting, which decides unless the supplier has its own rule)."""
+        return held_until_shipped(setting, self.hold)

@@ -27,6 +27,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from secu_marketplace import exceptions as exc
 from secu_marketplace.conf import app_settings
+from secu_marketplace.provider.client_books import BookCalls
 from secu_marketplace.provider.client_contracts import ContractCalls
 from secu_marketplace.provider.tokens import TokenCache
 from secu_marketplace.redaction import redact
@@ -69,7 +70,7 @@ def _error_for(status: int) -> type[exc.ApiError]:
     )
 
 
-class SecuconnectClient(ContractCalls):
+class SecuconnectClient(ContractCalls, BookCalls):
     """Construct freely (it is cheap); every argument defaults to ``SECU_MARKETPLACE``."""
 
     def __init__(

@@ -179,7 +179,11 @@ def smart_transaction_payload(
 
     ``methods``: what every supplier's contract accepts (``services/supplier_contracts``), sent
     as ``payment_context.payment_methods``; a preselected method narrows it to that one."""
-    subs = subs if subs is not None else list(order.sub_baskets.prefetch_related("items"))
+    subs = (
+        subs
+        if subs is not None
+        else list(order.sub_baskets.select_related("supplier").prefetch_related("items"))
+    )
     check_sums(order, subs)
     payload: dict[str, Any] = {
         "is_demo": attempt.is_demo,
@@ -196,6 +200,10 @@ def smart_transaction_payload(
         },
         "payment_context": {"auto_capture": bool(app_settings.AUTO_CAPTURE)},
     }
+    if any(sub.supplier.holds_payouts(bool(app_settings.HOLD_UNTIL_SHIPPED)) for sub in subs):
+        # secuconnect holds the payouts until the app revokes the accrual of each part
+        # (services/holds.py; docs/books.md, "Money held until delivery").
+        payload["payment_context"]["accrual"] = True
     if app_settings.PROVIDER_CONTRACT_ID:
         payload["provider_contract"] = {"id": app_settings.PROVIDER_CONTRACT_ID}
     if app_settings.INTENT == "order":

@@ -125,30 +125,40 @@ def _still_confirming(attempt: CheckoutAttempt) -> bool:
     return (timezone.now() - since).total_seconds() < float(app_settings.CONFIRMING_FOR)
 
 
+# Statuses whose page is fixed, whatever else is known.
+_PAGE_OF_STATUS: dict[str, str] = {
+    S.AUTHORIZED: "authorized",
+    S.FAILED: "failed",
+    S.ABORTED: "aborted",
+    S.REFUNDED: "refunded",
+    S.NEEDS_REVIEW: "needs_review",
+}
+
+
+def _secured_state(order: Order, balance: OrderBalance) -> str:
+    # An invoice may ship long before the buyer pays it: a captured invoice is 86 / accepted /
+    # cleared "open" (docs/provider.md, "Payment Transaction statuses"). The bank details stay
+    # until the buyer's money has arrived.
+    if order.status == S.CONFIRMED or (order.payment_method == "invoice" and not balance.paid):
+        return "invoice"
+    # A chargeback or a returned debit is the shop's to settle with the buyer: their page says
+    # the order stands, and nothing alarming.
+    return "confirmed" if order.status == S.DISPUTED else "paid"
+
+
 def _state(
     order: Order, attempt: CheckoutAttempt | None, balance: OrderBalance, transfer: bool
 ) -> str:
     """Which page the buyer sees (the provider was reachable)."""
     status = order.status
     if status in SECURED:
-        # An invoice may ship long before the buyer pays it: a captured invoice is 86 /
-        # accepted / cleared "open" (docs/provider.md, "Payment Transaction statuses"). The
-        # bank details stay until the buyer's money has arrived.
-        if status == S.CONFIRMED or (order.payment_method == "invoice" and not balance.paid):
-            return "invoice"
-        # A chargeback or a returned debit is the shop's to settle with the buyer: their page
-        # says the order stands, and nothing alarming.
-        return "confirmed" if status == S.DISPUTED else "paid"
-    if status == S.CANCELLED and order.expired_at is not None:
-        return "expired"
+        return _secured_state(order, balance)
+    if status == S.CANCELLED:
+        return "expired" if order.expired_at is not None else "cancelled"
     if status == S.PENDING:
         return "pending_transfer" if transfer else "pending_check"
-    if status == S.AUTHORIZED:
-        return "authorized"
-    if status in (S.FAILED, S.ABORTED, S.CANCELLED, S.REFUNDED):
-        return str(status)
-    if status == S.NEEDS_REVIEW:
-        return "needs_review"
+    if status in _PAGE_OF_STATUS:
+        return _PAGE_OF_STATUS[status]
     if attempt is not None and attempt.returned_via == "success" and _still_confirming(attempt):
         # Back from a successful checkout, but secuconnect does not say so yet: for a while
         # the payment may be on its way; after that the page says it was not paid.

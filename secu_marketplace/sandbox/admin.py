@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.redaction import redact, redact_text
-from secu_marketplace.sandbox import disputes, payment_ops, pushes
+from secu_marketplace.sandbox import disputes, payment_ops, payouts, pushes
 from secu_marketplace.sandbox.errors import ProductError
 from secu_marketplace.sandbox.models import (
     AccessToken,
@@ -24,6 +24,7 @@ from secu_marketplace.sandbox.models import (
     Fault,
     Merchant,
     PaymentTransaction,
+    PayoutLine,
     PushDelivery,
     SmartTransaction,
 )
@@ -75,6 +76,7 @@ class ContractForm(forms.ModelForm):
             "mixed_basket",
             "allow_cloning",
             "project",
+            "payout_push_url",
             "created",
         )
 
@@ -102,12 +104,24 @@ class ContractAdmin(admin.ModelAdmin):
     raw_id_fields = ("parent",)
     readonly_fields = ("contact", "payout_account", "payin_account", "store_id")
     # secupay's approval of a contract made by requestId, by hand (as staff at secupay would).
-    actions = ["approve"]
+    actions = ["approve", "pay_out"]
 
     @admin.action(description=_("Approve the selected contracts (as secupay)"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
         done = queryset.filter(approved=False).update(approved=True)
         self.message_user(request, _("%(n)d contract(s) approved.") % {"n": done})
+
+    @admin.action(description=_("Pay out now what the selected contracts are owed"))
+    def pay_out(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
+        made = payouts.pay_out(list(queryset.values_list("contract_id", flat=True)))
+        self.message_user(request, _("%(n)d payout record(s) made.") % {"n": len(made)})
+
+
+@admin.register(PayoutLine)
+class PayoutLineAdmin(ReadOnlyAdmin):
+    list_display = ("payout_id", "number", "contract", "payment_transaction", "payout_amount")
+    list_select_related = ("contract", "payment_transaction")
+    search_fields = ("payout_id", "contract__contract_id", "payment_transaction__pci_id")
 
 
 @admin.register(ApiClient)

@@ -15,8 +15,15 @@ from typing import Any
 from django.db.models import QuerySet
 
 from secu_marketplace.redaction import redact_text
-from secu_marketplace.sandbox import clock, conf, contract_ops, disputes, pushes, state
-from secu_marketplace.sandbox.models import AccessToken, ApiCall, ApiClient, Fault, PushDelivery
+from secu_marketplace.sandbox import clock, conf, contract_ops, disputes, payouts, pushes, state
+from secu_marketplace.sandbox.models import (
+    AccessToken,
+    ApiCall,
+    ApiClient,
+    Contract,
+    Fault,
+    PushDelivery,
+)
 
 FAULT_KINDS = tuple(Fault.Kind.values)
 
@@ -197,3 +204,17 @@ def issue_resolved(pci_id: str) -> dict[str, Any]:
 
 def _status(pt: Any) -> dict[str, Any]:
     return {"pci_id": pt.pci_id, "status_simple": pt.status_simple}
+
+
+def pay_out(contract_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """A payout run (``sandbox/payouts.py``): every contract (or those named) is paid what it is
+    owed now, one push per paid contract; the records made, as ``GET /Payment/Payouts`` shows
+    them."""
+    return [payouts.representation(line) for line in payouts.pay_out(contract_ids)]
+
+
+def set_payout_push_url(contract_id: str, url: str) -> None:
+    """Where pushes about the contract's payouts go ("": the newest paid-out payment's
+    ``url_push``)."""
+    if not Contract.objects.filter(contract_id=contract_id).update(payout_push_url=url):
+        raise LookupError(f"unknown contract {contract_id}")

@@ -78,6 +78,9 @@ class Contract(models.Model):
     # What requestId was given: the project name is unique over all contracts.
     project = models.CharField(_("project"), max_length=255, null=True, blank=True, unique=True)
     store_id = models.CharField(_("store id"), max_length=40, blank=True)
+    # Where pushes about this contract's payouts go ("payment.payouts"): nothing public says
+    # where secuconnect sends them; empty, to the newest url_push of a payment paid out.
+    payout_push_url = models.CharField(_("payout push URL"), max_length=2000, blank=True)
     contact = models.JSONField(_("contact"), default=dict, blank=True)
     payout_account = models.JSONField(_("payout account"), default=dict, blank=True)
     payin_account = models.JSONField(_("pay-in account"), default=dict, blank=True)
@@ -228,6 +231,8 @@ class PaymentTransaction(models.Model):
     # When the payer's money arrived (``incoming_payment_date`` on the wire).
     paid_at = models.DateTimeField(null=True, blank=True)
     partial_cancels = models.PositiveSmallIntegerField(default=0)
+    # payment_context.accrual: not paid out until the flag is revoked (PHP-SDK PaymentContext).
+    accrual = models.BooleanField(default=False)
     url_push = models.CharField(max_length=2000, blank=True)
     shipping_information = models.JSONField(null=True, blank=True)
     invoice_number = models.CharField(max_length=100, blank=True)
@@ -244,6 +249,30 @@ class PaymentTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pci_id} ({self.trans_id})"
+
+
+class PayoutLine(models.Model):
+    """One record of ``GET /Payment/Payouts`` (PHP-SDK PaymentPayoutsProductModel): what one
+    Payment Transaction gave one contract in one payout run (sandbox/payouts.py)."""
+
+    payout_id = models.CharField(max_length=40, unique=True)
+    number = models.BigIntegerField(db_index=True)  # the run's transfer, one per contract
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    payment_transaction = models.ForeignKey(
+        PaymentTransaction, on_delete=models.CASCADE, related_name="payout_lines"
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    amounts = models.JSONField(default=dict)  # transaction_volume, refund_amount, ...
+    payout_amount = models.BigIntegerField(default=0)
+    date = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payout line")
+        verbose_name_plural = _("payout lines")
+        ordering = ["number", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id} ({self.payout_amount})"
 
 
 class PushDelivery(models.Model):

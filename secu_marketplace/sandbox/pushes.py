@@ -37,23 +37,42 @@ CLAIM_SECONDS = 60
 
 def enqueue(pt: PaymentTransaction, event_type: str) -> PushDelivery | None:
     """Store a push for ``pt`` (called inside the operation's transaction)."""
+    return enqueue_about(
+        pt.url_push, "payment.transactions", [pt.pci_id], event_type, payment_transaction=pt
+    )
+
+
+def enqueue_about(
+    url: str,
+    target: str,
+    object_ids: list[str],
+    event_type: str,
+    *,
+    payment_transaction: PaymentTransaction | None = None,
+) -> PushDelivery | None:
+    """Store a push naming ``object_ids`` of ``target`` (``payment.transactions``, or
+    ``payment.payouts`` for a payout: sandbox/payouts.py) for ``url``."""
     from secu_marketplace.sandbox.models import PushDelivery
     from secu_marketplace.sandbox.representation import iso
 
     mode = conf.get("PUSH_MODE")
-    if mode == "off" or not pt.url_push:
+    if mode == "off" or not url:
         return None
     now = clock.now()
     delivery = PushDelivery(
-        url=pt.url_push, payment_transaction=pt, body={}, created=now, next_attempt_at=now
+        url=url,
+        payment_transaction=payment_transaction,
+        body={},
+        created=now,
+        next_attempt_at=now,
     )
     delivery.body = {
         "object": "event.pushes",
         "id": delivery.push_id,
         "created": iso(now),
-        "target": "payment.transactions",
+        "target": target,
         "type": event_type,
-        "data": [{"object": "payment.transactions", "id": pt.pci_id}],
+        "data": [{"object": target, "id": object_id} for object_id in object_ids],
     }
     delivery.save()
     if mode == "background":

@@ -284,7 +284,7 @@ def payment_transaction(pt: PaymentTransaction) -> dict[str, Any]:
         "invoice_number": pt.invoice_number or None,
         "transaction_hash": pt.transaction_hash,
         "reference_id": pt.reference_id or None,
-        "accrual": False,
+        "accrual": pt.accrual,
         "order_id": pt.order_id or None,
         "transmitted_to_bank": False,
         "documents": [],

@@ -31,6 +31,9 @@ def create_payments(stx: SmartTransaction, method: str, simple: int) -> PaymentT
         "simple": simple,
         "url_push": stx.url_push,
         "is_demo": stx.is_demo,
+        # "The payment will not be executed until the accrual flag ... is removed" (PHP-SDK
+        # PaymentContext.php): the sandbox pays none of them out until revokeAccrual.
+        "accrual": bool(stx.payment_context.get("accrual")),
     }
     leading = transitions.create_pci(
         kind=Kind.ORIGINAL,

@@ -116,6 +116,7 @@ def create_pci(
     reference_id: str = "",
     stakeholder_amount: int = 0,
     description: str = "",
+    accrual: bool = False,
 ) -> PaymentTransaction:
     trans_id = trans_id or reserve_trans_ids(1)
     now = clock.now()
@@ -146,6 +147,7 @@ def create_pci(
         url_push=url_push,
         description=description,
         is_demo=is_demo,
+        accrual=accrual,
         created=now,
         updated=now,
     )

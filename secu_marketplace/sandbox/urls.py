@@ -16,6 +16,7 @@ from secu_marketplace.sandbox.views import (
     home,
     oauth,
     payment,
+    payouts,
     qr,
     smart,
 )
@@ -89,6 +90,20 @@ urlpatterns = [
         payment.test_changed_status,
         name="payment-test-status",
     ),
+    re_path(
+        rf"^api/v2/Payment/Transactions/{ID.format('pci_id')}/revokeAccrual$",
+        payouts.revoke_accrual,
+        name="payment-revoke-accrual",
+    ),
+    path("api/v2/Payment/Payouts", payouts.listing, name="payouts-collection"),
+    re_path(
+        rf"^api/v2/Payment/Payouts/{ID.format('payout_id')}$", payouts.read, name="payouts-detail"
+    ),
+    re_path(
+        rf"^api/v2/General/Contracts/{ID.format('contract_id')}/transferBalance$",
+        payouts.transfer_balance,
+        name="contracts-transfer-balance",
+    ),
     path("api/v2/Payment/Contracts", contracts.listing, name="contracts-collection"),
     re_path(
         rf"^api/v2/Payment/Contracts/{ID.format('contract_id')}$",
@@ -121,6 +136,7 @@ urlpatterns = [
     path("control/clients/<str:client_id>", control.client_settings, name="control-client"),
     path("control/pushes", control.pushes, name="control-pushes"),
     path("control/clock", control.clock, name="control-clock"),
+    path("control/payouts", control.payouts, name="control-payouts"),
     path("control/switches", control.switches, name="control-switches"),
     path("control/payments/<str:pci_id>/money-back", control.money_back, name="control-money-back"),
     path(
@@ -147,5 +163,10 @@ urlpatterns = [
         "control/contracts/<str:contract_id>/mixed_basket",
         control.contract_mixed_basket,
         name="control-contract-mixed-basket",
+    ),
+    path(
+        "control/contracts/<str:contract_id>/payout_push",
+        control.contract_payout_push,
+        name="control-contract-payout-push",
     ),
 ]

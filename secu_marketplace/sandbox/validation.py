@@ -194,12 +194,15 @@ def _application_context(value: Any) -> dict[str, Any]:
 
 
 def _payment_context(value: Any) -> dict[str, Any]:
-    """The context with ``auto_capture`` spelled out; the methods, if named, must exist."""
+    """The context with ``auto_capture`` spelled out; ``accrual`` a boolean if sent (PHP-SDK
+    PaymentContext.php); the methods, if named, must exist."""
     context = dict(obj(value, "payment_context"))
     auto_capture = context.get("auto_capture", False)
     if not isinstance(auto_capture, bool):
         raise BadRequest("payment_context.auto_capture: must be true or false")
     context["auto_capture"] = auto_capture
+    if not isinstance(context.get("accrual", False), bool):
+        raise BadRequest("payment_context.accrual: must be true or false")
     methods = context.get("payment_methods")
     if methods is not None:
         if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):

@@ -50,6 +50,8 @@ from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.provider.pushes import LEGACY_TARGET_RE, MalformedPush, Push, parse, summary
 from secu_marketplace.redaction import redact
 from secu_marketplace.rules.statuses import Source
+from secu_marketplace.services.payouts import is_payout_push
+from secu_marketplace.services.payouts import receive_push as receive_payout_push
 from secu_marketplace.services.sync import SyncResult, sync_attempt
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,9 @@ class PushAnswer:
     # Background tasks on: the push is stored and the read is claimed for a task, to run this
     # many seconds from now (the push view enqueues it: tasks.enqueue_pushes).
     read_in: float | None = None
+    # A payout push (services/payouts.py) to be read by the books_upkeep task (the view
+    # enqueues it).
+    payouts: bool = False
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -261,6 +266,9 @@ def receive(attempt: CheckoutAttempt, raw: bytes) -> PushAnswer:
     except MalformedPush as error:
         logger.warning("malformed push for %s: %s", attempt, error)
         return PushAnswer(error.http_status, str(error))
+    if is_payout_push(push):  # docs/books.md: one may come to a checkout's push URL too
+        answer = receive_payout_push(raw, push=push)
+        return PushAnswer(answer.status, answer.message, payouts=answer.enqueue)
     record, new = _store(attempt, push, len(raw))
     if push.ignored:
         if new:

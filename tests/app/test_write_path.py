@@ -29,7 +29,18 @@ FORBIDDEN = {
 }
 
 # The rows the ledger owns, and the related managers that reach them from an order.
-STATE_MODELS = {"Order", "SubBasket", "CheckoutAttempt", "PaymentTransaction", "Refund", "Supplier"}
+STATE_MODELS = {
+    "Order",
+    "SubBasket",
+    "CheckoutAttempt",
+    "PaymentTransaction",
+    "Refund",
+    "Supplier",
+    # The books (issue 19): payouts recorded, money held until delivery.
+    "Payout",
+    "PayoutLine",
+    "Hold",
+}
 RELATED = {"attempts", "payments", "refunds", "sub_baskets", "events"}
 QUERYSET_WRITES = {
     "create",

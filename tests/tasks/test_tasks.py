@@ -16,11 +16,12 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from secu_marketplace.links import push_path
-from secu_marketplace.models import CheckoutAttempt, PushNotification
+from secu_marketplace.links import payout_push_url, push_path
+from secu_marketplace.models import CheckoutAttempt, Payout, PushNotification
 from secu_marketplace.rules.statuses import OrderStatus
 from secu_marketplace.sandbox import control
 from secu_marketplace.tasks import (
+    books_upkeep,
     expire_unpaid,
     process_pushes,
     reconcile_due,
@@ -179,11 +180,18 @@ def test_secu_sync_enqueue_leaves_the_work_to_the_workers(flow: Flow, dummy: Any
     flow.checkout(flow.order())
     out = io.StringIO()
     call_command("secu_sync", "--enqueue", "--min-age", "0", stdout=out)
-    assert out.getvalue().strip() == "queued reconcile_due, expire_unpaid"
-    queued, expiring = dummy.results
+    assert out.getvalue().split() == [
+        "queued",
+        "reconcile_due,",
+        "expire_unpaid",
+        "queued",
+        "books_upkeep",
+    ]
+    queued, expiring, books = dummy.results
     assert queued.task.name == reconcile_due.name
     assert queued.args == [0, None]
     assert expiring.task.name == expire_unpaid.name
+    assert books.task.name == books_upkeep.name  # payouts, held parts, erasure
     assert control.count("smart.get") == 0
 
 
@@ -225,3 +233,25 @@ def test_the_expire_unpaid_task_expires_an_order_past_its_deadline_once(flow: Fl
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert control.count("smart.cancel") == 1
+
+
+def test_a_payout_push_leaves_the_payouts_to_the_books_task(flow: Flow, dummy: Any) -> None:
+    paid_attempt(flow)
+    control.pay_out()
+    body = json.dumps(
+        {
+            "object": "event.pushes",
+            "id": "evt_" + "b" * 32,
+            "target": "payment.payouts",
+            "type": "added",
+            "data": [{"object": "payment.payouts", "id": "PPO_X"}],
+        }
+    )
+    url = payout_push_url().removeprefix(flow.base_url)
+    response = Client().post(url, body, content_type="application/json")
+    assert (response.status_code, response.content) == (200, b"queued")
+    [queued] = dummy.results
+    assert queued.task.name == books_upkeep.name
+    assert control.count("payouts.list") == 0
+    assert books_upkeep.call() == "ok"
+    assert Payout.objects.count() == 3  # two suppliers and the marketplace

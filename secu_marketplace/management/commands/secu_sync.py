@@ -1,10 +1,13 @@
-"""``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it.
+"""``manage.py secu_sync``: reconcile payments that may have moved without us hearing of it,
+then the books (``services/upkeep.py``: payouts read, held parts released, buyers past the
+retention period erased; ``--no-books`` skips them, ``--order`` too).
 
 Safe from cron every few minutes (``*/5 * * * * manage.py secu_sync``): runs at once split the
 work, and each attempt is re-read at most once per ``--min-age`` seconds. Then unpaid orders
-are reminded and expired (``services.expiry``; ``--no-expiry`` skips it). With ``--enqueue`` it
-only enqueues the ``reconcile_due`` and ``expire_unpaid`` tasks (secu_marketplace/tasks.py),
-and task workers do the work, one task per due attempt.
+are reminded and expired (``services.expiry``; ``--no-expiry`` skips it), and the books are
+kept. With ``--enqueue`` it only enqueues the ``reconcile_due``, ``expire_unpaid`` and
+``books_upkeep`` tasks (secu_marketplace/tasks.py), and task workers do the work, one task per
+due attempt.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from secu_marketplace.models import CheckoutAttempt, Order
 from secu_marketplace.services import expiry
 from secu_marketplace.services.bulk_sync import RefreshSummary, reconcile
 from secu_marketplace.services.sync import SyncResult
+from secu_marketplace.services.upkeep import run_books
 
 
 class Command(BaseCommand):
@@ -54,26 +58,51 @@ class Command(BaseCommand):
             action="store_true",
             help="do not remind or expire unpaid orders (EXPIRE_UNPAID_AFTER_DAYS) in this run",
         )
+        parser.add_argument(
+            "--no-books",
+            action="store_true",
+            help="skip the books (payouts, held payouts, erasure after the retention period)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if (
-            options["reference"]
-            and not Order.objects.filter(reference=options["reference"]).exists()
-        ):
-            raise CommandError(f"no order with reference {options['reference']!r}")
-        min_age = (
-            options["min_age"] if options["min_age"] is not None else int(app_settings.SYNC_MIN_AGE)
-        )
+        reference = options["reference"]
+        if reference and not Order.objects.filter(reference=reference).exists():
+            raise CommandError(f"no order with reference {reference!r}")
+        min_age = options["min_age"]
+        if min_age is None:
+            min_age = int(app_settings.SYNC_MIN_AGE)
         if options["enqueue"]:
-            if options["reference"]:
-                raise CommandError("--enqueue reconciles every due attempt; drop --order")
-            from secu_marketplace.tasks import enqueue_reconcile
-
-            enqueue_reconcile(min_age, options["limit"], expire=not options["no_expiry"])
-            self.stdout.write(
-                "queued reconcile_due" + ("" if options["no_expiry"] else ", expire_unpaid")
-            )
+            self._enqueue(min_age, options)
             return
+        summary = self._reconcile(min_age, options)
+        if not reference and not options["no_expiry"]:
+            self._expire(summary)
+        if not (reference or options["no_books"]):
+            self._books(summary)
+        if summary.failed:
+            # Cron and monitoring only see the exit status: a run that left anything unsynced
+            # must not look like a clean one.
+            raise CommandError(
+                f"{summary.failed} of {summary.checked} could not be synced: "
+                + ", ".join(summary.failures)
+            )
+
+    def _enqueue(self, min_age: int, options: dict[str, Any]) -> None:
+        """Hand the run to the task queue (``--enqueue``)."""
+        if options["reference"]:
+            raise CommandError("--enqueue reconciles every due attempt; drop --order")
+        from secu_marketplace.tasks import enqueue_books_upkeep, enqueue_reconcile
+
+        enqueue_reconcile(min_age, options["limit"], expire=not options["no_expiry"])
+        self.stdout.write(
+            "queued reconcile_due" + ("" if options["no_expiry"] else ", expire_unpaid")
+        )
+        if not options["no_books"]:
+            enqueue_books_upkeep()
+            self.stdout.write("queued books_upkeep")
+
+    def _reconcile(self, min_age: int, options: dict[str, Any]) -> RefreshSummary:
+        """Re-read every due attempt (or one order's), showing progress on a terminal."""
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty() and not options["no_progress"]
         seen = {"n": 0}
 
@@ -101,15 +130,7 @@ class Command(BaseCommand):
         )
         for label in summary.failures:
             self.stderr.write(f"  could not sync {label}")
-        if not options["reference"] and not options["no_expiry"]:
-            self._expire(summary)
-        if summary.failed:
-            # Cron and monitoring only see the exit status: a run that left anything unsynced
-            # must not look like a clean one.
-            raise CommandError(
-                f"{summary.failed} of {summary.checked} could not be synced: "
-                + ", ".join(summary.failures)
-            )
+        return summary
 
     def _expire(self, summary: RefreshSummary) -> None:
         """Remind and expire unpaid orders; what could not be done counts as failed."""
@@ -122,3 +143,11 @@ class Command(BaseCommand):
             self.stderr.write(f"  could not expire {label}")
         summary.failed += unpaid.failed
         summary.failures += unpaid.failures
+
+    def _books(self, summary: RefreshSummary) -> None:
+        """Payouts, held parts, erasure; what could not be done counts as failed."""
+        books = run_books()
+        for line in books.lines():
+            self.stdout.write(line)
+        summary.failed += len(books.errors)
+        summary.failures += books.errors

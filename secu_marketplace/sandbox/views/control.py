@@ -213,3 +213,30 @@ def issue_resolved(request: HttpRequest, pci_id: str) -> HttpResponse:
     if request.method != "POST":
         return JsonResponse({"error": "POST only"}, status=405)
     return JsonResponse(control.issue_resolved(pci_id))
+
+
+@control_view
+def payouts(request: HttpRequest) -> HttpResponse:
+    """``POST {"contracts": [...]}`` (optional): a payout run; answers the records made."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    json_sent = request.content_type == "application/json" and request.body
+    named = _body(request).get("contracts") if json_sent else None
+    if named is not None and not (
+        isinstance(named, list) and all(isinstance(c, str) for c in named)
+    ):
+        raise ValueError("contracts: a list of contract ids, or null for all")
+    made = control.pay_out(named)
+    return JsonResponse({"count": len(made), "payouts": made})
+
+
+@control_view
+def contract_payout_push(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """``POST {"url": "https://..."}``: where the contract's payout pushes go ("" resets)."""
+    if request.method != "POST":
+        return JsonResponse({"error": "POST only"}, status=405)
+    url = _body(request)["url"]
+    if not isinstance(url, str):
+        raise ValueError("url: a string")
+    control.set_payout_push_url(contract_id, url)
+    return JsonResponse({"contract_id": contract_id, "payout_push_url": url})

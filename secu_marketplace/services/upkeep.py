@@ -1,0 +1,48 @@
+"""The books' periodic work, in one call for ``secu_sync`` and the ``books_upkeep`` task: read
+the payouts secuconnect reports (``services/payouts.py``), release the held parts that are due
+(``services/holds.py``), and erase the buyers of orders past ``ERASE_BUYERS_AFTER_DAYS``
+(``services/erasure.py``). Each part runs even when one before it failed; what failed is said."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from secu_marketplace.conf import app_settings
+from secu_marketplace.provider.client import SecuconnectClient
+from secu_marketplace.services import erasure, holds, payouts
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BooksRun:
+    payouts: payouts.PayoutSync
+    holds: holds.HoldRun
+    erased: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What the run did, as ``secu_sync`` prints it."""
+        p, h = self.payouts, self.holds
+        return [
+            f"payouts: {p.new} new record(s) in {p.transfers} transfer(s), "
+            f"{p.unmatched} not matched, {p.rematched} matched later",
+            f"held payouts: {h.found} found, {h.released} released, {h.kept} kept, "
+            f"{h.closed} closed, {h.waiting} waiting, {h.failed} failed",
+            f"buyers erased: {self.erased}",
+        ]
+
+
+def run_books(now: datetime | None = None, client: SecuconnectClient | None = None) -> BooksRun:
+    client = client or SecuconnectClient()
+    summary = BooksRun(payouts=payouts.sync_payouts(client), holds=holds.run(now, client=client))
+    if summary.payouts.error:
+        summary.errors.append(f"payouts could not be read: {summary.payouts.error}")
+    if summary.holds.failed:
+        summary.errors.append(f"{summary.holds.failed} held payout(s) could not be released")
+    if app_settings.ERASE_BUYERS_AFTER_DAYS:
+        report = erasure.erase_expired(now)
+        summary.erased = len(report.erased)
+    return summary
