@@ -16,7 +16,17 @@ factory-boy.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real names for type checkers and editors; at run time, on first use
+    from secu_marketplace.testing.config import (
+        SandboxNotInstalled,
+        check_installation,
+        sandbox_settings,
+    )
+    from secu_marketplace.testing.http import SandboxApi
+    from secu_marketplace.testing.mixins import SecuSandboxTestMixin
+    from secu_marketplace.testing.sandbox import Page, Sandbox
 
 _EXPORTS = {
     "Sandbox": "sandbox",
@@ -28,7 +38,15 @@ _EXPORTS = {
     "sandbox_settings": "config",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Page",
+    "Sandbox",
+    "SandboxApi",
+    "SandboxNotInstalled",
+    "SecuSandboxTestMixin",
+    "check_installation",
+    "sandbox_settings",
+]
 
 
 def __getattr__(name: str) -> Any:

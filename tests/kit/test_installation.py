@@ -42,3 +42,11 @@ class MixinTests(SecuSandboxTestMixin, LiveServerTestCase):
         self.sandbox.money_arrives(order)
         assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
         assert self.sandbox.order_page(order).state == "paid"
+
+
+def test_every_name_the_kit_exports_resolves() -> None:
+    import secu_marketplace.testing as kit
+
+    assert sorted(kit.__all__) == sorted(kit._EXPORTS)
+    for name in kit.__all__:
+        assert getattr(kit, name).__name__ == name
