@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 
 from secu_marketplace.models import Payout, PayoutLine
-from secu_marketplace.models.books import AMOUNT_FIELDS
-from secu_marketplace.provider.payouts import PayoutRecord
+from secu_marketplace.provider.payouts import AMOUNT_FIELDS, PayoutRecord
 from secu_marketplace.redaction import redact
 
 

@@ -25,16 +25,6 @@ from secu_marketplace.models.orders import Order, SubBasket
 from secu_marketplace.models.suppliers import Supplier
 from secu_marketplace.rules.books import HoldState
 
-AMOUNT_FIELDS = (
-    "payout_amount",
-    "transaction_volume",
-    "refund_amount",
-    "stakeholder_amount",
-    "claim_amount",
-    "invoice_amount",
-    "misc_amount",
-)
-
 
 class Payout(models.Model):
     """One transfer to one contract's payout account: the lines that share its merchant,
@@ -58,6 +48,7 @@ class Payout(models.Model):
     date_text = models.CharField(_("date as answered"), max_length=40, blank=True)
     date = models.DateTimeField(_("paid out"), null=True, blank=True, db_index=True)
     currency = models.CharField(_("currency"), max_length=3)
+    # The amounts, named as secuconnect's payout fields (provider.payouts.AMOUNT_FIELDS).
     payout_amount = models.BigIntegerField(_("paid out (minor units)"), default=0)
     transaction_volume = models.BigIntegerField(_("transaction volume"), default=0)
     refund_amount = models.BigIntegerField(_("refunds"), default=0)

@@ -163,3 +163,19 @@ def unknown_endpoint(request: HttpRequest, client: ApiClient) -> HttpResponse:
 
 def ok(data: Any) -> JsonResponse:
     return JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+# secuconnect's lists answer at most 100 records per request.
+MAX_COUNT = 100
+
+
+def paging(request: HttpRequest) -> tuple[int, int]:
+    """A list request's ``count`` (1-100, 20 when left out) and ``offset`` (0 or more)."""
+    try:
+        count = min(int(request.GET.get("count", 20)), MAX_COUNT)
+        offset = max(int(request.GET.get("offset", 0)), 0)
+    except ValueError:
+        raise BadRequest("count/offset: must be integers") from None
+    if count < 1:
+        raise BadRequest("count: must be at least 1")
+    return count, offset

@@ -292,3 +292,15 @@ def test_over_http_the_reason_phrase_names_the_exception(live_api: SandboxApi) -
     )
     assert listed.status_code == 200
     assert listed.json() == {"count": 0, "data": []}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/Smart/Transactions", "/api/v2/Payment/Payouts", "/api/v2/Payment/Contracts"]
+)
+@pytest.mark.parametrize("query", ["count=0", "count=-5", "count=x", "offset=y"])
+def test_a_list_refuses_a_page_it_cannot_serve(api: SandboxApi, path: str, query: str) -> None:
+    api.authenticate()
+    answer = api.get(f"{path}?{query}")
+    assert answer.status == 400, answer.text
+    assert "count" in answer.json()["error_details"]
+    assert api.get(f"{path}?count=100&offset=3").status == 200

@@ -7,23 +7,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from secu_marketplace.sandbox import contract_ops
-from secu_marketplace.sandbox.api import allow, api_view, json_body, ok
-from secu_marketplace.sandbox.errors import BadRequest
+from secu_marketplace.sandbox.api import allow, api_view, json_body, ok, paging
 from secu_marketplace.sandbox.models import ApiClient
-
-MAX_COUNT = 100
 
 
 @allow("GET")
 @api_view("contracts.list")
 def listing(request: HttpRequest, client: ApiClient) -> HttpResponse:
-    try:
-        count = min(int(request.GET.get("count", 20)), MAX_COUNT)
-        offset = max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        raise BadRequest("count/offset: must be integers") from None
-    if count < 1:
-        raise BadRequest("count: must be at least 1")
+    count, offset = paging(request)
     return ok(contract_ops.listing(client, request.GET.get("q", ""), count, offset))
 
 

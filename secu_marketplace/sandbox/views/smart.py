@@ -6,8 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from secu_marketplace.sandbox import representation, smart_actions, smart_ops
-from secu_marketplace.sandbox.api import allow, api_view, base_url, json_body, mount_url, ok
-from secu_marketplace.sandbox.errors import BadRequest
+from secu_marketplace.sandbox.api import allow, api_view, base_url, json_body, mount_url, ok, paging
 from secu_marketplace.sandbox.models import ApiClient
 
 
@@ -29,11 +28,7 @@ def create(request: HttpRequest, client: ApiClient) -> HttpResponse:
 
 @api_view("smart.list")
 def listing(request: HttpRequest, client: ApiClient) -> HttpResponse:
-    try:
-        count = min(int(request.GET.get("count", 20)), 100)
-        offset = max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        raise BadRequest("count/offset: must be integers") from None
+    count, offset = paging(request)
     found = smart_ops.search(client, request.GET.get("q", ""))
     page = list(found[offset : offset + count])
     base = base_url(request)
