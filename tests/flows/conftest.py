@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from secu_marketplace.links import return_path
-from secu_marketplace.models import CheckoutAttempt, Order
+from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction
+from secu_marketplace.rules.statuses import PaymentRole
 from secu_marketplace.sandbox import control
 from secu_marketplace.services.checkout import CheckoutStart, start_checkout
 from secu_marketplace.testing import Sandbox
@@ -53,6 +54,15 @@ class Flow:
 
     def deliver_pushes(self) -> int:
         return len(control.deliver_pushes())
+
+    def money_back_on(self, order: Order, reference_id: str) -> None:
+        """One supplier's part of a paid order comes back (a chargeback, a returned debit):
+        its sub-transaction turns 4 "issue" and the push is delivered."""
+        part = PaymentTransaction.objects.get(
+            order=order, role=PaymentRole.SUB, reference_id=reference_id
+        )
+        control.money_back(str(part.pci_id))
+        self.deliver_pushes()
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from secu_marketplace.models import (
     StatusEvent,
 )
 from secu_marketplace.read.books import ledger_totals, supplier_ledger
-from secu_marketplace.rules.statuses import PaymentRole
 from secu_marketplace.services import erasure, refunds
 
 from .conftest import Flow
@@ -149,13 +148,7 @@ def test_an_open_invoice_or_a_disputed_order_is_not_erased(flow: Flow) -> None:
     invoice = flow.paid_order("invoice", buyer=ERIKA)
     assert invoice.status == "confirmed"  # the buyer has not paid the invoice yet
     debit = flow.paid_order("debit", buyer=ERIKA)
-    part = PaymentTransaction.objects.get(order=debit, role=PaymentRole.SUB, reference_id="sb1")
-    answer = flow.sandbox.post(
-        f"/api/v2/Payment/Secupaydebits/{part.pci_id}/TestChangedPaymentStatus",
-        {"new_status_id": 4},
-    )
-    assert answer.status == 200, answer.text
-    flow.deliver_pushes()  # the returned debit: the order is disputed
+    flow.money_back_on(debit, "sb1")  # the returned debit: the order is disputed
     assert Order.objects.get(pk=debit.pk).status == "disputed"
     report = erasure.erase(list(Order.objects.filter(pk__in=[invoice.pk, debit.pk])))
     refused = {found.reference: found.refused for found in report.refused}

@@ -13,9 +13,8 @@ from pathlib import Path
 from django.core.management import call_command
 from django.utils import timezone
 
-from secu_marketplace.models import Order, PaymentTransaction
+from secu_marketplace.models import Order
 from secu_marketplace.read.books import ledger_totals, movements, supplier_ledger, totals
-from secu_marketplace.rules.statuses import PaymentRole
 from secu_marketplace.sandbox import control
 from secu_marketplace.services import payouts, refunds
 from secu_marketplace.services.exports import TEXTS, day_range, export
@@ -29,13 +28,7 @@ def _month(flow: Flow) -> tuple[Order, Order]:
     first, second = flow.paid_order("creditcard"), flow.paid_order("debit")
     sb0 = first.sub_baskets.get(reference_id="sb0")
     refunds.refund(Order.objects.get(pk=first.pk), sub_basket=sb0, amount=1200)
-    part = PaymentTransaction.objects.get(order=second, role=PaymentRole.SUB, reference_id="sb1")
-    answer = flow.sandbox.post(
-        f"/api/v2/Payment/Secupaydebits/{part.pci_id}/TestChangedPaymentStatus",
-        {"new_status_id": 4},
-    )
-    assert answer.status == 200, answer.text
-    flow.deliver_pushes()  # secuconnect's push brings the chargeback
+    flow.money_back_on(second, "sb1")  # secuconnect's push brings the chargeback
     control.pay_out()
     payouts.sync_payouts()
     return first, second

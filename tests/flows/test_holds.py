@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from secu_marketplace import signals
 from secu_marketplace.exceptions import ProcessingError
-from secu_marketplace.models import Hold, Order, PaymentTransaction, StatusEvent
+from secu_marketplace.models import Hold, Order, StatusEvent
 from secu_marketplace.rules.books import HoldState
-from secu_marketplace.rules.statuses import PaymentRole
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PaymentTransaction as ProviderPayment
 from secu_marketplace.services import holds, refunds, shipping
@@ -115,13 +114,7 @@ def test_a_chargeback_keeps_the_part_for_staff(
     order = flow.paid_order("debit")
     holds.run()
     _ship(order, "sb1")
-    part = PaymentTransaction.objects.get(order=order, role=PaymentRole.SUB, reference_id="sb1")
-    answer = flow.sandbox.post(
-        f"/api/v2/Payment/Secupaydebits/{part.pci_id}/TestChangedPaymentStatus",
-        {"new_status_id": 4},
-    )
-    assert answer.status == 200, answer.text
-    flow.deliver_pushes()  # the returned debit: the part is disputed
+    flow.money_back_on(order, "sb1")  # the returned debit: the part is disputed
     sb1 = order.sub_baskets.get(reference_id="sb1")
     assert sb1.dispute == "open"
     assert holds.run(timezone.now() + timedelta(days=15)).kept == 1
