@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -27,14 +29,15 @@ class HoldAdmin(ReadOnlyAdmin):
         "supplier",
         "state",
         "held_until",
-        "reason",
+        "why",
         "last_error",
     )
     list_filter = ("state", "sub_basket__supplier")
     list_select_related = ("order", "sub_basket__supplier")
     search_fields = ("order__reference", "payment__pci_id")
     actions = ["release_now", "keep"]
-    readonly_fields = ("held_until",)
+    readonly_fields = ("held_until", "why")
+    exclude = ("reason",)  # shown translated as "why"
 
     @admin.display(description=_("sub-basket"))
     def part(self, obj: Hold) -> str:
@@ -53,7 +56,13 @@ class HoldAdmin(ReadOnlyAdmin):
         due = release_after(obj.sub_basket.shipped_at, obj.days)
         if due is None:
             return gettext("shipped + %(days)d days") % {"days": obj.days}
-        return due.strftime("%Y-%m-%d %H:%M")
+        return date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("why"), ordering="reason")
+    def why(self, obj: Hold) -> str:
+        # The app's reasons are stored in English (rules.books.decide_hold) and read in the
+        # staff member's language; a reason staff typed is shown as they typed it.
+        return gettext(obj.reason) if obj.reason else ""
 
     def has_release_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(f"{self.opts.app_label}.release_hold"))

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from secu_marketplace.rules.statuses import DisputeState, OrderStatus, RefundKind, RefundState
 
@@ -218,23 +219,28 @@ def release_after(shipped_at: datetime | None, days: int) -> datetime | None:
 
 
 def decide_hold(facts: HoldFacts, now: datetime) -> tuple[HoldDecision, str]:
-    """What to do with a held part now, and why (the reason staff read)."""
+    """What to do with a held part now, and why (the reason staff read: stored in English,
+    shown in their language)."""
     if facts.spent:
-        return HoldDecision.CLOSE, "cancelled or refunded in full: nothing to pay out"
+        return HoldDecision.CLOSE, gettext_noop("cancelled or refunded in full: nothing to pay out")
     if facts.dispute == DisputeState.LOST:
-        return HoldDecision.CLOSE, "the buyer's bank took the money back: nothing to pay out"
+        return HoldDecision.CLOSE, gettext_noop(
+            "the buyer's bank took the money back: nothing to pay out"
+        )
     if disputed(facts.dispute):
-        return HoldDecision.KEEP, "disputed (chargeback or returned debit)"
+        return HoldDecision.KEEP, gettext_noop("disputed (chargeback or returned debit)")
     if not facts.until_shipped:
-        return HoldDecision.RELEASE, "the supplier's payouts are not held"
+        return HoldDecision.RELEASE, gettext_noop("the supplier's payouts are not held")
     if facts.shipped_at is None:
-        return HoldDecision.WAIT, "not shipped yet"
+        return HoldDecision.WAIT, gettext_noop("not shipped yet")
     due = facts.shipped_at + timedelta(days=facts.days)
     if any(moment >= facts.shipped_at for moment in facts.refund_times):
-        return HoldDecision.KEEP, "a refund came inside the hold period"
+        return HoldDecision.KEEP, gettext_noop("a refund came inside the hold period")
     if now < due:
-        return HoldDecision.WAIT, "the hold period has not passed"
-    return HoldDecision.RELEASE, "shipped, and the hold period passed without refund or dispute"
+        return HoldDecision.WAIT, gettext_noop("the hold period has not passed")
+    return HoldDecision.RELEASE, gettext_noop(
+        "shipped, and the hold period passed without refund or dispute"
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from secu_marketplace import checkpoints, ledger
 from secu_marketplace.conf import app_settings
@@ -158,12 +159,14 @@ def release(
 def release_by_hand(hold: Hold, *, client: SecuconnectClient | None = None) -> bool:
     """Staff release a part now, whatever the period (their permission is checked by the
     admin)."""
-    return release(hold, reason="released by staff", source=Source.ADMIN, client=client)
+    return release(
+        hold, reason=gettext_noop("released by staff"), source=Source.ADMIN, client=client
+    )
 
 
 def keep_by_hand(hold: Hold, reason: str = "") -> bool:
     """Staff keep a part held: no automatic release until they release it."""
-    why = reason.strip() or "kept by staff"
+    why = reason.strip() or gettext_noop("kept by staff")
     if not hold_writes.moved(hold, HoldState.KEPT, reason=why, source=Source.ADMIN):
         raise ProcessingError(f"the payout is {hold.get_state_display()}: it cannot be kept")
     return True

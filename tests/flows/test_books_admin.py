@@ -104,6 +104,10 @@ def test_a_held_payout_is_released_by_hand_only_with_the_permission(
     _staff("view_hold", "release_hold").post(f"{ADMIN}/hold/", action)
     assert Hold.objects.get(pk=hold.pk).state == HoldState.RELEASED
     assert calls("payment.revoke_accrual") == 1
+    # The reason is stored in English and read in the staff member's language.
+    assert Hold.objects.get(pk=hold.pk).reason == "released by staff"
+    german = viewer.get(f"{ADMIN}/hold/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "von Mitarbeitenden freigegeben" in german
 
 
 def test_staff_erase_a_buyer_after_a_dry_run_with_the_permission(flow: Flow) -> None:
