@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from secu_marketplace.rules.statuses import DisputeState, OrderStatus, RefundKind, RefundState
 
@@ -253,9 +253,12 @@ KEEP_DATA_WHILE = frozenset(
 
 
 def erasure_refused(status: str, any_disputed: bool) -> str:
-    """Why a buyer's data may not be erased from an order yet ("" when it may)."""
+    """Why a buyer's data may not be erased from an order yet ("" when it may), in the active
+    language."""
     if any_disputed or status == OrderStatus.DISPUTED:
-        return "a part is disputed: the data may be needed to answer the chargeback"
+        return gettext("a part is disputed: the data may be needed to answer the chargeback")
     if status in KEEP_DATA_WHILE:
-        return f"the order is {status}: its payment is not settled"
+        return gettext("the order is %(status)s: its payment is not settled") % {
+            "status": OrderStatus(status).label
+        }
     return ""

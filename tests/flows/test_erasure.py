@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from secu_marketplace import signals
 from secu_marketplace.builder import Buyer
@@ -154,6 +154,9 @@ def test_an_open_invoice_or_a_disputed_order_is_not_erased(flow: Flow) -> None:
     refused = {found.reference: found.refused for found in report.refused}
     assert "not settled" in refused[invoice.reference]
     assert "disputed" in refused[debit.reference]
+    with translation.override("de"):  # staff read why in their language
+        assert "Rückbelastung" in erasure.refusal(Order.objects.get(pk=debit.pk))
+        assert "Rechnung offen" in erasure.refusal(Order.objects.get(pk=invoice.pk))
     assert Order.objects.filter(surname="Vergessenwerden").count() == 2
 
 
