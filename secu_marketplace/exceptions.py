@@ -118,5 +118,10 @@ class ProcessingError(SecuMarketplaceError):
     capture twice, ship a cancelled sub-basket)."""
 
 
+class StaleRefund(ProcessingError):
+    """A refund confirmed on figures that changed since: another refund was recorded on the
+    order after the one the confirmation saw. Nothing was sent; show the figures again."""
+
+
 class OnboardingError(SecuMarketplaceError):
     """Onboarding did not happen (or cannot be settled); the message is for the staff."""

@@ -68,7 +68,9 @@ class RefundForm(forms.Form):
 
     sub_basket = forms.CharField(widget=forms.HiddenInput)
     shipping = forms.BooleanField(label=_("Refund the shipping"), required=False)
-    amount = forms.DecimalField(label=_("Or an amount"), required=False, min_value=Decimal("0.01"))
+    amount = forms.DecimalField(
+        label=_("Or an amount"), required=False, min_value=Decimal("0.01"), max_digits=12
+    )
     everything = forms.BooleanField(label=_("Or everything left of this part"), required=False)
     reason = forms.CharField(
         label=_("Reason"),
@@ -127,6 +129,8 @@ class RefundForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.has_error("amount"):
+            return data  # an amount that is not one: that error alone, nothing to preview
         if self.part is None:
             parts = [(p.supplier_name, p.refundable) for p in self.balance.parts if p.refundable]
             data["preview"] = Preview(self.balance, None, 0, parts=parts)

@@ -16,17 +16,23 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from secu_marketplace.admin.display import explain
 from secu_marketplace.admin.refund_forms import Preview, RefundForm, chosen_part, part_choices
-from secu_marketplace.exceptions import ProcessingError, SecuconnectError
+from secu_marketplace.exceptions import ProcessingError, SecuconnectError, StaleRefund
 from secu_marketplace.models import Order, Refund
 from secu_marketplace.money import format_money
 from secu_marketplace.read.balances import order_balance
+from secu_marketplace.read.payments import newest_refund
 from secu_marketplace.rules.statuses import RefundKind, RefundState, Source
 from secu_marketplace.services import refunds
 
 CONFIRM = "confirm"
+STALE = gettext_noop(
+    "The figures changed since you saw them: another refund was recorded on this order. "
+    "Nothing was sent. Check the figures below and confirm again."
+)
 
 
 def outcome_words(record: Refund) -> str:
@@ -80,11 +86,17 @@ def refund_view(admin: Any, request: HttpRequest, order: Order) -> HttpResponse:
     context.update(step="what", part=part)
     if request.method == "POST" and form.is_valid():
         preview: Preview = form.cleaned_data["preview"]
+        confirm_again = {"step": CONFIRM, "preview": preview, "seen": newest_refund(order)}
         if request.POST.get("step") != CONFIRM:
-            context.update(step=CONFIRM, preview=preview)
+            context.update(confirm_again)
         else:
             try:
-                records = _refund(order, form.cleaned_data, preview)
+                records = _refund(order, form.cleaned_data, preview, _seen(request))
+            except StaleRefund:
+                # A colleague's refund, or this confirmation sent twice: the figures shown
+                # are no longer true. Show the new ones; nothing was sent.
+                context.update(confirm_again)
+                form.add_error(None, _(STALE))
             except (ProcessingError, SecuconnectError) as error:
                 form.add_error(None, explain(error))
             else:
@@ -96,8 +108,16 @@ def refund_view(admin: Any, request: HttpRequest, order: Order) -> HttpResponse:
     return admin._page(request, order, form, title, "refund.html", context)
 
 
-def _refund(order: Order, data: dict[str, Any], preview: Preview) -> list[Refund]:
-    """Send the confirmed refund (the form was validated again: what staff confirmed)."""
+def _seen(request: HttpRequest) -> int:
+    """The newest refund the confirmation page saw (-1, never an id, when the page sent none:
+    a request that skipped the confirmation is never sent)."""
+    seen = request.POST.get("seen", "")
+    return int(seen) if seen.isdigit() else -1
+
+
+def _refund(order: Order, data: dict[str, Any], preview: Preview, seen: int) -> list[Refund]:
+    """Send the confirmed refund (the form was validated again: what staff confirmed, unless
+    a refund was recorded since the confirmation page: ``StaleRefund``)."""
     part, chosen = preview.part, preview.chosen
     lines = {}
     if chosen is not None:
@@ -113,5 +133,6 @@ def _refund(order: Order, data: dict[str, Any], preview: Preview) -> list[Refund
         reason=data["reason"],
         reduce_stakeholder_payment=data["reduce_stakeholder_payment"],
         source=Source.ADMIN,
+        seen_refunds=seen,
     )
     return outcome.refunds

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent
+from secu_marketplace.exceptions import ProcessingError, StaleRefund
+from secu_marketplace.models import Order, PaymentTransaction, Refund, StatusEvent, SubBasket
 from secu_marketplace.read.payments import refund_records
 from secu_marketplace.rules.refunds import left_to_refund
-from secu_marketplace.rules.statuses import RefundKind, RefundState
+from secu_marketplace.rules.statuses import DisputeState, RefundKind, RefundState
 
 from .writer import locked
 
@@ -28,10 +29,28 @@ def record_request(
     source: str,
     too_much: Callable[[int], Exception],
     lines: list[dict[str, Any]] | None = None,
+    seen_refunds: int | None = None,
 ) -> Refund:
-    """Record the request before it is sent; ``too_much(left)`` is the error to raise when
-    ``amount`` exceeds what is left, re-checked with every refund record of the order locked."""
-    with locked(order.pk, source=source, refunds=True):
+    """Record the request before it is sent, re-checking with the order and every refund record
+    of it locked: ``too_much(left)`` is the error to raise when ``amount`` exceeds what is left;
+    a part whose money came back is refused (a push may have recorded it since the caller
+    looked); with ``seen_refunds`` (the newest refund record a confirmation saw, 0 for none),
+    a refund recorded since raises ``StaleRefund``."""
+    with locked(order.pk, source=source, refunds=True) as w:
+        newest = max((record.pk for record in w.refunds), default=0)
+        if seen_refunds is not None and newest != seen_refunds:
+            raise StaleRefund(
+                f"another refund was recorded on order {order.reference} since this one was "
+                "confirmed: nothing was sent"
+            )
+        disputed = SubBasket.objects.filter(order=order, dispute=DisputeState.OPEN)
+        if target.sub_basket_id is not None:
+            disputed = disputed.filter(pk=target.sub_basket_id)
+        if disputed.exists():
+            raise ProcessingError(
+                f"the buyer's money for order {order.reference} came back (a chargeback or a "
+                "returned debit): it is not refunded while the issue is open"
+            )
         left = left_to_refund(target.amount, target.status_simple, refund_records(target))
         if amount > left:
             raise too_much(left)

@@ -88,3 +88,11 @@ def all_shipped(order: Order, attempt: CheckoutAttempt) -> bool:
             continue  # cancelled parts are never shipped
         return False
     return True
+
+
+def newest_refund(order: Order) -> int:
+    """The id of the order's newest refund record (0: none): what a refund's confirmation saw
+    (``services.refunds.refund(seen_refunds=...)``)."""
+    return int(
+        Refund.objects.filter(order=order).order_by("-pk").values_list("pk", flat=True).first() or 0
+    )

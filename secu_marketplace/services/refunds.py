@@ -90,6 +90,7 @@ def _request(
     source: str,
     client: SecuconnectClient,
     lines: list[dict[str, Any]],
+    seen_refunds: int | None = None,
 ) -> Refund:
     """Record, then ask secuconnect to cancel ``amount`` of ``target``. Whether that refunds
     money or only lowers what the buyer owes is guessed for the record and then taken from the
@@ -105,6 +106,7 @@ def _request(
         source=source,
         too_much=_more_than_left(amount, order.currency),
         lines=lines,
+        seen_refunds=seen_refunds,
     )
     checkpoints.reach(checkpoints.Point.REFUND)
     try:
@@ -220,10 +222,15 @@ def refund(
     reduce_stakeholder_payment: bool = False,
     source: str = Source.SHOP,
     client: SecuconnectClient | None = None,
+    seen_refunds: int | None = None,
 ) -> RefundOutcome:
     """Cancel or refund one supplier's part (``sub_basket``): fully, by ``amount`` minor units,
     or by ``lines`` (quantity by ``LineItem`` id) and/or its ``shipping``; or the whole order
-    (``sub_basket=None``, in full). A part whose money came back (a chargeback) is refused."""
+    (``sub_basket=None``, in full). A part whose money came back (a chargeback) is refused.
+
+    ``seen_refunds``: the newest refund record's id (0: none) when the person asking confirmed
+    what they saw (``read.payments.newest_refund``); if another refund was recorded since, or
+    the same confirmation is sent twice, nothing is sent and ``StaleRefund`` is raised."""
     client = client or SecuconnectClient()
     reason = _check(order, reason, amount)
     chosen = _lines(sub_basket, amount, lines, shipping)
@@ -244,6 +251,8 @@ def refund(
                     source=source,
                     client=client,
                     lines=chosen.lines if chosen is not None else [],
+                    # Only the first: the whole order's next parts follow this one's record.
+                    seen_refunds=None if records else seen_refunds,
                 )
             )
     if not records:

@@ -10,9 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from secu_marketplace.models import Order, PushNotification, Refund
+from secu_marketplace.models import Order, PushNotification, Refund, SubBasket
+from secu_marketplace.read.payments import newest_refund
 from secu_marketplace.rules.statuses import OrderStatus, PaymentRole, RefundState
 from secu_marketplace.sandbox import control
+from secu_marketplace.services import refunds
 
 from .conftest import Flow
 
@@ -37,7 +39,10 @@ def messages_of(response: Any) -> list[str]:
 
 
 def confirm(data: dict[str, str]) -> dict[str, str]:
-    return {**data, "step": "confirm"}
+    """The confirmation page's POST: what staff confirm, and the newest refund they saw."""
+    sub = str(data.get("sub_basket", ""))
+    order = SubBasket.objects.get(pk=sub).order if sub.isdigit() else Order.objects.latest("pk")
+    return {**data, "step": "confirm", "seen": str(newest_refund(order))}
 
 
 def test_the_refund_page_chooses_nothing_and_shows_what_is_left_of_each_part(
@@ -123,12 +128,66 @@ def test_a_refund_larger_than_what_is_left_is_refused_on_the_page(
     assert calls("payment.cancel") == before
 
 
+def test_a_confirmation_is_sent_once_however_often_it_is_posted(
+    flow: Flow, admin_client: Client, calls: Any
+) -> None:
+    order = flow.paid_order()
+    sb1 = order.sub_baskets.get(reference_id="sb1")
+    data = {"sub_basket": str(sb1.pk), "amount": "10.00", "reason": "Kratzer"}
+    shown = admin_client.post(refund_url(order), data)
+    assert shown.context["step"] == "confirm"
+    confirmed = {**data, "step": "confirm", "seen": str(shown.context["seen"])}
+    before = calls("payment.cancel")
+    assert admin_client.post(refund_url(order), confirmed).status_code == 302
+    # A double click, the browser's resubmit, a replayed request: nothing more is sent.
+    again = admin_client.post(refund_url(order), confirmed)
+    assert again.status_code == 200
+    assert again.context["step"] == "confirm"
+    assert "Nothing was sent" in again.content.decode()
+    assert calls("payment.cancel") == before + 1
+    assert list(Refund.objects.values_list("amount", flat=True)) == [1000]
+
+
+def test_a_confirmation_made_stale_by_another_refund_shows_the_new_figures(
+    flow: Flow, admin_client: Client
+) -> None:
+    order = flow.paid_order()
+    sb1 = order.sub_baskets.get(reference_id="sb1")
+    data = {"sub_basket": str(sb1.pk), "everything": "on", "reason": "Storno"}
+    shown = admin_client.post(refund_url(order), data)
+    assert "Refund 33.45 EUR of" in shown.content.decode()
+    refunds.refund(order, sub_basket=sb1, amount=1000, reason="ein Kollege")
+    confirmed = {**data, "step": "confirm", "seen": str(shown.context["seen"])}
+    again = admin_client.post(refund_url(order), confirmed)
+    assert "Refund 23.45 EUR of" in again.content.decode()  # what is left now, to confirm
+    assert list(Refund.objects.values_list("amount", flat=True)) == [1000]
+    # Confirmed again on the new figures: sent.
+    confirmed["seen"] = str(again.context["seen"])
+    assert admin_client.post(refund_url(order), confirmed).status_code == 302
+    assert sorted(Refund.objects.values_list("amount", flat=True)) == [1000, 2345]
+
+
+def test_a_confirmation_never_shown_sends_nothing(
+    flow: Flow, admin_client: Client, calls: Any
+) -> None:
+    order = flow.paid_order()
+    sb1 = order.sub_baskets.get(reference_id="sb1")
+    before = calls("payment.cancel")
+    data = {"sub_basket": str(sb1.pk), "amount": "10.00", "reason": "x", "step": "confirm"}
+    response = admin_client.post(refund_url(order), data)
+    assert response.context["step"] == "confirm"
+    assert calls("payment.cancel") == before
+    assert not Refund.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("data", "field", "error"),
     [
         ({"amount": "1.00", "reason": "Rückerstattung <b>"}, "reason", "Only letters, digits"),
         ({"amount": "1.00", "reason": ""}, "reason", "This field is required."),
         ({"amount": "10.005", "reason": "x"}, "amount", "At most 2 decimal places."),
+        ({"amount": "1e30", "reason": "x"}, "amount", "no more than 12 digits"),
+        ({"amount": "123456789012345678901234567890", "reason": "x"}, "amount", "12 digits"),
         ({"reason": "x"}, "__all__", "Choose what to refund"),
         ({"amount": "1.00", "shipping": "on", "reason": "x"}, "__all__", "not both"),
     ],

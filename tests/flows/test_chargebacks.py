@@ -118,6 +118,17 @@ def test_a_returned_debit_on_one_part_blocks_that_part_only(flow: Flow, announce
     assert order.status == OrderStatus.SHIPPED
 
 
+def test_a_part_whose_money_came_back_is_refused_even_from_a_copy_read_before(
+    flow: Flow,
+) -> None:
+    order = flow.paid_order("debit")
+    sb1 = order.sub_baskets.get(reference_id="sb1")  # read by the caller (a page, shop code)
+    flow.money_back_on(order, "sb1")  # the returned debit lands meanwhile
+    with pytest.raises(ProcessingError, match="came back"):
+        refunds.refund(Order.objects.get(pk=order.pk), sub_basket=sb1, amount=500, reason="K")
+    assert not order.refunds.exists()
+
+
 def test_a_shipped_order_goes_back_to_shipped(flow: Flow) -> None:
     order = flow.paid_order("creditcard")
     shipping.ship_order(order, carrier="DHL")

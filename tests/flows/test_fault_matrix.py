@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from secu_marketplace.links import return_path
 from secu_marketplace.models import Order, Refund
+from secu_marketplace.read.payments import newest_refund
 from secu_marketplace.rules.statuses import MONEY, OrderStatus, PaymentRole, RefundState
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import PaymentTransaction as ProviderPayment
@@ -171,7 +172,13 @@ def _refund(cell: Cell) -> None:
     sb0 = order.sub_baskets.get(reference_id="sb0")
     response = cell.admin.post(
         f"/admin/secu_marketplace/order/{order.pk}/refund/",
-        {"sub_basket": str(sb0.pk), "amount": "7.00", "reason": "damaged", "step": "confirm"},
+        {
+            "sub_basket": str(sb0.pk),
+            "amount": "7.00",
+            "reason": "damaged",
+            "step": "confirm",
+            "seen": str(newest_refund(order)),
+        },
     )
     cell.answer(response.status_code)
 

@@ -17,6 +17,7 @@ from secu_marketplace import signals
 from secu_marketplace.exceptions import AuthenticationError, ProcessingError
 from secu_marketplace.links import push_path
 from secu_marketplace.models import CheckoutAttempt, Order, Refund, StatusEvent
+from secu_marketplace.read.payments import newest_refund
 from secu_marketplace.rules.statuses import AttemptState, OrderStatus, RefundState, Source
 from secu_marketplace.sandbox import control
 from secu_marketplace.sandbox.models import SmartTransaction as ProviderStx
@@ -282,7 +283,13 @@ def test_revoked_credentials_on_the_admin_refund_page_give_a_message(
     _revoke(settings)
     response = admin_client.post(
         f"/admin/secu_marketplace/order/{order.pk}/refund/",
-        {"sub_basket": str(sb0.pk), "amount": "7.00", "reason": "damaged", "step": "confirm"},
+        {
+            "sub_basket": str(sb0.pk),
+            "amount": "7.00",
+            "reason": "damaged",
+            "step": "confirm",
+            "seen": str(newest_refund(order)),
+        },
     )
     assert response.status_code == 200
     assert "credentials" in response.content.decode()
