@@ -43,10 +43,11 @@ read after commit.
 
 ``claim()`` guards the calls that move money or report to the buyer (capture, shipping report)
 while they are sent, outside any transaction: a concurrent second caller is refused before it
-reaches secuconnect.
+reaches secuconnect. ``claimed()`` tells one flow that another holds its claim (an expiry and a
+shipping report of the same order never overlap).
 """
 
 from secu_marketplace.ledger.commit import commit, gather
-from secu_marketplace.ledger.writer import Writer, claim, locked
+from secu_marketplace.ledger.writer import Writer, claim, claimed, locked
 
-__all__ = ["Writer", "claim", "commit", "gather", "locked"]
+__all__ = ["Writer", "claim", "claimed", "commit", "gather", "locked"]

@@ -235,6 +235,12 @@ def locked(
         writer._flush()
 
 
+# Claims' keys (``InFlight.key``) that one flow looks for in another's (``claimed``).
+SHIP_PREFIX = "ship:"
+SHIP_CLAIM = SHIP_PREFIX + "{part}"  # a sub-basket's shipping report
+EXPIRE_CLAIM = "expire:{order}"  # an unpaid order's expiry
+
+
 @contextmanager
 def claim(order_id: int, key: str, busy: str) -> Iterator[None]:
     """Hold the claim ``key`` while the body sends its call; raise ``ProcessingError(busy)``
@@ -252,3 +258,13 @@ def claim(order_id: int, key: str, busy: str) -> Iterator[None]:
         yield
     finally:
         InFlight.objects.filter(key=key).delete()
+
+
+def claimed(order_id: int, prefix: str) -> bool:
+    """Whether a claim of ``order_id`` whose key starts with ``prefix`` is held now (and not
+    stale). Two flows that must not overlap each take their own claim first and then look for
+    the other's: whichever comes second sees the first (expiry and shipping do)."""
+    stale = timezone.now() - timedelta(seconds=app_settings.landing_window)
+    return InFlight.objects.filter(
+        order_id=order_id, key__startswith=prefix, created__gte=stale
+    ).exists()

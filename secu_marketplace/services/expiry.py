@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from secu_marketplace import checkpoints, ledger
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ApiError, ProcessingError, SecuconnectError
 from secu_marketplace.ledger import deadlines
-from secu_marketplace.models import Order
+from secu_marketplace.ledger.writer import EXPIRE_CLAIM, SHIP_PREFIX
+from secu_marketplace.models import Order, SubBasket
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.read.balances import order_balance
 from secu_marketplace.read.payments import paying_attempt
@@ -70,30 +71,33 @@ class ExpirySummary:
     failures: list[str] = field(default_factory=list)
 
 
-def _waiting() -> Q:
-    """Orders that wait for the buyer's money under a deadline, for the methods that have one."""
+def _waiting() -> QuerySet[Order]:
+    """Orders that wait for the buyer's money under a deadline, for the methods that have one.
+    An invoice of which anything shipped is due from the buyer (secupay's dunning, not an
+    expiry): never reminded or expired here."""
     found = Q(pk__in=[])
     for method, status in EXPIRING_FOR.items():
         if deadlines.days_for(method):
             found |= Q(payment_method=method, status=status)
-    return found
+    shipped = SubBasket.objects.filter(order=OuterRef("pk"), shipped_at__isnull=False)
+    return Order.objects.filter(found).exclude(Exists(shipped))
 
 
 def without_deadline() -> QuerySet[Order]:
-    return Order.objects.filter(_waiting(), pay_by__isnull=True)
+    return _waiting().filter(pay_by__isnull=True)
 
 
 def reminders_due(now: datetime) -> QuerySet[Order]:
     days = float(app_settings.EXPIRY_REMINDER_DAYS or 0)
     if days <= 0:
         return Order.objects.none()
-    return Order.objects.filter(
-        _waiting(), reminded_at__isnull=True, pay_by__gt=now, pay_by__lte=now + timedelta(days=days)
+    return _waiting().filter(
+        reminded_at__isnull=True, pay_by__gt=now, pay_by__lte=now + timedelta(days=days)
     )
 
 
 def expiries_due(now: datetime) -> QuerySet[Order]:
-    return Order.objects.filter(_waiting(), pay_by__lte=now, expired_at__isnull=True)
+    return _waiting().filter(pay_by__lte=now, expired_at__isnull=True)
 
 
 def run(
@@ -133,7 +137,7 @@ def expire(
     client = client or SecuconnectClient()
     busy = f"order {order.reference} is being expired"
     try:
-        with ledger.claim(order.pk, f"expire:{order.pk}", busy):
+        with ledger.claim(order.pk, EXPIRE_CLAIM.format(order=order.pk), busy):
             return _expire(order, now or timezone.now(), source, client)
     except ProcessingError as error:
         logger.info("not expiring %s: %s", order.reference, error)
@@ -156,6 +160,10 @@ def _expire(order: Order, now: datetime, source: str, client: SecuconnectClient)
         return Outcome.FAILED
     if not _still_due(fresh.order, now):
         return Outcome.NOT_DUE
+    if ledger.claimed(order.pk, SHIP_PREFIX):
+        # A part is being reported shipped (an invoice may ship unpaid): not cancelled under
+        # it; the next run looks again (and finds it shipped).
+        return Outcome.BUSY
     # A test may pause here (tests/races.py): the order was checked unpaid; the buyer's money
     # may arrive before the cancel reaches secuconnect.
     checkpoints.reach(checkpoints.Point.EXPIRE)

@@ -25,6 +25,7 @@ from secu_marketplace.exceptions import (
     SecuconnectError,
 )
 from secu_marketplace.ledger import shipping as shipping_writes
+from secu_marketplace.ledger.writer import EXPIRE_CLAIM, SHIP_CLAIM
 from secu_marketplace.models import CheckoutAttempt, Order, PaymentTransaction, SubBasket
 from secu_marketplace.provider.answers import parse_payment
 from secu_marketplace.provider.client import SecuconnectClient
@@ -69,7 +70,7 @@ def ship_sub_basket(
     client = client or SecuconnectClient()
     details = {"carrier": carrier, "tracking_id": tracking_id, "invoice_number": invoice_number}
     busy = f"sub-basket {sub_basket.reference_id} was shipped already (or is being shipped)"
-    with ledger.claim(order.pk, f"ship:{sub_basket.pk}", busy):
+    with ledger.claim(order.pk, SHIP_CLAIM.format(part=sub_basket.pk), busy):
         part, attempt = _shippable(order, sub_basket)
         shipped_at = shipped_at or timezone.now()
         info = _shipping_info(order, details, shipped_at)
@@ -103,6 +104,12 @@ def _shippable(order: Order, sub_basket: SubBasket) -> tuple[PaymentTransaction,
         )
     if sub_basket.shipped_at:
         raise ProcessingError(f"sub-basket {sub_basket.reference_id} was shipped already")
+    if ledger.claimed(order.pk, EXPIRE_CLAIM.format(order=order.pk)):
+        # Expiry checked that nothing shipped and may be cancelling it at secuconnect now.
+        raise ProcessingError(
+            f"order {order.reference} is being cancelled for non-payment right now: try again "
+            "in a moment"
+        )
     attempt = paying_attempt(order)
     part = part_payment(attempt, sub_basket)
     if is_spent(part, refund_records(part)):

@@ -169,3 +169,66 @@ def test_when_secuconnect_refunds_a_paid_transfer_on_cancel_the_money_is_recorde
     assert order.expired_at is None
     assert _steps(order)[-1] == DeadlineStep.KEPT
     assert "order_expired" not in [n for n, _ in announced]
+
+
+@pytest.fixture
+def invoices_expire(settings: Any) -> None:
+    settings.SECU_MARKETPLACE = {
+        **settings.SECU_MARKETPLACE,
+        "EXPIRE_UNPAID_AFTER_DAYS": {"prepaid": 14, "invoice": 10},
+    }
+
+
+def test_an_invoice_is_not_shipped_while_it_is_being_cancelled(
+    flow: Flow, invoices_expire: None, calls: Any
+) -> None:
+    """A found the invoice unshipped past its deadline and is held before its cancel; a
+    supplier reports a part shipped meanwhile: refused (nothing is reported to secuconnect), and
+    A cancels an order of which nothing shipped."""
+    order = _unpaid(flow, "invoice")
+    Order.objects.filter(pk=order.pk).update(pay_by=timezone.now() - DAY)
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+
+    def expire() -> expiry.Outcome:
+        return expiry.expire(Order.objects.get(pk=order.pk))
+
+    with paused_at("expire.before_cancel", expire) as first:
+        with pytest.raises(ProcessingError, match="cancelled for non-payment"):
+            shipping.ship_sub_basket(Order.objects.get(pk=order.pk), sb0, carrier="DHL")
+        shipped_calls = calls("payment.capture") + calls("payment.shipping_information")
+    assert first.error is None, first.error
+    assert first.result == expiry.Outcome.EXPIRED
+    assert calls("payment.capture") + calls("payment.shipping_information") == shipped_calls == 0
+    sb0.refresh_from_db()
+    assert sb0.shipped_at is None
+
+
+def test_an_invoice_being_shipped_is_not_cancelled_by_its_expiry(
+    flow: Flow, invoices_expire: None
+) -> None:
+    """A supplier's shipping report is held before it reaches secuconnect; the expiry that runs
+    meanwhile leaves the order (busy), and the next run finds it shipped: never expired."""
+    order = _unpaid(flow, "invoice")
+    Order.objects.filter(pk=order.pk).update(pay_by=timezone.now() - DAY)
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+
+    def ship() -> object:
+        return shipping.ship_sub_basket(Order.objects.get(pk=order.pk), sb0, carrier="DHL")
+
+    with paused_at("ship.before_call", ship) as first:
+        assert expiry.expire(Order.objects.get(pk=order.pk)) == expiry.Outcome.BUSY
+    assert first.error is None, first.error
+    assert expiry.run(now=timezone.now()).expired == 0
+    order.refresh_from_db()
+    assert (order.status, order.expired_at) == (OrderStatus.CONFIRMED, None)
+
+
+def test_a_partly_shipped_invoice_is_neither_reminded_nor_expired(
+    flow: Flow, invoices_expire: None, announced: list
+) -> None:
+    order = _unpaid(flow, "invoice")
+    shipping.ship_sub_basket(order, order.sub_baskets.get(reference_id="sb0"), carrier="DHL")
+    summary = expiry.run(now=_deadline(order) - DAY)
+    assert (summary.reminded, summary.expired) == (0, 0)
+    assert "order_payment_reminder" not in [n for n, _ in announced]
+    assert not expiry.expiries_due(_deadline(order) + DAY).exists()
