@@ -2,8 +2,9 @@
 
 """Disputes per part, payment deadlines, refunded lines, the new order statuses
 ("confirmed" for an invoice whose buyer has not paid, "disputed") and the permission to
-extend a deadline. Orders that are "paid" by an invoice their buyer has not paid yet become
-"confirmed": what they always were."""
+extend a deadline, and when an attempt's applied answer was asked for (two answers within one
+of secuconnect's seconds are ordered by it). Orders that are "paid" by an invoice their buyer
+has not paid yet become "confirmed": what they always were."""
 
 from django.db import migrations, models
 from django.db.models import Exists, OuterRef, Q
@@ -38,6 +39,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="checkoutattempt",
+            name="answer_read_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.AlterModelOptions(
             name="order",
             options={

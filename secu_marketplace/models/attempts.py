@@ -64,6 +64,9 @@ class CheckoutAttempt(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     # The provider's own "updated" of the snapshot we hold: an older answer never replaces it.
     provider_updated = models.DateTimeField(null=True, blank=True)
+    # When the answer last applied was asked for: an answer asked for before it is older,
+    # even within one of secuconnect's whole seconds (rules.decide.is_stale).
+    answer_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("checkout attempt")

@@ -83,6 +83,7 @@ class Seen:
 
     status: str
     updated: datetime | None
+    older: bool = False  # asked for before the answer applied (``read_before``)
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,15 @@ def is_stale(held: datetime | None, seen: datetime | None, *, now: datetime) -> 
     return held is not None and (seen or now) < held
 
 
+def read_before(held_read: datetime | None, seen_read: datetime | None) -> bool:
+    """Whether an answer was asked for before the one applied: older too, whatever its time
+    says (secuconnect's times are whole seconds: a chargeback and its resolution in one second
+    look alike)."""
+    return held_read is not None and seen_read is not None and seen_read < held_read
+
+
 def decide(current: Current, seen: Seen, *, now: datetime) -> Decision:
-    stale = is_stale(current.provider_updated, seen.updated, now=now)
+    stale = seen.older or is_stale(current.provider_updated, seen.updated, now=now)
     status = current.provider_status if stale else seen.status
     abandoned = current.attempt_state == AttemptState.CLOSED
     state = current.attempt_state
@@ -220,14 +228,17 @@ def plan(
     found = verify.problems(attempt, held.order, held.subs, snap)
     if found:
         return _mismatch(held, snap, found, base)
-    stale = is_stale(attempt.provider_updated, snap.stx.updated, now=when.now)
+    seen = Seen(snap.status, snap.stx.updated, read_before(attempt.answer_read_at, when.fetched_at))
+    stale = seen.older or is_stale(attempt.provider_updated, seen.updated, now=when.now)
+    if not stale:
+        base["answer_read_at"] = when.fetched_at
     writes = [] if stale else rows.plan_payments(attempt, held.subs, snap, held.payments)
     before = rows.rows_of(held.payments.values())
     after = rows.rows_after(before, writes)
     pci_of = {row.pk: pci for pci, row in held.payments.items()}
     facts = Facts.of(held, before, after, snap.stx.payment_method, pci_of)
     current = replace(_current(held, after, attempt_returned), **facts.for_order())
-    decision = decide(current, _seen(snap), now=when.now)
+    decision = decide(current, seen, now=when.now)
     fields, events = _attempt_change(attempt, snap, decision)
     order = _order_change(held.order, decision, snap)
     speaks = decision.governs and not decision.stale
@@ -252,10 +263,6 @@ def plan(
         disputes=tuple(facts.dispute_writes(held.subs.values(), attempt.stx_id) if speaks else ()),
         invoice_paid=speaks and facts.invoice_paid,
     )
-
-
-def _seen(snap: Snapshot) -> Seen:
-    return Seen(status=snap.status, updated=snap.stx.updated)
 
 
 def _current(held: Held, after: Mapping[str, rows.Row], returned_via: str) -> Current:

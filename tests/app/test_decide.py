@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from secu_marketplace.rules.decide import Current, Seen, decide
+from secu_marketplace.rules.decide import Current, Seen, decide, read_before
 from secu_marketplace.rules.refunds import next_state
 from secu_marketplace.rules.statuses import MONEY, AttemptState, OrderStatus, can_move
 
@@ -128,3 +128,26 @@ def test_a_refund_once_done_is_never_lost(sequence: list) -> None:
 def test_the_success_word_never_moves_an_aborted_order_back() -> None:
     run = _play(S.ABORTED, [("created", 1, "success", False)], False, True)
     assert run.order == S.ABORTED
+
+
+def test_an_answer_asked_for_before_the_one_applied_is_older_whatever_its_time() -> None:
+    assert read_before(T0 + timedelta(milliseconds=5), T0)
+    assert not read_before(T0, T0 + timedelta(milliseconds=5))
+    assert not read_before(None, T0)  # nothing applied yet (an attempt from before the field)
+    assert not read_before(T0, None)
+    current = Current(
+        order_status=S.PAID,
+        attempt_state=AttemptState.SETTLED,
+        provider_status="ok",
+        provider_updated=T0,
+        returned_via="success",
+        latest=True,
+        others_with_money=False,
+        voided=False,
+    )
+    # The same second as the one held: by its time alone it would apply.
+    same_second = Seen(status="failed", updated=T0)
+    assert not decide(current, same_second, now=T0).stale
+    older = decide(current, replace(same_second, older=True), now=T0)
+    assert older.stale
+    assert older.status == "ok"

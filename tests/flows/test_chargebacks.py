@@ -10,14 +10,17 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import Order, PaymentTransaction, SubBasket
 from secu_marketplace.read import order_balance
-from secu_marketplace.rules.statuses import DisputeState, OrderStatus, PaymentRole
-from secu_marketplace.sandbox import control
+from secu_marketplace.rules.statuses import DisputeState, OrderStatus, PaymentRole, Source
+from secu_marketplace.sandbox import clock, control
 from secu_marketplace.services import refunds, shipping
+from secu_marketplace.services.sync import sync_attempt
 from secu_marketplace.views.payment import order_status_url
+from tests.races import paused_at
 
 from .conftest import Flow
 
@@ -127,6 +130,33 @@ def test_a_part_whose_money_came_back_is_refused_even_from_a_copy_read_before(
     with pytest.raises(ProcessingError, match="came back"):
         refunds.refund(Order.objects.get(pk=order.pk), sub_basket=sb1, amount=500, reason="K")
     assert not order.refunds.exists()
+
+
+def test_an_answer_read_before_the_resolution_never_reopens_the_dispute(
+    flow: Flow, announced: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync reads "issue", and is held before it commits; the resolution arrives and is
+    applied; then A commits. secuconnect's times are whole seconds (here both changes fall in
+    one): A's answer was asked for first, so it is older and changes nothing."""
+    order = flow.paid_order("creditcard")
+    second = timezone.now().replace(microsecond=0)
+    monkeypatch.setattr(clock, "now", lambda: second)
+    flow.kit.money_back(order)
+    attempt = Order.objects.get(pk=order.pk).attempts.get()
+
+    def read_then_commit() -> object:
+        return sync_attempt(attempt, source=Source.RECONCILE)
+
+    with paused_at("sync.before_commit", read_then_commit) as first:
+        flow.kit.issue_resolved(order)
+        assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    assert first.error is None, first.error
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert set(order.sub_baskets.values_list("dispute", flat=True)) == {DisputeState.RESOLVED}
+    names = [name for name, _kw in announced]
+    assert names.count("order_disputed") == 1
+    assert names.count("order_dispute_resolved") == 1
 
 
 def test_a_shipped_order_goes_back_to_shipped(flow: Flow) -> None:
