@@ -83,9 +83,11 @@ class MonthForm(forms.Form):
     def first_day(self) -> date:
         text = self.cleaned_data.get("month") if self.is_valid() else ""
         try:
-            return date.fromisoformat(f"{text}-01") if text else month_start(timezone.localdate())
+            first = date.fromisoformat(f"{text}-01") if text else month_start(timezone.localdate())
         except ValueError:
             return month_start(timezone.localdate())
+        # The last month the app can count to its end (the month after must exist).
+        return first if first.year < date.max.year else month_start(timezone.localdate())
 
 
 class ExportForm(forms.Form):

@@ -32,18 +32,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 
 from secu_marketplace.models import Hold, PaymentTransaction, Payout, Refund, Supplier
 from secu_marketplace.rules.books import (
     SOLD,
+    SOLD_BEFORE,
     HoldState,
     MovementKind,
     PartFigures,
     RefundFact,
     part_figures,
 )
-from secu_marketplace.rules.statuses import AttemptState, PaymentRole, RefundKind, RefundState
+from secu_marketplace.rules.payments import payer_has_paid_q
+from secu_marketplace.rules.statuses import (
+    AttemptState,
+    DisputeState,
+    PaymentRole,
+    RefundKind,
+    RefundState,
+)
 
 Kind = MovementKind
 MARKETPLACE = "marketplace"  # the row of the marketplace's own contract
@@ -102,12 +110,27 @@ class SoldPart:
     refunds: tuple[Refund, ...]
 
 
+def _sold() -> Q:
+    """Sub-transactions of parts sold: their order is sold now, or went on to cancelled or
+    review after its money showed (the buyer paid, a refund returned money, or a chargeback
+    took it back): a sale stays in the books whatever happened to it later."""
+    refunded = Refund.objects.filter(
+        target=OuterRef("pk"), kind=RefundKind.REFUND, state=RefundState.DONE
+    )
+    money_showed = (
+        payer_has_paid_q() | ~Q(sub_basket__dispute=DisputeState.NONE) | Q(Exists(refunded))
+    )
+    return Q(order__status__in=sorted(SOLD)) | (
+        Q(order__status__in=sorted(SOLD_BEFORE)) & money_showed
+    )
+
+
 def _sold_payments(until: datetime | None, supplier_id: int | None) -> list[PaymentTransaction]:
     """The sub-transactions of the parts sold (the newest settled attempt's, per part)."""
     found = PaymentTransaction.objects.filter(
+        _sold(),
         role=PaymentRole.SUB,
         attempt__state=AttemptState.SETTLED,
-        order__status__in=sorted(SOLD),
         sub_basket__isnull=False,
     )
     if until is not None:
@@ -128,7 +151,10 @@ def sold_parts(until: datetime | None = None, supplier_id: int | None = None) ->
     payments = _sold_payments(until, supplier_id)
     by_sub: dict[int, list[Refund]] = defaultdict(list)
     # The parts' refunds, chosen as the parts are (no list of ids: it would grow with them).
-    refunds = Refund.objects.filter(order__status__in=sorted(SOLD), sub_basket__isnull=False)
+    # (A few more than the parts' own: those of parts not sold are never looked up.)
+    refunds = Refund.objects.filter(
+        order__status__in=sorted(SOLD | SOLD_BEFORE), sub_basket__isnull=False
+    )
     if until is not None:
         refunds = refunds.filter(order__created__lt=until)
     if supplier_id is not None:

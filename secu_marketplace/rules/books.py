@@ -46,6 +46,12 @@ SOLD = frozenset(
 )
 
 
+# Where an order can go after its money was secured: a lost chargeback (or money that stayed
+# with the buyer) cancels it; money on two attempts sends it to review. Its parts stay sold
+# when the money shows on them (``read.books``).
+SOLD_BEFORE = frozenset({OrderStatus.CANCELLED, OrderStatus.NEEDS_REVIEW})
+
+
 def disputed(dispute: str) -> bool:
     """A part whose dispute (``SubBasket.dispute``) is open: the money came back and the case is
     not decided. A resolved dispute ends that; a lost one is settled (the money stays gone)."""

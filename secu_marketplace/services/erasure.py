@@ -39,7 +39,7 @@ from secu_marketplace.models import (
     StatusEvent,
     SubBasket,
 )
-from secu_marketplace.rules.books import disputed, erasure_refused
+from secu_marketplace.rules.books import KEEP_DATA_WHILE, disputed, erasure_refused
 from secu_marketplace.rules.erasure import (
     BUYER_FIELDS,
     erased_fields,
@@ -47,7 +47,7 @@ from secu_marketplace.rules.erasure import (
     scrub,
     scrub_text,
 )
-from secu_marketplace.rules.statuses import Source
+from secu_marketplace.rules.statuses import DisputeState, OrderStatus, Source
 
 # The stored values each kind of row holds, and whether each is JSON (else text).
 STORED: dict[str, tuple[type[Any], dict[str, bool]]] = {
@@ -165,9 +165,12 @@ def expired(now: datetime | None = None) -> list[Order]:
         return []
     cutoff = (now or timezone.now()) - timedelta(days=int(days))
     erased = StatusEvent.objects.filter(order=OuterRef("pk"), subject=StatusEvent.Subject.ERASURE)
-    return list(
-        Order.objects.filter(created__lt=cutoff).exclude(Exists(erased)).order_by("created")[:500]
-    )
+    # Orders ``refusal`` would refuse are left out here, so that they never crowd out the
+    # ones that may go (500 a run).
+    disputes = SubBasket.objects.filter(order=OuterRef("pk"), dispute=DisputeState.OPEN)
+    waiting = sorted(KEEP_DATA_WHILE | {OrderStatus.DISPUTED})
+    due = Order.objects.filter(created__lt=cutoff).exclude(status__in=waiting)
+    return list(due.exclude(Exists(erased)).exclude(Exists(disputes)).order_by("created")[:500])
 
 
 def erase_expired(now: datetime | None = None, *, dry_run: bool = False) -> ErasureReport:

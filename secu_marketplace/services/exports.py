@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +29,7 @@ from django.utils import timezone
 from secu_marketplace.conf import app_settings
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import Supplier
+from secu_marketplace.money import to_decimal
 from secu_marketplace.read.books import (
     MARKETPLACE,
     LedgerRow,
@@ -157,10 +160,23 @@ def datev_settings() -> dict[str, Any]:
     return merged
 
 
-def decimal(amount: int) -> str:
-    """Minor units as a decimal with a point (CSV) — two places."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(amount) // 100}.{abs(amount) % 100:02d}"
+def decimal(amount: int, currency: str) -> str:
+    """Minor units as a decimal with a point (CSV), with the currency's own places (none for
+    JPY, three for KWD)."""
+    return str(to_decimal(amount, currency))
+
+
+def datev_amount(amount: int, currency: str) -> str:
+    """An amount as DATEV's ``Umsatz`` wants it: unsigned, two places, a decimal comma (a
+    currency with fewer places gets ",00"; more are rounded half up to two)."""
+    value = abs(to_decimal(amount, currency)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{value:.2f}".replace(".", ",")
+
+
+def document_number(text: str) -> str:
+    """DATEV's ``Belegfeld 1``: up to 36 of letters, digits and ``$ % & * + - /`` (a payout's
+    "Auszahlung 10" is "Auszahlung10": cut at 12, it was the same as "Auszahlung 1")."""
+    return re.sub(r"[^A-Za-z0-9$%&*+\-/]", "", text)[:36]
 
 
 def _names() -> dict[int, str]:
@@ -191,7 +207,7 @@ def movements_csv(found: Iterable[Movement]) -> str:
                 move.document,
                 move.trans_id or "",
                 move.amount,
-                decimal(move.amount),
+                decimal(move.amount, move.currency),
                 move.currency,
             ]
         )
@@ -292,17 +308,16 @@ def _booking(move: Movement, config: dict[str, Any], names: dict[int, str]) -> d
     if move.kind == MovementKind.PAYOUT and move.owner == MARKETPLACE:
         key = "payout_marketplace"
     accounts = config["ACCOUNTS"][key]
-    amount = abs(move.amount)
     text = f"{TEXTS[move.kind]} {_supplier(move, names)} {move.order_reference}".strip()
     return {
-        "Umsatz (ohne Soll/Haben-Kz)": f"{amount // 100},{amount % 100:02d}",
+        "Umsatz (ohne Soll/Haben-Kz)": datev_amount(move.amount, move.currency),
         "Soll/Haben-Kennzeichen": _quoted("S" if move.amount >= 0 else "H"),
         "WKZ Umsatz": _quoted(move.currency),
         "Konto": str(accounts["account"]),
         "Gegenkonto (ohne BU-Schlüssel)": str(accounts["contra"]),
         "BU-Schlüssel": _quoted(str(accounts.get("bu") or "")) if accounts.get("bu") else "",
         "Belegdatum": timezone.localtime(move.at).strftime("%d%m"),
-        "Belegfeld 1": _quoted((move.document or move.order_reference)[:12]),
+        "Belegfeld 1": _quoted(document_number(move.document or move.order_reference)),
         "Belegfeld 2": _quoted(str(move.trans_id or "")[:12]) if move.trans_id else "",
         "Buchungstext": _quoted(text[:60]),
         "KOST1 - Kostenstelle": _quoted(str(move.supplier_id)[:8]) if move.supplier_id else "",
@@ -350,8 +365,11 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     """[``first`` 00:00, the day after ``last`` 00:00) in the current time zone."""
     if last < first:
         raise ProcessingError("the range ends before it begins")
-    start = timezone.make_aware(datetime.combine(first, time.min))
-    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    try:
+        start = timezone.make_aware(datetime.combine(first, time.min))
+        end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    except OverflowError:
+        raise ProcessingError("the range ends after the last date the app can count") from None
     return start, end
 
 

@@ -117,7 +117,9 @@ def run(
             )
         else:
             try:
-                summary.released += release(hold, reason=reason, source=source, client=client)
+                summary.released += release(
+                    hold, reason=reason, source=source, client=client, decided_at=now
+                )
             except ProcessingError as error:
                 logger.info("hold %s not released: %s", hold.pk, error)
                 summary.failed += 1
@@ -130,19 +132,28 @@ def release(
     reason: str,
     source: str,
     client: SecuconnectClient | None = None,
+    decided_at: datetime | None = None,
 ) -> bool:
     """Revoke the part's accrual at secuconnect, then record the release. Claimed: a second
     caller at the same time is refused before secuconnect is asked. ``ProcessingError`` when
-    it cannot be released (released already, or secuconnect refused)."""
+    it cannot be released (released already, or secuconnect refused).
+
+    ``decided_at``: the automatic run's time. The decision is made again with the claim held
+    (a refund or a chargeback that landed since keeps the part: False, nothing sent); staff
+    releasing by hand decide for themselves."""
     client = client or SecuconnectClient()
     busy = f"the payout of sub-basket {hold.sub_basket.reference_id} is being released"
     with ledger.claim(hold.order_id, f"release:{hold.sub_basket_id}", busy):
-        hold.refresh_from_db()
+        hold = Hold.objects.select_related("payment", "sub_basket").get(pk=hold.pk)
         if hold.state not in OPEN:
             raise ProcessingError(
                 f"the payout of sub-basket {hold.sub_basket.reference_id} is "
                 f"{hold.get_state_display()} already"
             )
+        if decided_at is not None:
+            decision, _why = decide_hold(facts(hold), decided_at)
+            if decision != HoldDecision.RELEASE:
+                return False  # the next run acts on what it finds then
         checkpoints.reach(checkpoints.Point.RELEASE)
         try:
             client.revoke_accrual(hold.payment.pci_id)

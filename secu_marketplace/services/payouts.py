@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from secu_marketplace.conf import app_settings
@@ -62,21 +63,40 @@ class PayoutSync:
         return not self.error
 
 
-def _new_records(client: SecuconnectClient, summary: PayoutSync) -> list[PayoutRecord]:
-    """The records not recorded yet, newest first, until a page brings nothing new."""
-    found: list[PayoutRecord] = []
+def _read_pages(
+    client: SecuconnectClient, summary: PayoutSync, start: int, found: dict[str, PayoutRecord]
+) -> int | None:
+    """Read pages from ``start`` until one brings nothing new (or the last, or ``MAX_PAGES``);
+    add the new records to ``found`` (each once: newest-first pages shift when a payout
+    arrives between two reads). The provider's total, when it says."""
+    total = None
     for number in range(MAX_PAGES):
-        page = parse_payout_page(client.list_payouts(count=PAGE, offset=number * PAGE))
+        page = parse_payout_page(client.list_payouts(count=PAGE, offset=start + number * PAGE))
+        total = page.count if page.count is not None else total
         summary.read += len(page.records)
         ids = [r.id for r in page.records]
         known = set(
             PayoutLine.objects.filter(provider_id__in=ids).values_list("provider_id", flat=True)
         )
-        fresh = [r for r in page.records if r.id not in known]
-        found += fresh
+        fresh = [r for r in page.records if r.id not in known and r.id not in found]
+        found.update((r.id, r) for r in fresh)
         if not fresh or len(page.records) < PAGE:
             break
-    return found
+    return total
+
+
+def _new_records(client: SecuconnectClient, summary: PayoutSync) -> list[PayoutRecord]:
+    """The records not recorded yet, newest first: the new ones at the top; then, while
+    secuconnect lists more than the app holds (a first sync cut at ``MAX_PAGES``), the older
+    ones from about where the app's own records end (each run reads on)."""
+    found: dict[str, PayoutRecord] = {}
+    total = _read_pages(client, summary, 0, found)
+    held = PayoutLine.objects.count() + len(found)
+    if total is not None and held < total:
+        # The unread ones lie below the ``held`` newest; half a page of overlap, so that the
+        # first page read there still brings new ones.
+        _read_pages(client, summary, max(held - PAGE // 2, 0), found)
+    return list(found.values())
 
 
 def _payments(trans_ids: Iterable[int]) -> dict[int, list[PaymentTransaction]]:
@@ -174,9 +194,15 @@ def _transfers(records: list[PayoutRecord]) -> list[Transfer]:
 
 def _rematch() -> int:
     """Try the lines that were not matched again (their orders may be synced now)."""
-    lines = list(
-        PayoutLine.objects.exclude(unmatched="").filter(trans_id__isnull=False)[:REMATCH_LIMIT]
+    # Only lines whose payment the app holds now: the many that never will (another shop's
+    # payments on the same contract) never crowd them out.
+    held = PaymentTransaction.objects.filter(
+        trans_id=OuterRef("trans_id"),
+        role__in=[PaymentRole.SUB, PaymentRole.LEADING],
+        attempt__state=AttemptState.SETTLED,
     )
+    unmatched = PayoutLine.objects.exclude(unmatched="").filter(trans_id__isnull=False)
+    lines = list(unmatched.filter(Exists(held)).order_by("pk")[:REMATCH_LIMIT])
     if not lines:
         return 0
     payments = _payments(int(line.trans_id or 0) for line in lines)
