@@ -63,7 +63,8 @@ def _record(transfer: Transfer) -> tuple[Payout, int]:
         merchant_id=transfer.merchant_id,
         purpose=transfer.purpose,
         date_text=transfer.date_text,
-        defaults={"currency": transfer.currency, "date": transfer.date},
+        currency=transfer.currency,
+        defaults={"date": transfer.date},
     )
     known = set(payout.lines.values_list("provider_id", flat=True))
     new = [

@@ -313,7 +313,8 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="payout",
             constraint=models.UniqueConstraint(
-                fields=("merchant_id", "purpose", "date_text"), name="secu_payout_one_transfer"
+                fields=("merchant_id", "purpose", "date_text", "currency"),
+                name="secu_payout_one_transfer",
             ),
         ),
     ]

@@ -66,7 +66,8 @@ class Payout(models.Model):
         ordering = ["-date", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["merchant_id", "purpose", "date_text"], name="secu_payout_one_transfer"
+                fields=["merchant_id", "purpose", "date_text", "currency"],
+                name="secu_payout_one_transfer",
             ),
         ]
 

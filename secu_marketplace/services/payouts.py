@@ -161,13 +161,16 @@ def _owner(matches: list[tuple[LineMatch, Owner | None]]) -> Owner:
 
 
 def _transfers(records: list[PayoutRecord]) -> list[Transfer]:
-    groups: dict[tuple[str, str, str], list[PayoutRecord]] = defaultdict(list)
+    # One transfer per contract, purpose, date and currency: money in two currencies is two
+    # transfers, never one sum.
+    groups: dict[tuple[str, str, str, str], list[PayoutRecord]] = defaultdict(list)
     for record in records:
-        groups[(record.merchant_id, record.purpose, record.date_text)].append(record)
+        key = (record.merchant_id, record.purpose, record.date_text, record.currency)
+        groups[key].append(record)
     payments = _payments(r.trans_id for r in records if r.trans_id is not None)
     marketplace = _leading_merchants(p for rows in payments.values() for p in rows)
     transfers = []
-    for (merchant, purpose, date_text), group in groups.items():
+    for (merchant, purpose, date_text, _currency), group in groups.items():
         matches = [_match(r, payments.get(r.trans_id or 0, []), marketplace) for r in group]
         contract, supplier_id, for_marketplace = _owner(matches)
         if not contract and merchant:

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from secu_marketplace.models import Order, PayoutLine
+from secu_marketplace.models import Order, Payout, PayoutLine
 from secu_marketplace.read.books import Movement, supplier_ledger
 from secu_marketplace.rules.books import MovementKind
 from secu_marketplace.sandbox import control
@@ -269,3 +269,17 @@ def test_one_part_of_the_books_failing_never_stops_the_others(
     summary = upkeep.run_books()
     assert ran == ["holds"]
     assert summary.errors == ["payouts could not be done: RuntimeError"]
+
+
+def test_a_payout_run_in_two_currencies_is_not_summed_into_one(flow: Flow) -> None:
+    flow.paid_order("creditcard")
+    flow.paid_order("creditcard", currency="USD")
+    control.pay_out()
+    payouts.sync_payouts()
+    coffee = Payout.objects.filter(contract_id=COFFEE)
+    assert sorted(coffee.values_list("currency", "payout_amount")) == [
+        ("EUR", 4360),
+        ("USD", 4360),
+    ]
+    assert _row(COFFEE, "EUR").balance == 0
+    assert _row(COFFEE, "USD").balance == 0
