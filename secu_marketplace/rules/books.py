@@ -216,7 +216,10 @@ class HoldFacts:
     shipped_at: datetime | None
     refund_times: tuple[datetime, ...]  # refunds or reductions recorded (not failed)
     dispute: str  # the part's DisputeState
-    spent: bool  # cancelled, denied or refunded in full: nothing left to pay out
+    spent: bool  # cancelled, denied or refunded in full: nothing left for the supplier
+    # The part's figures still move money (a fee the supplier owes after a full refund that
+    # kept it): released, so that secuconnect settles it.
+    settles: bool = False
 
 
 def release_after(shipped_at: datetime | None, days: int) -> datetime | None:
@@ -227,6 +230,10 @@ def release_after(shipped_at: datetime | None, days: int) -> datetime | None:
 def decide_hold(facts: HoldFacts, now: datetime) -> tuple[HoldDecision, str]:
     """What to do with a held part now, and why (the reason staff read: stored in English,
     shown in their language)."""
+    if facts.spent and facts.settles:
+        return HoldDecision.RELEASE, gettext_noop(
+            "refunded in full: released so that the marketplace fee still owed is settled"
+        )
     if facts.spent:
         return HoldDecision.CLOSE, gettext_noop("cancelled or refunded in full: nothing to pay out")
     if facts.dispute == DisputeState.LOST:

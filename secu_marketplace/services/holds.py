@@ -28,7 +28,14 @@ from secu_marketplace.ledger.holds import NewHold
 from secu_marketplace.models import Hold, PaymentTransaction, Refund
 from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.read.payments import is_spent, refund_records
-from secu_marketplace.rules.books import HoldDecision, HoldFacts, HoldState, decide_hold
+from secu_marketplace.rules.books import (
+    HoldDecision,
+    HoldFacts,
+    HoldState,
+    RefundFact,
+    decide_hold,
+    part_figures,
+)
 from secu_marketplace.rules.statuses import AttemptState, PaymentRole, RefundState, Source
 
 logger = logging.getLogger(__name__)
@@ -80,17 +87,29 @@ def discover(*, source: str = Source.RECONCILE) -> int:
 
 def facts(hold: Hold) -> HoldFacts:
     """What decides ``hold`` now, read from the database."""
-    payment = hold.payment
-    refunds = Refund.objects.filter(sub_basket_id=hold.sub_basket_id).exclude(
-        state=RefundState.FAILED
+    payment, sub = hold.payment, hold.sub_basket
+    refunds = list(
+        Refund.objects.filter(sub_basket_id=hold.sub_basket_id).exclude(state=RefundState.FAILED)
+    )
+    figures = part_figures(
+        sum_=int(sub.sum),
+        amount=int(payment.amount or 0),
+        fee=int(sub.fee),
+        refunds=[
+            RefundFact(r.kind, r.state, r.amount, r.reduce_stakeholder_payment, r.created)
+            for r in refunds
+        ],
+        dispute=str(sub.dispute),
+        changed=None,
     )
     return HoldFacts(
         until_shipped=hold.until_shipped,
         days=hold.days,
-        shipped_at=hold.sub_basket.shipped_at,
-        refund_times=tuple(refunds.values_list("created", flat=True)),
-        dispute=str(hold.sub_basket.dispute),
+        shipped_at=sub.shipped_at,
+        refund_times=tuple(r.created for r in refunds),
+        dispute=str(sub.dispute),
         spent=is_spent(payment, refund_records(payment)),
+        settles=bool(figures.fee or figures.net),
     )
 
 

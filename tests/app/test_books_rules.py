@@ -125,6 +125,8 @@ def test_a_refund_after_shipping_or_a_dispute_keeps_it_and_a_spent_part_closes()
         HoldDecision.RELEASE
     )
     assert decide_hold(_facts(spent=True, dispute="open"), T0)[0] == HoldDecision.CLOSE
+    # Refunded in full but the fee is still owed: released, so that secuconnect settles it.
+    assert decide_hold(_facts(spent=True, settles=True), T0)[0] == HoldDecision.RELEASE
 
 
 def test_erasure_finds_the_buyers_words_and_redacts_the_rest() -> None:

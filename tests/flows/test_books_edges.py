@@ -283,3 +283,24 @@ def test_a_payout_run_in_two_currencies_is_not_summed_into_one(flow: Flow) -> No
     ]
     assert _row(COFFEE, "EUR").balance == 0
     assert _row(COFFEE, "USD").balance == 0
+
+
+def test_a_part_refunded_in_full_still_pays_the_marketplace_its_fee(
+    flow: Flow, settings: Any
+) -> None:
+    from secu_marketplace.read.books import MARKETPLACE
+    from secu_marketplace.services import holds, refunds
+
+    settings.SECU_MARKETPLACE = {**settings.SECU_MARKETPLACE, "HOLD_UNTIL_SHIPPED": True}
+    order = flow.paid_order("creditcard")
+    holds.run()
+    sb0 = order.sub_baskets.get(reference_id="sb0")
+    refunds.refund(Order.objects.get(pk=order.pk), sub_basket=sb0)  # in full, fee kept
+    run = holds.run(timezone.now() + timedelta(days=30))
+    assert (run.closed, run.released) == (0, 1)  # sb1 still waits for shipping
+    (market,) = [r for r in supplier_ledger() if r.key == MARKETPLACE]
+    assert market.fees == 80 + 70 and market.balance == 150  # the books say: 0.80 is owed
+    control.pay_out()
+    payouts.sync_payouts()
+    (market,) = [r for r in supplier_ledger() if r.key == MARKETPLACE]
+    assert market.balance == 70
