@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from secu_marketplace.models import Hold, PaymentTransaction, Payout, Refund, Supplier
 from secu_marketplace.rules.books import (
@@ -88,6 +89,7 @@ class LedgerRow:
     refunded: int = 0
     chargebacks: int = 0
     paid_out: int = 0
+    deducted: int = 0  # what secupay kept from the payouts for itself
     balance: int = 0  # still to come at the end of the period
     held: int = 0  # of which secuconnect holds until delivery
     movements: list[Movement] = field(default_factory=list, repr=False)
@@ -210,13 +212,14 @@ def _part_movements(part: SoldPart) -> list[Movement]:
 
 
 def _payout_movements(until: datetime | None, supplier_id: int | None) -> list[Movement]:
-    payouts = Payout.objects.filter(date__isnull=False)
+    # A payout whose date secuconnect did not say readably counts from when it was recorded.
+    payouts = Payout.objects.annotate(at=Coalesce("date", "created"))
     if until is not None:
-        payouts = payouts.filter(date__lt=until)
+        payouts = payouts.filter(at__lt=until)
     if supplier_id is not None:
         payouts = payouts.filter(supplier_id=supplier_id)
     found = []
-    for payout in payouts.order_by("date", "pk"):
+    for payout in payouts.order_by("at", "pk"):
         owner = (
             MARKETPLACE
             if payout.for_marketplace
@@ -224,17 +227,17 @@ def _payout_movements(until: datetime | None, supplier_id: int | None) -> list[M
             if payout.supplier_id
             else UNASSIGNED
         )
-        found.append(
-            Movement(
-                Kind.PAYOUT,
-                payout.date,  # type: ignore[arg-type]
-                int(payout.payout_amount),
-                str(payout.currency),
-                payout.supplier_id,
-                owner,
-                document=str(payout.purpose),
-            )
-        )
+        common: dict[str, Any] = {
+            "currency": str(payout.currency),
+            "supplier_id": payout.supplier_id,
+            "owner": owner,
+            "document": str(payout.purpose),
+        }
+        at = payout.at
+        found.append(Movement(Kind.PAYOUT, at, int(payout.payout_amount), **common))
+        deducted = int(payout.invoice_amount) + int(payout.misc_amount)
+        if deducted:
+            found.append(Movement(Kind.DEDUCTION, at, deducted, **common))
     return found
 
 
@@ -278,11 +281,12 @@ def _add(row: LedgerRow, move: Movement, in_period: bool, marketplace_fee: bool)
         Kind.REFUND: "refunded",
         Kind.CHARGEBACK: "chargebacks",
         Kind.PAYOUT: "paid_out",
+        Kind.DEDUCTION: "deducted",
     }[move.kind]
     if in_period:
         setattr(row, column, getattr(row, column) + move.amount)
         row.movements.append(move)
-    if move.kind == Kind.PAYOUT:
+    if move.kind in (Kind.PAYOUT, Kind.DEDUCTION):
         row.balance -= move.amount
     elif marketplace_fee or move.kind == Kind.PAYMENT:
         row.balance += move.amount

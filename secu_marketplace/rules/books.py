@@ -159,6 +159,9 @@ class MovementKind(StrEnum):
     CHARGEBACK = "chargeback"  # what the buyer's bank took back (a dispute open or lost)
     FEE = "fee"  # the marketplace fee: taken at the sale, returned or reversed later
     PAYOUT = "payout"  # secuconnect paid a contract's payout account
+    # What secupay kept from a payout for itself (its ``invoice_amount`` and ``misc_amount``):
+    # no longer owed to the payout's owner.
+    DEDUCTION = "deduction"
 
 
 # --- money held until delivery -------------------------------------------------------------

@@ -16,9 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from secu_marketplace.models import Order, Payout, PayoutLine
-from secu_marketplace.read.books import Movement, supplier_ledger
+from secu_marketplace.read.books import Movement, movements, supplier_ledger
 from secu_marketplace.rules.books import MovementKind
 from secu_marketplace.sandbox import control
+from secu_marketplace.sandbox.models import PayoutLine as ProviderLine
 from secu_marketplace.services import payouts
 from secu_marketplace.services.exports import datev_export, movements_csv
 
@@ -299,8 +300,26 @@ def test_a_part_refunded_in_full_still_pays_the_marketplace_its_fee(
     run = holds.run(timezone.now() + timedelta(days=30))
     assert (run.closed, run.released) == (0, 1)  # sb1 still waits for shipping
     (market,) = [r for r in supplier_ledger() if r.key == MARKETPLACE]
-    assert market.fees == 80 + 70 and market.balance == 150  # the books say: 0.80 is owed
+    assert market.fees == 80 + 70
+    assert market.balance == 150
     control.pay_out()
     payouts.sync_payouts()
     (market,) = [r for r in supplier_ledger() if r.key == MARKETPLACE]
     assert market.balance == 70
+
+
+def test_secupays_own_deduction_does_not_stay_as_balance_still_to_come(flow: Flow) -> None:
+    flow.paid_order("creditcard")
+    control.pay_out()
+    # What the real provider does (the model has invoice_amount): 1.00 of secupay's fee is
+    # deducted from the coffee supplier's payout.
+    line = ProviderLine.objects.get(contract__contract_id=COFFEE, amounts__transaction_volume__gt=0)
+    line.amounts = {**line.amounts, "invoice_amount": 100}
+    line.payout_amount -= 100
+    line.save()
+    payouts.sync_payouts()
+    row = _row(COFFEE)
+    assert (row.paid_out, row.deducted) == (4260, 100)
+    assert row.balance == 0
+    kinds = [m.kind for m in movements()]
+    assert kinds.count(MovementKind.DEDUCTION) == 1
