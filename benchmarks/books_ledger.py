@@ -4,7 +4,7 @@ every tenth part.
 
 Orders come from ``admin_changelist.create_orders`` (bulk-created, never through the API), each
 settled attempt gets a sub-transaction per part; payouts are written as rows. Goal (issue 19):
-the same number of queries at both sizes (the ledger reads five tables whatever their size);
+the same number of queries at both sizes (the ledger reads six tables whatever their size);
 the time grows with the rows it adds up, and is printed. Run it on PostgreSQL with
 ``BENCH_DATABASE_URL=postgres://...``.
 """

@@ -5,19 +5,16 @@ the read API all come from ``movements``; ``supplier_ledger`` only adds them up.
 
 Read from the database as the app last synced it (orders, refunds, the payouts
 ``services/payouts.py`` recorded), never from secuconnect. The figures of a part are
-``rules.books.part_figures``. Each movement has its own date:
-
-- a part sold and its fee: when the order was placed;
-- a refund (and the fee share it returned): when the refund was recorded;
-- a chargeback (and the fee it reversed): when the app last saw the part's payment change;
-- a payout: the date secuconnect gives it.
+``rules.books.part_figures``; its movements and their dates are ``read.sold`` (each dated once,
+when it became a fact: a month exported never changes afterwards); a payout is dated as
+secuconnect gives it (when it was recorded, if that cannot be read).
 
 A supplier's ``balance`` at the end of a period is what it earned from every part sold until
 then (sold - fees - refunds - chargebacks) less every payout until then: what secuconnect still
 has to pay it (negative: it was paid more than it earned, e.g. a refund after a payout).
 ``held`` is the part of that balance secuconnect holds until delivery (``services/holds.py``).
 
-Five queries, whatever the number of orders and suppliers::
+Six queries, whatever the number of orders and suppliers::
 
     since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
     for row in supplier_ledger(since=since, until=until):
@@ -32,48 +29,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 
-from secu_marketplace.models import Hold, PaymentTransaction, Payout, Refund, Supplier
-from secu_marketplace.rules.books import (
-    SOLD,
-    SOLD_BEFORE,
-    HoldState,
-    MovementKind,
-    PartFigures,
-    RefundFact,
-    part_figures,
-)
-from secu_marketplace.rules.payments import payer_has_paid_q
-from secu_marketplace.rules.statuses import (
-    AttemptState,
-    DisputeState,
-    PaymentRole,
-    RefundKind,
-    RefundState,
-)
+from secu_marketplace.models import Hold, Payout, Supplier
+from secu_marketplace.read.sold import SoldPart, all_movements, sold_parts
+from secu_marketplace.rules.books import HoldState, Movement, MovementKind
 
 Kind = MovementKind
 MARKETPLACE = "marketplace"  # the row of the marketplace's own contract
 UNASSIGNED = "unassigned"  # payouts whose contract the app could not tell
-
-
-@dataclass(frozen=True)
-class Movement:
-    """One line of the books. ``amount`` is positive as its column shows it (a fee returned or
-    reversed, and a payout clawed back, are negative)."""
-
-    kind: MovementKind
-    at: datetime
-    amount: int
-    currency: str
-    supplier_id: int | None  # None: the marketplace's own contract, or not known
-    owner: str  # "supplier", MARKETPLACE or UNASSIGNED
-    order_reference: str = ""
-    sub_basket: str = ""
-    document: str = ""  # the order's reference, or the payout's purpose
-    trans_id: int | None = None
 
 
 @dataclass
@@ -101,114 +65,6 @@ class LedgerRow:
         if self.key == MARKETPLACE:
             return self.fees
         return self.sold - self.fees - self.refunded - self.chargebacks
-
-
-@dataclass(frozen=True)
-class SoldPart:
-    """One part sold, with the rows its figures came from."""
-
-    payment: PaymentTransaction
-    figures: PartFigures
-    refunds: tuple[Refund, ...]
-
-
-def _sold() -> Q:
-    """Sub-transactions of parts sold: their order is sold now, or went on to cancelled or
-    review after its money showed (the buyer paid, a refund returned money, or a chargeback
-    took it back): a sale stays in the books whatever happened to it later."""
-    refunded = Refund.objects.filter(
-        target=OuterRef("pk"), kind=RefundKind.REFUND, state=RefundState.DONE
-    )
-    money_showed = (
-        payer_has_paid_q() | ~Q(sub_basket__dispute=DisputeState.NONE) | Q(Exists(refunded))
-    )
-    return Q(order__status__in=sorted(SOLD)) | (
-        Q(order__status__in=sorted(SOLD_BEFORE)) & money_showed
-    )
-
-
-def _sold_payments(until: datetime | None, supplier_id: int | None) -> list[PaymentTransaction]:
-    """The sub-transactions of the parts sold (the newest settled attempt's, per part)."""
-    found = PaymentTransaction.objects.filter(
-        _sold(),
-        role=PaymentRole.SUB,
-        attempt__state=AttemptState.SETTLED,
-        sub_basket__isnull=False,
-    )
-    if until is not None:
-        found = found.filter(order__created__lt=until)
-    if supplier_id is not None:
-        found = found.filter(sub_basket__supplier_id=supplier_id)
-    rows = found.select_related("order", "sub_basket").annotate(number=F("attempt__number"))
-    newest: dict[int, PaymentTransaction] = {}
-    for row in rows.order_by("pk"):
-        kept = newest.get(int(row.sub_basket_id or 0))
-        if kept is None or row.number > kept.number:  # type: ignore[attr-defined]
-            newest[int(row.sub_basket_id or 0)] = row
-    return list(newest.values())
-
-
-def sold_parts(until: datetime | None = None, supplier_id: int | None = None) -> list[SoldPart]:
-    """Every part sold before ``until`` (of one supplier), with its figures; two queries."""
-    payments = _sold_payments(until, supplier_id)
-    by_sub: dict[int, list[Refund]] = defaultdict(list)
-    # The parts' refunds, chosen as the parts are (no list of ids: it would grow with them).
-    # (A few more than the parts' own: those of parts not sold are never looked up.)
-    refunds = Refund.objects.filter(
-        order__status__in=sorted(SOLD | SOLD_BEFORE), sub_basket__isnull=False
-    )
-    if until is not None:
-        refunds = refunds.filter(order__created__lt=until)
-    if supplier_id is not None:
-        refunds = refunds.filter(sub_basket__supplier_id=supplier_id)
-    for record in refunds.order_by("created", "pk"):
-        by_sub[int(record.sub_basket_id or 0)].append(record)
-    parts = []
-    for payment in payments:
-        sub = payment.sub_basket
-        if sub is None:  # the query asks for parts only
-            continue
-        own = by_sub.get(sub.pk, [])
-        facts = [
-            RefundFact(r.kind, r.state, r.amount, r.reduce_stakeholder_payment, r.created)
-            for r in own
-        ]
-        figures = part_figures(
-            sum_=int(sub.sum),
-            amount=int(payment.amount or 0),
-            fee=int(sub.fee),
-            refunds=facts,
-            dispute=str(sub.dispute),
-            changed=payment.provider_updated or payment.updated,
-        )
-        parts.append(SoldPart(payment=payment, figures=figures, refunds=tuple(own)))
-    return parts
-
-
-def _part_movements(part: SoldPart) -> list[Movement]:
-    payment, figures = part.payment, part.figures
-    order, sub = payment.order, payment.sub_basket
-    if sub is None:
-        return []
-    common: dict[str, Any] = {
-        "currency": str(order.currency),
-        "supplier_id": sub.supplier_id,
-        "owner": "supplier",
-        "order_reference": str(order.reference),
-        "sub_basket": str(sub.reference_id),
-        "document": str(order.reference),
-        "trans_id": payment.trans_id,
-    }
-    found = [Movement(Kind.PAYMENT, order.created, figures.sold, **common)] if figures.sold else []
-    for move in figures.fee_moves:
-        found.append(Movement(Kind.FEE, move.at or order.created, move.amount, **common))
-    for record in part.refunds:
-        if record.kind == RefundKind.REFUND and record.state == RefundState.DONE:
-            found.append(Movement(Kind.REFUND, record.created, int(record.amount), **common))
-    if figures.chargeback:
-        at = payment.provider_updated or payment.updated
-        found.append(Movement(Kind.CHARGEBACK, at, figures.chargeback, **common))
-    return found
 
 
 def _payout_movements(until: datetime | None, supplier_id: int | None) -> list[Movement]:
@@ -249,7 +105,7 @@ def movements(
 ) -> list[Movement]:
     """Every movement in [``since``, ``until``) (of one supplier), oldest first."""
     supplier_id = supplier.pk if isinstance(supplier, Supplier) else supplier
-    found = [m for part in sold_parts(until, supplier_id) for m in _part_movements(part)]
+    found = all_movements(sold_parts(until, supplier_id))
     found += _payout_movements(until, supplier_id)
     if since is not None:
         found = [m for m in found if m.at >= since]
@@ -335,7 +191,7 @@ def supplier_ledger(
     end. Suppliers without any movement are listed too (with zeros) unless one is asked for."""
     supplier_id = supplier.pk if isinstance(supplier, Supplier) else supplier
     parts = sold_parts(until, supplier_id)
-    moves = [m for part in parts for m in _part_movements(part)]
+    moves = all_movements(parts)
     moves += _payout_movements(until, supplier_id)
     suppliers = Supplier.objects.all()
     if supplier_id is not None:

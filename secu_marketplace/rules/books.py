@@ -164,6 +164,23 @@ class MovementKind(StrEnum):
     DEDUCTION = "deduction"
 
 
+@dataclass(frozen=True)
+class Movement:
+    """One line of the books. ``amount`` is positive as its column shows it (a fee returned or
+    reversed, and a payout clawed back, are negative)."""
+
+    kind: MovementKind
+    at: datetime
+    amount: int
+    currency: str
+    supplier_id: int | None  # None: the marketplace's own contract, or not known
+    owner: str  # "supplier", MARKETPLACE or UNASSIGNED
+    order_reference: str = ""
+    sub_basket: str = ""
+    document: str = ""  # the order's reference, or the payout's purpose
+    trans_id: int | None = None
+
+
 # --- money held until delivery -------------------------------------------------------------
 
 

@@ -323,3 +323,22 @@ def test_secupays_own_deduction_does_not_stay_as_balance_still_to_come(flow: Flo
     assert row.balance == 0
     kinds = [m.kind for m in movements()]
     assert kinds.count(MovementKind.DEDUCTION) == 1
+
+
+def test_a_prepayment_paid_after_its_month_was_exported_is_in_some_export(flow: Flow) -> None:
+    from secu_marketplace.services.exports import export
+
+    order = flow.paid_order("prepaid")  # placed, the transfer not in yet
+    assert order.status == "pending"
+    placed = timezone.localdate() - timedelta(days=40)
+    Order.objects.filter(pk=order.pk).update(
+        created=timezone.make_aware(datetime.combine(placed, datetime.min.time()))
+    )
+    month_of_order = (placed.replace(day=1), placed)
+    exported_then = export("csv", *month_of_order).totals  # the accountant's month-end export
+    flow.kit.money_arrives(Order.objects.get(pk=order.pk))  # the transfer arrives today
+    assert Order.objects.get(pk=order.pk).status == "paid"
+    today = timezone.localdate()
+    exported_now = export("csv", today.replace(day=1), today).totals
+    assert exported_then.get("payment", 0) == 0  # not sold when that month was exported
+    assert exported_now.get("payment", 0) == 7785  # sold now: in this month's export
