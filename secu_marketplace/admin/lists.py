@@ -104,7 +104,7 @@ class DisputeFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
         value = self.value()
-        if value in DisputeState.values:
+        if value and value in DisputeState.values:  # "" (no dispute) is not a choice here
             parts = SubBasket.objects.filter(order=OuterRef("pk"), dispute=value)
             return queryset.filter(Exists(parts))
         return queryset

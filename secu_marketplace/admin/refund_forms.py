@@ -132,6 +132,16 @@ class RefundForm(forms.Form):
         if self.has_error("amount"):
             return data  # an amount that is not one: that error alone, nothing to preview
         if self.part is None:
+            if any(p.disputed for p in self.balance.parts):
+                # The service refuses it too; staff learn it here, before any confirmation.
+                self.add_error(
+                    None,
+                    _(
+                        "A part of this order is disputed (its money came back): refund the "
+                        "other parts one by one."
+                    ),
+                )
+                return data
             parts = [(p.supplier_name, p.refundable) for p in self.balance.parts if p.refundable]
             data["preview"] = Preview(self.balance, None, 0, parts=parts)
             return data

@@ -227,3 +227,28 @@ def test_reconciliation_finds_a_resolution_whose_push_was_lost(flow: Flow) -> No
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert control.count("payment.get") >= 1  # read in full, past the unchanged Smart Transaction
+
+
+def test_the_whole_order_is_not_offered_for_confirmation_while_a_part_is_disputed(
+    flow: Flow, admin_client: Any, calls: Any
+) -> None:
+    order = flow.paid_order("debit")
+    flow.money_back_on(order, "sb1")
+    url = f"/admin/secu_marketplace/order/{order.pk}/refund/"
+    page = admin_client.post(url, {"sub_basket": "order", "reason": "Storno"})
+    assert page.context["step"] != "confirm"
+    assert "refund the other parts one by one" in page.content.decode()
+    assert calls("payment.cancel") == 0
+
+
+def test_the_chargeback_filter_lists_only_orders_a_chargeback_touched(
+    flow: Flow, admin_client: Any
+) -> None:
+    quiet = flow.paid_order("creditcard")
+    touched = flow.paid_order("debit")
+    flow.kit.money_back(touched)  # every part of it
+    listed = admin_client.get("/admin/secu_marketplace/order/", {"dispute": "open"})
+    assert [o.pk for o in listed.context["cl"].result_list] == [touched.pk]
+    # An empty value is no choice: every order, not "orders with an undisputed part".
+    everything = admin_client.get("/admin/secu_marketplace/order/", {"dispute": ""})
+    assert {o.pk for o in everything.context["cl"].result_list} == {quiet.pk, touched.pk}
