@@ -8,6 +8,7 @@ decides what personal data is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db import models, transaction
 from secu_marketplace import signals
 from secu_marketplace.models import (
     CheckoutAttempt,
+    Order,
     PaymentTransaction,
     PushNotification,
     Refund,
@@ -54,9 +56,14 @@ class Plan:
         return named + [f"{kind} {pk} {name}" for kind, pk, name in self.rows]
 
 
-def apply(plan: Plan, *, source: str) -> None:
-    """Write ``plan`` (the caller decided the order may be erased)."""
-    with locked(plan.order_id, source=source) as w:
+def apply(order_id: int, planner: Callable[[Order], Plan | None], *, source: str) -> Plan | None:
+    """Erase the buyer of order ``order_id``: ``planner`` decides, with the order locked (a
+    sync or a chargeback that lands meanwhile waits, and is seen), what changes, or None when
+    the order may not be erased now; then it is written. The plan written, or None."""
+    with locked(order_id, source=source) as w:
+        plan = planner(w.order)
+        if plan is None:
+            return None
         if plan.order_fields:
             w.set_order(**plan.order_fields)
         for (kind, pk, name), value in plan.rows.items():
@@ -82,3 +89,4 @@ def apply(plan: Plan, *, source: str) -> None:
                 fields=erased,
             )
         )
+    return plan

@@ -17,7 +17,7 @@ app's to erase: the operator asks secupay for that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,6 +125,17 @@ def _hook(emails: set[str], orders: list[Order], dry_run: bool) -> list[str]:
     return [str(line) for line in call(emails, orders, dry_run) or []]
 
 
+def _planner(entry: OrderErasure) -> Callable[[Order], Plan | None]:
+    """What to erase from the locked order, or None (and why, in ``entry``) if it may not be
+    erased now."""
+
+    def decide(locked_order: Order) -> Plan | None:
+        entry.refused = refusal(locked_order)
+        return None if entry.refused else plan(locked_order)
+
+    return decide
+
+
 def erase(
     orders: Iterable[Order], *, dry_run: bool = False, source: str = Source.ADMIN
 ) -> ErasureReport:
@@ -137,14 +148,19 @@ def erase(
         report.orders.append(entry)
         if entry.refused:
             continue
-        changes = plan(order)
-        entry.changes = changes.describe()
-        if order.email:
-            emails.add(str(order.email).lower())
+        email = str(order.email).lower()
+        if dry_run:
+            entry.changes = plan(order).describe()
+        else:
+            # Decided again with the order locked, and written even when nothing is left to
+            # change: the event marks the order erased.
+            written = erasure_writes.apply(order.pk, _planner(entry), source=source)
+            if written is None:
+                continue
+            entry.changes = written.describe()
+        if email:
+            emails.add(email)
         done.append(order)
-        if not dry_run:
-            # Written even when nothing is left to change: the event marks the order erased.
-            erasure_writes.apply(changes, source=source)
     report.shop = _hook(emails, done, dry_run)
     return report
 

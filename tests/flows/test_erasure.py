@@ -182,3 +182,23 @@ def test_secu_sync_erases_the_buyers_past_the_retention_period(
     assert Order.objects.get(pk=recent.pk).surname == "Mustermann"
     call_command("secu_sync", "--min-age", "0", "--no-progress")  # once only
     assert "buyers erased: 0" in capsys.readouterr().out
+
+
+def test_erasure_decides_again_with_the_order_locked(flow: Flow, monkeypatch: Any) -> None:
+    """The refusal is checked before and again under the order's lock: a chargeback that
+    lands in between (here: the first look misses it) still keeps the buyer's data."""
+    order = flow.paid_order("debit", buyer=ERIKA)
+    flow.money_back_on(order, "sb1")
+    real = erasure.refusal
+    looks: list[str] = []
+
+    def first_look_misses(found: Order) -> str:
+        looks.append(found.reference)
+        return "" if len(looks) == 1 else real(found)
+
+    monkeypatch.setattr(erasure, "refusal", first_look_misses)
+    report = erasure.erase([Order.objects.get(pk=order.pk)])
+    assert len(looks) == 2
+    assert "disputed" in report.refused[0].refused
+    assert Order.objects.get(pk=order.pk).surname == "Vergessenwerden"
+    assert not order.events.filter(subject="erasure").exists()
