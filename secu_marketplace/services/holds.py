@@ -14,6 +14,7 @@ money").
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +28,7 @@ from secu_marketplace.ledger import holds as hold_writes
 from secu_marketplace.ledger.holds import NewHold
 from secu_marketplace.models import Hold, PaymentTransaction, Refund
 from secu_marketplace.provider.client import SecuconnectClient
-from secu_marketplace.read.payments import is_spent, refund_records
+from secu_marketplace.read.payments import is_spent
 from secu_marketplace.rules.books import (
     HoldDecision,
     HoldFacts,
@@ -85,30 +86,33 @@ def discover(*, source: str = Source.RECONCILE) -> int:
     return hold_writes.discovered(found, source=source)
 
 
-def facts(hold: Hold) -> HoldFacts:
-    """What decides ``hold`` now, read from the database."""
+def facts(hold: Hold, refunds: list[Refund] | None = None) -> HoldFacts:
+    """What decides ``hold`` now, read from the database (``refunds``: every refund record of
+    its part, when the caller read them for many parts at once)."""
     payment, sub = hold.payment, hold.sub_basket
-    refunds = list(
-        Refund.objects.filter(sub_basket_id=hold.sub_basket_id).exclude(state=RefundState.FAILED)
-    )
+    if refunds is None:
+        refunds = list(Refund.objects.filter(sub_basket_id=hold.sub_basket_id))
+    standing = [r for r in refunds if r.state != RefundState.FAILED]
     figures = part_figures(
         sum_=int(sub.sum),
         amount=int(payment.amount or 0),
         fee=int(sub.fee),
         refunds=[
             RefundFact(r.kind, r.state, r.amount, r.reduce_stakeholder_payment, r.created)
-            for r in refunds
+            for r in standing
         ],
         dispute=str(sub.dispute),
         changed=None,
     )
+    # ``read.payments.refund_records`` of the part's own transaction, from the rows in hand.
+    records = [(r.kind, r.state, r.amount) for r in refunds if r.target_id == payment.pk]
     return HoldFacts(
         until_shipped=hold.until_shipped,
         days=hold.days,
         shipped_at=sub.shipped_at,
-        refund_times=tuple(r.created for r in refunds),
+        refund_times=tuple(r.created for r in standing),
         dispute=str(sub.dispute),
-        spent=is_spent(payment, refund_records(payment)),
+        spent=is_spent(payment, records),
         settles=bool(figures.fee or figures.net),
     )
 
@@ -124,8 +128,13 @@ def run(
     client = client or SecuconnectClient()
     summary = HoldRun(found=discover(source=source))
     held = Hold.objects.filter(state=HoldState.HELD).select_related("payment", "sub_basket")
+    # Every held part's refunds in one query: a run costs the same few queries for 10 held
+    # parts as for 10,000 (plus one write per part it moves).
+    by_part: dict[int, list[Refund]] = defaultdict(list)
+    for record in Refund.objects.filter(sub_basket_id__in=held.values("sub_basket_id")):
+        by_part[int(record.sub_basket_id or 0)].append(record)
     for hold in held:
-        decision, reason = decide_hold(facts(hold), now)
+        decision, reason = decide_hold(facts(hold, by_part[hold.sub_basket_id]), now)
         if decision == HoldDecision.WAIT:
             summary.waiting += 1
         elif decision == HoldDecision.KEEP:

@@ -147,3 +147,23 @@ def test_two_releases_at_once_revoke_the_accrual_once(
     assert (
         StatusEvent.objects.filter(order=order, subject="hold", to_status="released").count() == 1
     )
+
+
+def test_a_run_over_waiting_parts_costs_the_same_queries_for_one_order_as_for_three(
+    flow: Flow, held: None
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert holds.run().waiting > 0
+        return len(ctx.captured_queries)
+
+    flow.paid_order("creditcard")
+    holds.run()
+    one = queries()
+    for _ in range(2):
+        flow.paid_order("creditcard")
+    holds.run()
+    assert queries() == one
