@@ -97,11 +97,13 @@ class SupplierAdmin(admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         supplier = Supplier.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        # The supplier's books (this month, the balance still to come, payouts), for staff who
+        # may see the ledger ("view payout"), as on the ledger's own page.
+        books = supplier is not None and request.user.has_perm(f"{self.opts.app_label}.view_payout")
         extra = {
             **(extra_context or {}),
             "secu_notes": supplier_notes(supplier) if supplier is not None else [],
-            # The supplier's books: this month, the balance still to come, payouts (issue 19).
-            "secu_books": supplier_section(supplier) if supplier is not None else None,
+            "secu_books": supplier_section(supplier) if books and supplier else None,
             # The onboarding buttons, shown only to staff who may use them.
             "secu_may": {"onboard": self.has_onboard_permission(request)},
         }

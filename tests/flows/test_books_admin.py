@@ -125,3 +125,15 @@ def test_staff_erase_a_buyer_after_a_dry_run_with_the_permission(flow: Flow) -> 
     staff.post(f"{ADMIN}/order/erase/", {"ids": str(order.pk), "confirm": "1"})
     erased = Order.objects.get(pk=order.pk)
     assert (erased.surname, erased.email, erased.total) == ("", "", order.total)
+
+
+def test_the_supplier_page_shows_its_books_only_to_staff_who_may_see_the_ledger(
+    flow: Flow,
+) -> None:
+    order = _paid_out(flow)
+    supplier = order.sub_baskets.get(reference_id="sb0").supplier
+    url = f"{ADMIN}/supplier/{supplier.pk}/change/"
+    support = _staff("view_supplier").get(url).content.decode()
+    assert 'id="secu-supplier-books"' not in support
+    books = _staff("view_supplier", "view_payout").get(url).content.decode()
+    assert 'id="secu-supplier-books"' in books
