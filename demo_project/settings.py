@@ -171,15 +171,31 @@ SECU_SANDBOX = {
     "CONTROL_TOKEN": env.str("SECU_SANDBOX_CONTROL_TOKEN", default="") or None,
 }
 
+# Every handler masks secrets, buyers' data and the signed tokens in return and push URLs:
+# Django's own loggers too ("django.request" logs the path of a failed request, "django.server"
+# every request line, and both would carry a push URL's token; mail to the admins as well).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "secu_marketplace.redaction.RedactingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {
+        "redact": {"()": "secu_marketplace.redaction.RedactingFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact"],
+        },
+    },
     "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "secu_marketplace": {
             "handlers": ["console"],
             "level": env.str("LOG_LEVEL", default="INFO"),
+            "propagate": False,
         },
     },
 }

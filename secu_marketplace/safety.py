@@ -12,7 +12,8 @@ are errors (``problems()``):
 - ``E018`` the guide's public marketplace (or provider) contract id;
 - ``E011`` ``IS_DEMO`` in production (demo transactions on the real host);
 - ``E019`` an ``http://`` ``SITE_URL`` (return and push URLs would travel unencrypted);
-- ``E020`` ``DEMO_DEPLOYMENT`` in production.
+- ``E020`` ``DEMO_DEPLOYMENT`` in production;
+- ``E024`` ``DEBUG`` on in production (``E016`` also refuses secuconnect's testing host there).
 
 A deliberate demo (``DEMO_DEPLOYMENT``: the demo on a public server, a test deployment) opts out
 of all but ``E016``, ``E011`` and ``E020`` — it can never be production — and is told so loudly
@@ -39,6 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from secu_marketplace.conf import (
     DEFAULTS,
+    ENVIRONMENTS,
     PUBLIC_CLIENT_ID,
     PUBLIC_CLIENT_SECRET,
     PUBLIC_CONTRACT_IDS,
@@ -111,7 +113,7 @@ def _sandbox_errors(user: dict[str, Any], probe_urls: bool) -> list[CheckMessage
             )
         )
     errors += _public_credentials(user)
-    if site.startswith("http://"):
+    if urlsplit(site.strip()).scheme.lower() == "http":
         errors.append(
             Error(
                 "SECU_MARKETPLACE['SITE_URL'] is plain http:// in a live deployment.",
@@ -149,12 +151,23 @@ def _public_credentials(user: dict[str, Any]) -> list[CheckMessage]:
 def _production_errors(user: dict[str, Any]) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     api_url = str(user.get("API_URL") or "")
-    if api_url and not is_secuconnect_host(api_url):
+    testing = _host(api_url) == _host(ENVIRONMENTS[Environment.TESTING])
+    if api_url and (testing or not is_secuconnect_host(api_url)):
+        what = "secuconnect's testing host" if testing else "not a secuconnect host"
         errors.append(
             Error(
-                f"SECU_MARKETPLACE['API_URL'] ({api_url}) is not a secuconnect host in production.",
+                f"SECU_MARKETPLACE['API_URL'] ({api_url}) is {what} in production.",
                 hint="Remove API_URL: ENVIRONMENT 'production' means https://connect.secucard.com.",
                 id=f"{ID}.E016",
+            )
+        )
+    if settings.DEBUG:
+        errors.append(
+            Error(
+                "DEBUG is on in production.",
+                hint="DEBUG shows settings and buyers' data on error pages and opens the "
+                "sandbox's control API: set DEBUG = False.",
+                id=f"{ID}.E024",
             )
         )
     if user.get("IS_DEMO"):
@@ -200,7 +213,8 @@ def problems(*, probe_urls: bool = True) -> list[CheckMessage]:
             Warning(
                 "DEMO_DEPLOYMENT: this deployment is a demo with DEBUG off; the sandbox and the "
                 "public credentials are allowed, and no real payment can be made.",
-                hint="Never take real orders here. " + GOING_LIVE,
+                hint="Never take real orders or real buyers' data here: anyone can take a token "
+                "with the public credentials and list what the sandbox holds. " + GOING_LIVE,
                 id=f"{ID}.W008",
             )
         ]
@@ -225,7 +239,9 @@ def _not_a_server() -> bool:
 
 def refuse_unsafe_server() -> None:
     """Raise ``ImproperlyConfigured`` in a web server process whose deployment is unsafe."""
-    if settings.DEBUG or _not_a_server():
+    # DEBUG does not make a server safe: problems() decides what is live (production is live
+    # whatever DEBUG says).
+    if _not_a_server():
         return
     errors = [message for message in problems(probe_urls=False) if message.is_serious()]
     if errors:

@@ -4,6 +4,9 @@ import os
 # One switch: "sandbox" (the bundled emulator, the default here), "testing" (secuconnect's test
 # host) or "production". On the sandbox, empty credentials mean its public test ones.
 SECU_ENVIRONMENT = os.environ.get("SECUCONNECT_ENVIRONMENT", "sandbox")
+# startproject's DEBUG = True is for your machine: off unless on the sandbox or DEBUG=1 says so
+# (production with DEBUG on refuses to start: E024).
+DEBUG = os.environ.get("DEBUG", "1" if SECU_ENVIRONMENT == "sandbox" else "0") == "1"
 
 INSTALLED_APPS += ["secu_marketplace"]
 if SECU_ENVIRONMENT == "sandbox":

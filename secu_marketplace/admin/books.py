@@ -218,7 +218,9 @@ def supplier_section(supplier: Any) -> dict[str, Any]:
     }
 
 
-@admin.action(description=_("Ask secuconnect for the balance (transferBalance)"))
+@admin.action(
+    description=_("Ask secuconnect for the balance (transferBalance)"), permissions=["books"]
+)
 def read_balances(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> None:

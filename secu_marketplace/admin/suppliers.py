@@ -64,6 +64,18 @@ class SupplierAdmin(admin.ModelAdmin):
     )
     actions = ["refresh_contracts", read_balances]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The fields that decide where money goes are changed only with their own permission,
+        never with "change supplier" alone: the contract and the marketplace's fee with
+        ``onboard_supplier`` (a new contract id sends every new order's share there), holding
+        the supplier's payouts with ``release_hold`` (setting it to "never" releases them)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_onboard_permission(request):
+            fields += ["contract_id", "fee_rate", "fee_fixed"]
+        if not request.user.has_perm(f"{self.opts.app_label}.release_hold"):
+            fields += ["hold", "hold_days"]
+        return fields
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Supplier]:
         return super().get_queryset(request).annotate(_orders=Count("sub_baskets", distinct=True))
 
@@ -118,6 +130,10 @@ class SupplierAdmin(admin.ModelAdmin):
                 (gettext("Recent parts"), parts["recent_parts"], "secu-recent-parts"),
             ]
         return super().change_view(request, object_id, form_url, extra)
+
+    def has_books_permission(self, request: HttpRequest) -> bool:
+        """Seeing a supplier's money (its books, its balance at secuconnect): "view payout"."""
+        return bool(request.user.has_perm(f"{self.opts.app_label}.view_payout"))
 
     def has_onboard_permission(self, request: HttpRequest) -> bool:
         """Requesting a contract opens an account at secupay: a permission of its own."""

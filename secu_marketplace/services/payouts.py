@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -44,6 +45,7 @@ from secu_marketplace.rules.statuses import AttemptState, PaymentRole
 logger = logging.getLogger(__name__)
 
 PAGE = 100
+_WAITING = (PushNotification.Outcome.RECEIVED, PushNotification.Outcome.FAILED)
 MAX_PAGES = 50  # a first sync reads at most 5,000 records; the next run reads on
 REMATCH_LIMIT = 500
 
@@ -261,6 +263,10 @@ def sync_payouts(client: SecuconnectClient | None = None) -> PayoutSync:
         summary.unmatched += sum(1 for line in transfer.lines if line.unmatched)
         summary.touched.append(payout.pk)
     summary.rematched = _rematch()
+    # Every payout push that waited is answered by this read (pushes carry nothing but a hint).
+    PushNotification.objects.filter(target=PAYOUT_TARGET, outcome__in=_WAITING).update(
+        processed_at=timezone.now(), outcome=PushNotification.Outcome.PROCESSED
+    )
     return summary
 
 
@@ -295,30 +301,55 @@ def receive_push(raw: bytes, *, push: Push | None = None) -> PayoutPushAnswer:
         return PayoutPushAnswer(error.http_status, str(error))
     if not is_payout_push(push):
         return PayoutPushAnswer(200, f"ignored: target {push.target!r} is not payment.payouts")
-    record, created = PushNotification.objects.get_or_create(
-        push_id=push.push_id,
-        defaults={
-            "target": push.target[:40],
-            "type": push.type,
-            "object_ids": [str(i)[:80] for i in _named(push)][:20],
-            "body": redact(summary(push.body, len(raw))),
-        },
-    )
-    if not created and record.outcome == PushNotification.Outcome.PROCESSED:
+    known = PushNotification.objects.filter(push_id=push.push_id).first()
+    if known is not None and known.outcome == PushNotification.Outcome.PROCESSED:
         return PayoutPushAnswer(200, "already processed")
+    if known is None and not _inbox_full():
+        PushNotification.objects.get_or_create(
+            push_id=push.push_id,
+            defaults={
+                "target": push.target[:40],
+                "type": push.type,
+                "object_ids": [str(i)[:80] for i in _named(push)][:20],
+                "body": redact(summary(push.body, len(raw))),
+            },
+        )
+    # One read per PUSH_READ_INTERVAL for the whole deployment, however many pushes come (any
+    # of the shop's push URLs takes them): a push meanwhile waits for the next read.
+    if not _claim_read():
+        return PayoutPushAnswer(200, "queued")
     if app_settings.BACKGROUND_TASKS:
         return PayoutPushAnswer(200, "queued", enqueue=True)
     result = sync_payouts()
-    outcome = PushNotification.Outcome
-    PushNotification.objects.filter(pk=record.pk).update(
-        processed_at=timezone.now(),
-        outcome=outcome.PROCESSED if result.reachable else outcome.FAILED,
-        error=result.error[:2000],
-        changed=bool(result.new),
-    )
     if not result.reachable:
+        _release_read()  # secuconnect sends it again: that one reads
         return PayoutPushAnswer(503, "could not read the payouts; please retry")
     return PayoutPushAnswer(200, "ok")
+
+
+def _inbox_full() -> bool:
+    """Whether today's ``PUSH_INBOX_LIMIT`` payout pushes are stored already (counted in the
+    shared cache): beyond it a push is still read for, but not stored."""
+    key = f"secu_marketplace:payout-pushes:{timezone.now():%Y%m%d}"
+    cache = caches[app_settings.CACHE_ALIAS]
+    cache.add(key, 0, timeout=2 * 24 * 3600)
+    try:
+        stored = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        return False
+    return stored > int(app_settings.PUSH_INBOX_LIMIT)
+
+
+READ_KEY = "secu_marketplace:payout-read"
+
+
+def _claim_read() -> bool:
+    timeout = max(float(app_settings.PUSH_READ_INTERVAL), 1.0)
+    return bool(caches[app_settings.CACHE_ALIAS].add(READ_KEY, 1, timeout=timeout))
+
+
+def _release_read() -> None:
+    caches[app_settings.CACHE_ALIAS].delete(READ_KEY)
 
 
 def _named(push: Push) -> list[str]:

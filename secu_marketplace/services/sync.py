@@ -191,17 +191,26 @@ def page_after(result: SyncResult) -> PaymentPage:
     )
 
 
+def _fresh(attempt: CheckoutAttempt) -> bool:
+    synced = attempt.last_synced_at
+    return synced is not None and timezone.now() - synced < RECHECK_AFTER
+
+
+def return_page(attempt: CheckoutAttempt, outcome: str) -> PaymentPage:
+    """The page a buyer coming back from Smart Checkout sees (``url_success``/``_error``/
+    ``_abort``): secuconnect re-read, unless this attempt was read for the same return moments
+    ago. A reload or a replayed return link costs at most one read per ``RECHECK_AFTER``."""
+    if attempt.returned_via == outcome and _fresh(attempt):
+        return payment_page(_order_of(attempt), attempt)
+    return page_after(sync_attempt(attempt, source=Source.RETURN, returned_via=outcome))
+
+
 def buyer_page(order: Order) -> PaymentPage:
     """The order's payment page as a buyer checking back sees it (the status page and the
     headless API's order read): while a payment is in flight, secuconnect is asked first, at
     most every ``RECHECK_AFTER``."""
     attempt = order.attempts.order_by("-number").first()
     page = payment_page(order, attempt)
-    fresh = (
-        attempt is not None
-        and attempt.last_synced_at is not None
-        and timezone.now() - attempt.last_synced_at < RECHECK_AFTER
-    )
-    if attempt is not None and page.state in IN_FLIGHT_PAGES and not fresh:
+    if attempt is not None and page.state in IN_FLIGHT_PAGES and not _fresh(attempt):
         page = page_after(sync_attempt(attempt, source=Source.RETURN))
     return page

@@ -23,10 +23,9 @@ from secu_marketplace.exceptions import (
 from secu_marketplace.links import OUTCOMES, follow_return
 from secu_marketplace.models import Order
 from secu_marketplace.read.presentation import shop_url
-from secu_marketplace.rules.statuses import Source
 from secu_marketplace.served import follow_server, page_note
 from secu_marketplace.services.checkout import start_checkout
-from secu_marketplace.services.sync import buyer_page, page_after, sync_attempt
+from secu_marketplace.services.sync import buyer_page, return_page
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +84,7 @@ def returned(request: HttpRequest, token: str, outcome: str) -> HttpResponse:
         # shows nobody the order; the status page is the link for later visits.
         context = {"shop_url": shop_url()}
         return render(request, "secu_marketplace/link_expired.html", context, status=410)
-    result = sync_attempt(link.attempt, source=Source.RETURN, returned_via=outcome)
-    page = page_after(result)
+    page = return_page(link.attempt, outcome)
     return render(
         request, "secu_marketplace/payment.html", {**page.context(), **page_note(request)}
     )

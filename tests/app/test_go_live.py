@@ -72,9 +72,24 @@ def test_each_unsafe_production_setting_is_an_error(
         assert f"secu_marketplace.{expected}" in found(settings, {**LIVE, **change}, debug=debug)
 
 
-def test_secuconnects_own_hosts_are_accepted_in_production(settings: Any) -> None:
-    for url in ("https://connect.secucard.com", "https://connect-testing.secuconnect.com"):
-        assert found(settings, {**LIVE, "API_URL": url}) == SANDBOX_ERRORS
+def test_secuconnects_production_host_is_accepted_in_production_and_its_testing_host_not(
+    settings: Any,
+) -> None:
+    assert found(settings, {**LIVE, "API_URL": "https://connect.secucard.com"}) == SANDBOX_ERRORS
+    # A testing .env copied into production: test cards would "pay" real orders.
+    testing = {**LIVE, "API_URL": "https://connect-testing.secuconnect.com"}
+    assert found(settings, testing) == {*SANDBOX_ERRORS, "secu_marketplace.E016"}
+    assert found(settings, {**testing, "ENVIRONMENT": "testing"}) == SANDBOX_ERRORS
+
+
+@pytest.mark.parametrize("site", ["HTTP://shop.example", " http://shop.example"])
+def test_a_plain_http_site_url_is_refused_however_it_is_spelled(settings: Any, site: str) -> None:
+    assert "secu_marketplace.E019" in found(settings, {**LIVE, "SITE_URL": site})
+
+
+def test_production_with_debug_on_is_an_error(settings: Any) -> None:
+    assert "secu_marketplace.E024" in found(settings, LIVE, debug=True)
+    assert "secu_marketplace.E024" not in found(settings, LIVE, debug=False)
 
 
 def test_without_debug_the_sandbox_and_its_public_credentials_are_errors(settings: Any) -> None:
@@ -143,3 +158,8 @@ def test_a_web_server_refuses_to_start(settings: Any, monkeypatch: pytest.Monkey
     monkeypatch.setattr(safety, "sandbox_reachable", lambda **_kwargs: [])
     settings.SECU_MARKETPLACE = LIVE
     safety.refuse_unsafe_server()
+    # DEBUG left on does not make production safe: the server refuses all the same.
+    settings.DEBUG = True
+    with pytest.raises(ImproperlyConfigured) as refused:
+        safety.refuse_unsafe_server()
+    assert "E024" in str(refused.value)
