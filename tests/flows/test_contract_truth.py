@@ -74,7 +74,7 @@ def test_a_buyer_pays_under_either_method_naming(
         f"/api/v2/Payment/Secupayprepays/{leading}/TestChangedPaymentStatus", {"new_status_id": 1}
     )
     assert answer.status == 200, answer.text
-    flow.come_back(started.attempt)
+    flow.deliver_pushes()  # secuconnect's push: the transfer arrived
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
