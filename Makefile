@@ -75,13 +75,13 @@ $(STAMP_DJ6): pyproject.toml
 install-dj6: $(STAMP_DJ6)
 
 # Both stacks, each the whole suite; each leg prints its own time. Measured by .ci/run on a fresh
-# clone (2-core machine, idle; .ci/run 19 min in all, make test 1151 s, venvs built from scratch):
-#   installs, lint, docs, dist ~80 s
-#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 190 s, then PostgreSQL 556 s (the
-#              fault matrix's 81 cells and the lock tests run there)
-#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 190 s
-#   test-scaleout  Python 3.11 + Django 5.2, PostgreSQL + Redis: RQ workers, then 139 flow tests
-#              against two gunicorn servers: 131 s
+# clone (2-core machine, other jobs on it; make test 1125 s, venvs built from scratch):
+#   installs, lint, docs, dist ~60 s
+#   test-dj52  Python 3.11 + Django 5.2: SQLite (e2e included) 221 s, then PostgreSQL 467 s (the
+#              fault matrix's 81 cells and the lock tests run there): 693 s
+#   test-dj6   Python 3.13 + Django 6.1: SQLite (e2e included) 251 s
+#   test-scaleout  Python 3.11 + Django 5.2, PostgreSQL + Redis: RQ workers, then 145 flow tests
+#              against two gunicorn servers: 118 s
 test: lint docs dist test-dj52 test-dj6 test-scaleout
 
 # Python 3.11 + Django 5.2 LTS: the whole suite on SQLite; then, when SECU_TEST_POSTGRES_URL names
