@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from secu_marketplace.redaction import redact
+
 
 class SecuMarketplaceError(Exception):
     """Base of everything this app raises on purpose."""
@@ -50,16 +52,19 @@ class SecuconnectError(SecuMarketplaceError):
         return " | ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        """The fields worth keeping in an audit trail (nothing secret, nothing personal)."""
-        return {
-            "exception": type(self).__name__,
-            "message": self.message,
-            "http_status": self.http_status,
-            "error": self.error,
-            "error_details": self.error_details,
-            "code": self.code,
-            "supportId": self.support_id,
-        }
+        """The fields worth keeping in an audit trail, redacted: secuconnect's messages may echo
+        what it was sent (an e-mail address, a name, an IBAN), and none of it is stored."""
+        return redact(
+            {
+                "exception": type(self).__name__,
+                "message": self.message,
+                "http_status": self.http_status,
+                "error": self.error,
+                "error_details": self.error_details,
+                "code": self.code,
+                "supportId": self.support_id,
+            }
+        )
 
 
 class ProviderUnavailable(SecuconnectError):

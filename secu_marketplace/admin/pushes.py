@@ -54,6 +54,11 @@ class PushNotificationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The inbox is the audit trail of what secuconnect told the shop: nobody deletes it
+        # (an erasure scrubs the buyer's data out of it instead).
+        return False
+
     @admin.display(description=_("order"), ordering="attempt__order__reference")
     def order(self, obj: PushNotification) -> str:
         return obj.attempt.order.reference if obj.attempt else "–"

@@ -119,7 +119,9 @@ class SupplierAdmin(admin.ModelAdmin):
             # The onboarding buttons, shown only to staff who may use them.
             "secu_may": {"onboard": self.has_onboard_permission(request)},
         }
-        if supplier is not None:
+        if supplier is not None and request.user.has_perm(f"{self.opts.app_label}.view_order"):
+            # The supplier's parts are orders (references, amounts, states): for staff who may
+            # read orders.
             parts = supplier_panel(supplier)
             extra["secu_part_tables"] = [
                 (

@@ -83,3 +83,23 @@ def test_logging_filter_redacts_arguments() -> None:
     )
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "payload {'customer': {'id': 'P', 'redacted': True}} from " + MASK
+
+
+def test_a_provider_error_keeps_no_buyer_data_for_the_audit_trail() -> None:
+    from secu_marketplace.exceptions import ApiError
+
+    error = ApiError(
+        "secuconnect answered 400",
+        http_status=400,
+        body={
+            "status": "error",
+            "error": "ProductBadRequestException",
+            "error_details": "Invalid e-mail max.mustermann@example.net for DE89370400440532013000",
+            "code": 4001,
+        },
+    )
+    stored = str(error.as_dict())
+    assert "max.mustermann@example.net" not in stored
+    assert "DE89370400440532013000" not in stored
+    assert error.as_dict()["code"] == 4001
+    assert error.as_dict()["error"] == "ProductBadRequestException"

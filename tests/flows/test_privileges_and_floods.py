@@ -163,3 +163,24 @@ def test_change_supplier_cannot_release_held_money_without_release_hold(
     sb0 = Hold.objects.get(sub_basket__order=order, sub_basket__reference_id="sb0")
     assert order.sub_baskets.get(reference_id="sb0").shipped_at is None
     assert calls("payment.revoke_accrual") == 0, sb0.get_state_display()
+
+
+def test_nobody_deletes_the_push_inbox_and_parts_need_view_order(
+    flow: Any, admin_client: Client
+) -> None:
+    from django.contrib.auth.models import Permission, User
+
+    order = flow.paid_order("creditcard")
+    flow.deliver_pushes()
+    pushes = admin_client.get("/admin/secu_marketplace/pushnotification/").content.decode()
+    assert "delete_selected" not in pushes  # not even for a superuser: it is the audit trail
+    supplier = order.sub_baskets.get(reference_id="sb0").supplier
+    url = f"/admin/secu_marketplace/supplier/{supplier.pk}/change/"
+    assert 'id="secu-recent-parts"' in admin_client.get(url).content.decode()
+    clerk = User.objects.create_user("clerk", password="pw", is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(codename="view_supplier"))
+    browser = Client()
+    browser.force_login(clerk)
+    page = browser.get(url)
+    assert page.status_code == 200
+    assert 'id="secu-recent-parts"' not in page.content.decode()
