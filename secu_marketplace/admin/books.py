@@ -23,24 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from secu_marketplace.admin.inlines import ReadOnlyInline
+from secu_marketplace.admin.inlines import ReadOnlyAdmin, ReadOnlyInline
 from secu_marketplace.exceptions import ProcessingError, SecuconnectError
 from secu_marketplace.models import Payout, PayoutLine
 from secu_marketplace.money import format_money
+from secu_marketplace.provider.payouts import AMOUNT_FIELDS
 from secu_marketplace.read.books import supplier_ledger
 from secu_marketplace.services import payouts
 from secu_marketplace.services.exports import ExportFormat, day_range, export, ledger_csv
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LineInline(ReadOnlyInline):
@@ -118,7 +108,22 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ("purpose", "contract_id", "supplier__name", "=lines__trans_id")
     inlines = [LineInline]
     actions = ["export_books"]
-    exclude = ("merchant_id",)
+    # Who was paid and when, then secuconnect's breakdown (the abstract base's fields would come
+    # first otherwise); the merchant id is secuconnect's internal one.
+    fields = (
+        "contract_id",
+        "supplier",
+        "for_marketplace",
+        "receiver",
+        "purpose",
+        "date_text",
+        "date",
+        "currency",
+        *AMOUNT_FIELDS,
+        "unmatched",
+        "created",
+        "updated",
+    )
 
     @admin.display(description=_("paid to"))
     def owner(self, obj: Payout) -> str:
@@ -203,7 +208,17 @@ class PayoutLineAdmin(ReadOnlyAdmin):
     list_filter = (MatchedFilter,)
     list_select_related = ("payout", "sub_basket")
     search_fields = ("provider_id", "=trans_id", "payout__purpose")
-    exclude = ("snapshot",)
+    # The record and its match, then secuconnect's breakdown; the stored answer stays out.
+    fields = (
+        "payout",
+        "provider_id",
+        "trans_id",
+        "amount",
+        "payment",
+        "sub_basket",
+        "unmatched",
+        *AMOUNT_FIELDS,
+    )
 
 
 def supplier_section(supplier: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from secu_marketplace.admin.books import ReadOnlyAdmin
+from secu_marketplace.admin.inlines import ReadOnlyAdmin
 from secu_marketplace.exceptions import ProcessingError
 from secu_marketplace.models import Hold
 from secu_marketplace.rules.books import HoldState, release_after

@@ -1,5 +1,7 @@
 """The order page's read-only tables: sub-baskets, checkout attempts, Payment Transactions, the
-timeline, refunds. Nothing here is editable: every change goes through an action."""
+timeline, refunds; and ``ReadOnlyAdmin``, for the records that are secuconnect's or the app's
+own (payouts, held payouts, the push inbox). Nothing here is editable: every change goes
+through an action."""
 
 from __future__ import annotations
 
@@ -25,6 +27,19 @@ from secu_marketplace.models import (
     SubBasket,
 )
 from secu_marketplace.money import format_money
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Nobody adds, edits or deletes these rows in the admin (a superuser neither)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

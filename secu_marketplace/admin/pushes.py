@@ -1,8 +1,8 @@
-"""The push inbox: what secuconnect sent, what became of it, and a way to process it again."""
+"""The push inbox: what secuconnect sent, what became of it, and a way to process it again. It is
+the audit trail of what secuconnect told the shop: nobody edits or deletes it (an erasure scrubs
+the buyer's data out of it instead)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -10,12 +10,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from secu_marketplace.admin.display import pretty_json
+from secu_marketplace.admin.inlines import ReadOnlyAdmin
 from secu_marketplace.models import PushNotification
 from secu_marketplace.services.pushes import process
 
 
 @admin.register(PushNotification)
-class PushNotificationAdmin(admin.ModelAdmin):
+class PushNotificationAdmin(ReadOnlyAdmin):
     list_display = (
         "push_id",
         "order",
@@ -47,17 +48,6 @@ class PushNotificationAdmin(admin.ModelAdmin):
         "body_display",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The inbox is the audit trail of what secuconnect told the shop: nobody deletes it
-        # (an erasure scrubs the buyer's data out of it instead).
-        return False
 
     @admin.display(description=_("order"), ordering="attempt__order__reference")
     def order(self, obj: PushNotification) -> str:

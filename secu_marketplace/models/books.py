@@ -26,7 +26,23 @@ from secu_marketplace.models.suppliers import Supplier
 from secu_marketplace.rules.books import HoldState
 
 
-class Payout(models.Model):
+class PayoutAmounts(models.Model):
+    """secuconnect's breakdown of a payout, in minor units, named as its payout record's fields
+    (``provider.payouts.AMOUNT_FIELDS``): a line's own, or a transfer's sums of its lines."""
+
+    payout_amount = models.BigIntegerField(_("paid out (minor units)"), default=0)
+    transaction_volume = models.BigIntegerField(_("transaction volume"), default=0)
+    refund_amount = models.BigIntegerField(_("refunds"), default=0)
+    stakeholder_amount = models.BigIntegerField(_("marketplace fees"), default=0)
+    claim_amount = models.BigIntegerField(_("chargebacks"), default=0)
+    invoice_amount = models.BigIntegerField(_("secupay's invoices"), default=0)
+    misc_amount = models.BigIntegerField(_("other"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class Payout(PayoutAmounts):
     """One transfer to one contract's payout account: the lines that share its merchant,
     purpose and date. Its amounts are the sums of its lines."""
 
@@ -48,14 +64,6 @@ class Payout(models.Model):
     date_text = models.CharField(_("date as answered"), max_length=40, blank=True)
     date = models.DateTimeField(_("paid out"), null=True, blank=True, db_index=True)
     currency = models.CharField(_("currency"), max_length=3)
-    # The amounts, named as secuconnect's payout fields (provider.payouts.AMOUNT_FIELDS).
-    payout_amount = models.BigIntegerField(_("paid out (minor units)"), default=0)
-    transaction_volume = models.BigIntegerField(_("transaction volume"), default=0)
-    refund_amount = models.BigIntegerField(_("refunds"), default=0)
-    stakeholder_amount = models.BigIntegerField(_("marketplace fees"), default=0)
-    claim_amount = models.BigIntegerField(_("chargebacks"), default=0)
-    invoice_amount = models.BigIntegerField(_("secupay's invoices"), default=0)
-    misc_amount = models.BigIntegerField(_("other"), default=0)
     unmatched = models.PositiveIntegerField(_("lines not matched"), default=0)
     created = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
@@ -75,7 +83,7 @@ class Payout(models.Model):
         return self.purpose or f"payout {self.pk}"
 
 
-class PayoutLine(models.Model):
+class PayoutLine(PayoutAmounts):
     """One record of ``GET /Payment/Payouts``: what one Payment Transaction (``trans_id``)
     contributed to the transfer, with secuconnect's breakdown."""
 
@@ -83,13 +91,6 @@ class PayoutLine(models.Model):
     provider_id = models.CharField(_("payout record"), max_length=80, unique=True)
     trans_id = models.BigIntegerField(_("trans_id"), null=True, blank=True, db_index=True)
     amount = models.BigIntegerField(_("amount"), default=0)
-    payout_amount = models.BigIntegerField(_("paid out (minor units)"), default=0)
-    transaction_volume = models.BigIntegerField(_("transaction volume"), default=0)
-    refund_amount = models.BigIntegerField(_("refunds"), default=0)
-    stakeholder_amount = models.BigIntegerField(_("marketplace fees"), default=0)
-    claim_amount = models.BigIntegerField(_("chargebacks"), default=0)
-    invoice_amount = models.BigIntegerField(_("secupay's invoices"), default=0)
-    misc_amount = models.BigIntegerField(_("other"), default=0)
     # What it was matched to: one of the app's sub-transactions and its part.
     payment = models.ForeignKey(
         PaymentTransaction,

@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.cache import caches
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -41,6 +40,7 @@ from secu_marketplace.provider.payouts import (
 from secu_marketplace.provider.pushes import MalformedPush, Push, parse, summary
 from secu_marketplace.redaction import redact
 from secu_marketplace.rules.statuses import AttemptState, PaymentRole
+from secu_marketplace.services import limits
 
 logger = logging.getLogger(__name__)
 
@@ -328,28 +328,22 @@ def receive_push(raw: bytes, *, push: Push | None = None) -> PayoutPushAnswer:
 
 
 def _inbox_full() -> bool:
-    """Whether today's ``PUSH_INBOX_LIMIT`` payout pushes are stored already (counted in the
-    shared cache): beyond it a push is still read for, but not stored."""
+    """Whether today's ``PUSH_INBOX_LIMIT`` payout pushes are stored already: beyond it a push
+    is still read for, but not stored."""
     key = f"secu_marketplace:payout-pushes:{timezone.now():%Y%m%d}"
-    cache = caches[app_settings.CACHE_ALIAS]
-    cache.add(key, 0, timeout=2 * 24 * 3600)
-    try:
-        stored = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        return False
-    return stored > int(app_settings.PUSH_INBOX_LIMIT)
+    stored = limits.count_up(key, keep_for=2 * 24 * 3600)
+    return stored is not None and stored > int(app_settings.PUSH_INBOX_LIMIT)
 
 
 READ_KEY = "secu_marketplace:payout-read"
 
 
 def _claim_read() -> bool:
-    timeout = max(float(app_settings.PUSH_READ_INTERVAL), 1.0)
-    return bool(caches[app_settings.CACHE_ALIAS].add(READ_KEY, 1, timeout=timeout))
+    return limits.claim(READ_KEY, for_seconds=max(float(app_settings.PUSH_READ_INTERVAL), 1.0))
 
 
 def _release_read() -> None:
-    caches[app_settings.CACHE_ALIAS].delete(READ_KEY)
+    limits.release(READ_KEY)
 
 
 def _named(push: Push) -> list[str]:

@@ -39,7 +39,6 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.core.cache import BaseCache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -50,6 +49,7 @@ from secu_marketplace.provider.client import SecuconnectClient
 from secu_marketplace.provider.pushes import LEGACY_TARGET_RE, MalformedPush, Push, parse, summary
 from secu_marketplace.redaction import redact
 from secu_marketplace.rules.statuses import Source
+from secu_marketplace.services import limits
 from secu_marketplace.services.payouts import is_payout_push
 from secu_marketplace.services.payouts import receive_push as receive_payout_push
 from secu_marketplace.services.sync import SyncResult, sync_attempt
@@ -88,14 +88,8 @@ def _stored_body(push: Push, size: int) -> dict:
 def _full(attempt: CheckoutAttempt) -> bool:
     """Whether the attempt has stored its ``PUSH_INBOX_LIMIT`` pushes (counted in the shared
     cache, so counting costs no query; a cache without memory lets a few more through)."""
-    key = f"secu_marketplace:push-stored:{attempt.pk}"
-    cache = _cache()
-    cache.add(key, 0, timeout=7 * 24 * 3600)
-    try:
-        stored = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        return False
-    return stored > int(app_settings.PUSH_INBOX_LIMIT)
+    stored = limits.count_up(f"secu_marketplace:push-stored:{attempt.pk}", keep_for=7 * 24 * 3600)
+    return stored is not None and stored > int(app_settings.PUSH_INBOX_LIMIT)
 
 
 def _overflow(attempt: CheckoutAttempt, push: Push) -> tuple[PushNotification, bool]:
@@ -152,21 +146,17 @@ def _keys(attempt_pk: int) -> tuple[str, str]:
     return f"{prefix}:claimed", f"{prefix}:last"
 
 
-def _cache() -> BaseCache:
-    return caches[app_settings.CACHE_ALIAS]
-
-
 def claim_read(attempt_pk: int) -> bool:
     """Claim the next read for ``attempt_pk``'s pushes: True if this caller must make it (then
     ``read_for_pushes``), False if a read that has not started yet is claimed already and will
     cover what was stored before now. The claim expires, so a claimant that dies frees it."""
     interval = float(app_settings.PUSH_READ_INTERVAL)
-    return bool(_cache().add(_keys(attempt_pk)[0], 1, timeout=interval + 60))
+    return limits.claim(_keys(attempt_pk)[0], for_seconds=interval + 60)
 
 
 def wait_for_interval(attempt_pk: int) -> float:
     """Seconds until the attempt may be read for pushes again (0: now)."""
-    last = _cache().get(_keys(attempt_pk)[1])
+    last = limits.shared().get(_keys(attempt_pk)[1])
     if last is None:
         return 0.0
     return max(float(last) + float(app_settings.PUSH_READ_INTERVAL) - time.time(), 0.0)
@@ -186,8 +176,8 @@ def read_for_pushes(
     time.sleep(wait_for_interval(attempt.pk))
     # The read's start is stamped before the claim is released: the next claimant must see it,
     # or it would not wait its interval.
-    _cache().set(last, time.time(), timeout=float(app_settings.PUSH_READ_INTERVAL) + 60)
-    _cache().delete(claimed)
+    limits.shared().set(last, time.time(), timeout=float(app_settings.PUSH_READ_INTERVAL) + 60)
+    limits.shared().delete(claimed)
     waiting = [
         record if record is not None and found.pk == record.pk else found
         for found in PushNotification.objects.filter(attempt=attempt, outcome__in=WAITING)
